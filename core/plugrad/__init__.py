@@ -1,0 +1,59 @@
+"""plugrad: define-by-run automatic differentiation with PyTorch's tensor API and pluggable backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+from . import dtypes as _dtypes
+from .dtypes import (  # noqa: F401
+    Size, bool_ as bool, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
+    int32, int64, set_default_dtype, uint8,
+)
+from .dtypes import ALIASES as _ALIASES
+from .hookspecs import hookimpl  # noqa: F401
+from .tensor import Tensor  # noqa: F401
+from . import _methods  # noqa: F401,E402  (binds operators and methods to Tensor)
+from .ops import *  # noqa: F401,F403,E402
+from .factories import *  # noqa: F401,F403,E402
+from .autograd import (  # noqa: F401,E402
+    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+)
+from . import autograd  # noqa: F401,E402
+from .backend import (  # noqa: F401,E402
+    Device as device, default_backend, get_default_backend, set_default_backend,
+)
+from .plugins import refresh_plugins, register_plugin  # noqa: F401,E402
+from .kernels import array_api as _array_api  # noqa: F401,E402
+
+globals().update(_ALIASES)
+half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names
+    float16, float32, float64, int64, int32, int16, complex64, complex128,
+)
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    return input.numel()
+
+
+def __getattr__(name: str) -> Any:
+    from . import plugins
+
+    plugins.ensure_loaded()
+    ns = plugins.NAMESPACES.get(name)
+    if ns is not None:
+        return ns
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "linalg"):
+        import importlib
+
+        try:
+            return importlib.import_module(f"plugrad.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"plugrad.{name}":
+                raise
+    raise AttributeError(f"module 'plugrad' has no attribute {name!r}")

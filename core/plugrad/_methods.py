@@ -1,0 +1,50 @@
+"""Tensor methods and Python operators, bound to the op functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ops
+from .ops import __all__ as _op_names
+from .tensor import Tensor
+
+# Methods that are the op function itself: x.exp() is exp(x).
+for _name in _op_names:
+    if _name not in ("zeros_like", "ones_like", "full_like", "where") and not hasattr(Tensor, _name):
+        setattr(Tensor, _name, getattr(ops, _name))
+
+
+def _where_method(self: Any, condition: Any, other: Any) -> Any:
+    return ops.where(condition, self, other)
+
+
+def _binary(fn: Any, reflected: bool = False) -> Any:
+    if reflected:
+        def op(self: Any, other: Any) -> Any:
+            return fn(other, self)
+    else:
+        def op(self: Any, other: Any) -> Any:
+            return fn(self, other)
+    op.__name__ = fn.__name__
+    return op
+
+
+_OPERATORS = {
+    "__add__": _binary(ops.add), "__radd__": _binary(ops.add, True),
+    "__sub__": _binary(ops.sub), "__rsub__": _binary(ops.sub, True),
+    "__mul__": _binary(ops.mul), "__rmul__": _binary(ops.mul, True),
+    "__truediv__": _binary(ops.div), "__rtruediv__": _binary(ops.div, True),
+    "__floordiv__": _binary(ops.floor_divide), "__rfloordiv__": _binary(ops.floor_divide, True),
+    "__pow__": _binary(ops.pow), "__rpow__": _binary(ops.pow, True),
+    "__neg__": ops.neg, "__pos__": lambda self: self,
+    "__eq__": _binary(ops.eq), "__ne__": _binary(ops.ne),
+    "__lt__": _binary(ops.lt), "__le__": _binary(ops.le),
+    "__gt__": _binary(ops.gt), "__ge__": _binary(ops.ge),
+    "where": _where_method,
+}
+# Each op family may add methods whose signature differs from its functions (x.T, x.view(2, 3), x[0]).
+for _family in ops.FAMILIES:
+    _OPERATORS.update(getattr(_family, "TENSOR_METHODS", {}))
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.__hash__ = object.__hash__  # type: ignore[method-assign]

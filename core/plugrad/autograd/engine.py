@@ -1,0 +1,436 @@
+"""The engine: an iterative walk of the backward graph with dependency counts.
+
+Nodes run in the order PyTorch runs them (ready nodes by decreasing creation
+order); each gets one gradient buffer per output. Gradients arrive in an
+output's broadcast shape and are reduced to each input's shape here, in one
+place (``unbroadcast``), never inside the rules.
+"""
+
+from __future__ import annotations
+
+import heapq
+import warnings
+from typing import Any, Iterable, Sequence
+
+from . import grad_mode as _gm
+from .node import AccumulateGrad, Node
+
+
+def _as_tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    from ..tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs: Sequence[Any], grads: Sequence[Any]) -> list:
+    """Check or create the initial gradients (PyTorch's ``_make_grads``, plus the 2017 broadcast leniency)."""
+    from .. import ops
+    from ..tensor import Tensor
+
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point and not out.dtype.is_complex:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+                )
+            result.append(ops.ones_like(out))
+            continue
+        if not isinstance(g, Tensor):
+            from ..factories import tensor as _tensor
+
+            g = _tensor(g, dtype=out.dtype, device=out._backend)
+        gs, os_ = g._data.shape, out._data.shape
+        if gs != os_:
+            numel_g = g.numel()
+            if out.numel() == 1 and numel_g == 1:
+                warnings.warn(
+                    f"backward(): gradient of shape {tuple(gs)} given for an output of shape {tuple(os_)}; "
+                    f"reshaping it as the one-element output (PyTorch before 0.4 allowed this; pass a gradient "
+                    f"of shape {tuple(os_)})",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                g = ops.reshape(g, os_)
+            elif _broadcasts(gs, os_):
+                warnings.warn(
+                    f"backward(): gradient of shape {tuple(gs)} is broadcast to the output's shape {tuple(os_)} "
+                    f"(PyTorch before 0.4 allowed this; pass a gradient of shape {tuple(os_)})",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                g = ops.expand(g, os_)
+            else:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {_dt_size(gs)} and output[{i}] has a "
+                    f"shape of {_dt_size(os_)}."
+                )
+        if g.dtype is not out.dtype and g.dtype.category != out.dtype.category:
+            raise RuntimeError(
+                f"For complex Tensors, both grad_output and output are required to have the same dtype. "
+                f"Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {out.dtype}."
+            )
+        if g._backend.device_type != out._backend.device_type:
+            raise RuntimeError(
+                f"grad_output[{i}] is on device {g.device} but output[{i}] is on device {out.device}; "
+                f"move it with .to({str(out.device)!r})"
+            )
+        result.append(g)
+    return result
+
+
+def _dt_size(shape: tuple) -> str:
+    from ..dtypes import Size
+
+    return repr(Size(shape))
+
+
+def _broadcasts(src: tuple, dst: tuple) -> bool:
+    if len(src) > len(dst):
+        return False
+    for s, d in zip(reversed(src), reversed(dst)):
+        if s != d and s != 1:
+            return False
+    return True
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
+    """Accumulate into ``.grad`` of the leaves the gradient of ``tensors`` (PyTorch's ``autograd.backward``)."""
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    outputs = _as_tuple(tensors)
+    if grad_tensors is None:
+        grads: Sequence[Any] = [None] * len(outputs)
+    else:
+        grads = list(_as_tuple(grad_tensors)) if not _is_number(grad_tensors) else [grad_tensors]
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} tensors")
+    inputs_t = _as_tuple(inputs)
+    if inputs is not None and not inputs_t:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    run(outputs, grads, retain_graph, create_graph, inputs_t or None, accumulate=True)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, complex))
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``."""
+    from .. import ops
+
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
+    if grad_outputs is None:
+        gouts: Sequence[Any] = [None] * len(outs)
+    else:
+        gouts = list(_as_tuple(grad_outputs))
+    if len(gouts) != len(outs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(gouts)} for {len(outs)} outputs")
+    for i, t in enumerate(ins):
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run(outs, gouts, retain_graph, create_graph, ins, accumulate=False)
+    final = []
+    for t, g in zip(ins, result):
+        if g is None:
+            if materialize_grads:
+                g = ops.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+        final.append(g)
+    return tuple(final)
+
+
+def _root_edge(t: Any) -> tuple[Node, int]:
+    fn = t._grad_fn
+    if fn is not None:
+        return fn, t._output_nr
+    if t._requires_grad:
+        return t._accumulator(), 0
+    return None, 0  # type: ignore[return-value]
+
+
+def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
+        inputs: Sequence[Any] | None, accumulate: bool) -> list:
+    """Walk the graph from ``outputs``. With ``accumulate`` leaves get ``.grad``; else grads of ``inputs`` are returned."""
+    from .. import ops
+
+    for i, t in enumerate(outputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    grads = _make_grads(outputs, grads)
+
+    roots: list[tuple[Node, int, Any]] = []
+    for t, g in zip(outputs, grads):
+        node, nr = _root_edge(t)
+        roots.append((node, nr, g))
+
+    # 1. Discover the graph and count, for each node, the edges that lead into it.
+    deps: dict[Node, int] = {}
+    seen = set()
+    stack = []
+    for node, _, _ in roots:
+        if node not in seen:
+            seen.add(node)
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+
+    # 2. Which nodes to capture (autograd.grad / backward(inputs=...)) and which need to run at all.
+    capture: dict[tuple[Node, int], int] = {}
+    needed: set | None = None
+    if inputs is not None:
+        for k, t in enumerate(inputs):
+            node, nr = _root_edge(t)
+            if node is None:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture[(node, nr)] = k
+        needed = _needed_nodes(seen, {n for n, _ in capture})
+    captured: list = [None] * (len(inputs) if inputs is not None else 0)
+
+    # 3. Execute ready nodes, latest-created first.
+    buffers: dict[Node, list] = {}
+    for node, nr, g in roots:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _num_outputs(node)
+        buf[nr] = g if buf[nr] is None else _add(buf[nr], g, create_graph)
+    heap: list = []
+    pushed = set()
+    for node, _, _ in roots:
+        if deps.get(node, 0) == 0 and node not in pushed:
+            pushed.add(node)
+            heapq.heappush(heap, (-node._seq, id(node), node))
+
+    from .anomaly import anomaly_state, check_nan, node_context
+
+    state = _gm.state
+    prev_mode = state.enabled
+    try:
+        state.enabled = create_graph
+        while heap:
+            _, _, node = heapq.heappop(heap)
+            buf = buffers.pop(node, None)
+            if buf is None:
+                buf = [None] * _num_outputs(node)
+            if needed is not None and node not in needed:
+                _release_deps(node, deps, heap, retain_graph)
+                continue
+            buf = _run_pre_hooks(node, buf)
+            if capture:
+                for nr in range(len(buf)):
+                    k = capture.get((node, nr))
+                    if k is not None:
+                        captured[k] = buf[nr]
+            if isinstance(node, AccumulateGrad):
+                if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
+                    _accumulate(node, buf[0], create_graph)
+                continue
+            if needed is not None and not _leads_further(node, needed):
+                _release_deps(node, deps, heap, retain_graph)
+                continue
+            if all(g is None for g in buf):
+                in_grads: tuple = (None,) * len(node.next_functions)
+            else:
+                if len(buf) > 1:
+                    buf = _materialize(node, buf)
+                if anomaly_state.enabled:
+                    with node_context(node):
+                        in_grads = _apply(node, buf)
+                        check_nan(node, in_grads)
+                else:
+                    in_grads = _apply(node, buf)
+                if node._post_hooks:
+                    for hook in list(node._post_hooks.values()):
+                        res = hook(in_grads, tuple(buf))
+                        if res is not None:
+                            in_grads = tuple(res)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    nbuf = buffers.get(nxt)
+                    if nbuf is None:
+                        nbuf = buffers[nxt] = [None] * _num_outputs(nxt)
+                    nbuf[nr] = g if nbuf[nr] is None else _add(nbuf[nr], g, create_graph)
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+    finally:
+        state.enabled = prev_mode
+    del ops
+    return captured
+
+
+def _needed_nodes(all_nodes: Iterable[Node], targets: set) -> set:
+    """Nodes from which some target node can be reached (the part of the graph autograd.grad must run)."""
+    parents: dict[Node, list[Node]] = {}
+    for n in all_nodes:
+        for nxt, _ in n.next_functions:
+            if nxt is not None:
+                parents.setdefault(nxt, []).append(n)
+    needed = set()
+    stack = [t for t in targets]
+    while stack:
+        n = stack.pop()
+        if n in needed:
+            continue
+        needed.add(n)
+        stack.extend(parents.get(n, ()))
+    return needed
+
+
+def _leads_further(node: Node, needed: set) -> bool:
+    return any(nxt is not None and nxt in needed for nxt, _ in node.next_functions)
+
+
+def _release_deps(node: Node, deps: dict, heap: list, retain_graph: bool) -> None:
+    for nxt, _ in node.next_functions:
+        if nxt is None:
+            continue
+        d = deps[nxt] - 1
+        deps[nxt] = d
+        if d == 0:
+            heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+
+
+def _num_outputs(node: Node) -> int:
+    return len(node._out_shapes)
+
+
+def _add(a: Any, b: Any, create_graph: bool) -> Any:
+    from .. import ops
+
+    return ops.add(a, b)
+
+
+def _materialize(node: Node, buf: list) -> list:
+    """Zeros for the outputs of a multi-output node that received no gradient."""
+    from .. import ops
+
+    out = list(buf)
+    for i, g in enumerate(out):
+        if g is None:
+            ref = next(x for x in buf if x is not None)
+            out[i] = ops._zeros_native(node._out_shapes[i], node._out_dtypes[i], ref._backend)
+    return out
+
+
+def _run_pre_hooks(node: Node, buf: list) -> list:
+    tph = node._tensor_pre_hooks
+    if tph:
+        for nr, hooks in tph.items():
+            if buf[nr] is None:
+                continue
+            for hook in list(hooks.values()):
+                res = hook(buf[nr])
+                if res is not None:
+                    buf[nr] = res
+    rg = node._retain_grad
+    if rg:
+        for nr, ref in rg.items():
+            t = ref()
+            g = buf[nr]
+            if t is None or g is None:
+                continue
+            if t._grad is None:
+                t._grad = g if _gm.state.enabled else _detached_copy(g)
+            else:
+                t._grad = t._grad + g
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            res = hook(tuple(buf))
+            if res is not None:
+                buf = list(res)
+    return buf
+
+
+def _detached_copy(g: Any) -> Any:
+    from ..tensor import _wrap
+
+    return _wrap(g._backend.namespace().asarray(g._data, copy=True), g._backend)
+
+
+def _apply(node: Node, buf: list) -> tuple:
+    """Run the node's rule, then bring each input gradient to that input's shape and dtype."""
+    from .. import ops
+
+    in_grads = node.apply(buf)
+    nf = node.next_functions
+    if len(in_grads) != len(nf):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected {len(nf)}, got {len(in_grads)})"
+        )
+    shapes = node._input_shapes
+    dtypes = node._input_dtypes
+    fixed = None
+    for i, g in enumerate(in_grads):
+        if g is None or nf[i][0] is None:
+            if g is not None:
+                if fixed is None:
+                    fixed = list(in_grads)
+                fixed[i] = None
+            continue
+        shape = shapes[i]
+        # Note: gradients arrive in the output's broadcast shape; reduce them here, once, for every op.
+        if g._data.shape != shape:
+            g = ops.sum_to_size(g, shape)
+            if fixed is None:
+                fixed = list(in_grads)
+            fixed[i] = g
+        if dtypes[i] is not None and g._data.dtype != dtypes[i]:
+            if fixed is None:
+                fixed = list(in_grads)
+            fixed[i] = ops._to_native_dtype(g, dtypes[i])
+    return tuple(fixed) if fixed is not None else in_grads
+
+
+def _accumulate(acc: AccumulateGrad, g: Any, create_graph: bool) -> None:
+    t = acc._variable()
+    if t is None:
+        return
+    if t._grad is None:
+        t._grad = g if create_graph else _detached_copy(g)
+    elif create_graph or _gm.state.enabled:
+        t._grad = t._grad + g
+    else:
+        old = t._grad
+        if old._requires_grad:
+            t._grad = old + g
+        else:
+            old._data[...] = old._data + g._data
+            old._bump_version()
+    if acc._post_acc_hooks:
+        for hook in list(acc._post_acc_hooks.values()):
+            hook(t)

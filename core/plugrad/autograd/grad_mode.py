@@ -1,0 +1,123 @@
+"""Grad mode: whether ops record the graph. Thread-local, as in PyTorch."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradState(threading.local):
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False
+
+
+state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are being recorded."""
+    return state.enabled
+
+
+class _GradModeContext:
+    """Base for context managers that set grad mode; usable as decorators too."""
+
+    mode: bool = True
+
+    def __enter__(self) -> None:
+        self._prev = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def clone(self) -> "_GradModeContext":
+        return self.__class__()
+
+
+class no_grad(_GradModeContext):
+    """Disable graph recording inside the block (or the decorated function)."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Enable graph recording inside the block, even within ``no_grad``."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode to ``mode``; takes effect at once, and as a context manager restores the old mode."""
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = state.enabled
+        self.mode = bool(mode)
+        state.enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        state.enabled = self._prev
+
+    def clone(self) -> "set_grad_enabled":
+        return set_grad_enabled(self.mode)
+
+    def __call__(self, fn: F) -> F:  # type: ignore[override]
+        state.enabled = self._prev
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad``; plugrad keeps no extra bookkeeping to skip, so the two behave the same."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode
+        self._inference = mode
+
+    def __enter__(self) -> None:
+        self._prev = state.enabled
+        self._prev_inf = state.inference
+        state.enabled = self.mode
+        state.inference = self._inference
+
+    def __exit__(self, *exc: object) -> None:
+        state.enabled = self._prev
+        state.inference = self._prev_inf
+
+    def clone(self) -> "inference_mode":
+        return inference_mode(self._inference)
+
+    def __call__(self, fn: F) -> F:
+        mode = self._inference
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference

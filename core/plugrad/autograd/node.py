@@ -1,0 +1,259 @@
+"""Nodes of the backward graph: one per recorded op, plus AccumulateGrad for leaves.
+
+A node keeps what its VJP rule needs (``saved`` inputs, the output's data) and
+the edges to the nodes of its inputs (``next_functions``). Its class is named
+as PyTorch names it (``MulBackward0``), so ``print(y.grad_fn)`` reads the same.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward."
+)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out again."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self._hooks_ref = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _weakrefable(obj: Any) -> bool:
+    try:
+        weakref.ref(obj)
+    except TypeError:
+        return False
+    return True
+
+
+class HookDict(dict):
+    """A dict that can be weakly referenced, so handles do not keep nodes alive."""
+
+    __slots__ = ("__weakref__",)
+
+
+class Node:
+    """A node of the backward graph. Subclasses exist per op only to carry PyTorch's name."""
+
+    __slots__ = (
+        "_op", "attrs", "_seq", "next_functions", "needs_input_grad", "_input_shapes", "_input_dtypes",
+        "_saved", "_saved_versions", "_out", "_out_shapes", "_out_dtypes", "_released",
+        "_pre_hooks", "_post_hooks", "_tensor_pre_hooks", "_retain_grad", "metadata", "_trace", "_backend",
+        "__weakref__",
+    )
+
+    def __init__(self) -> None:
+        self._saved = None
+        self._out = None
+        self._released = False
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._tensor_pre_hooks = None
+        self._retain_grad = None
+        self._trace = None
+        self.metadata = {}
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self._out_shapes)
+
+    # --- saved values, checked against versions -----------------------------------------
+    def _check_released(self) -> None:
+        if self._released:
+            raise RuntimeError(_FREED)
+
+    @property
+    def inputs(self) -> tuple:
+        """The saved inputs (None where the rule did not need one), checked for in-place changes."""
+        self._check_released()
+        saved = self._saved
+        if saved is None:
+            return ()
+        for i, (a, v) in enumerate(zip(saved, self._saved_versions)):
+            if v is not None and v[0][0] != v[1]:
+                _raise_modified(a, v[0][0], v[1], self, i)
+        return tuple(saved)
+
+    @property
+    def output(self) -> Any:
+        """The op's output, rebuilt from its saved data with this node as its grad_fn."""
+        self._check_released()
+        from ..tensor import _wrap
+
+        out = self._out
+        if out is None:
+            raise RuntimeError(f"{self.name()} did not save its output")
+        if isinstance(out, tuple) and len(out) == 3 and not isinstance(out[0], tuple):
+            data, vc, version = out
+            if vc is not None and vc[0] != version:
+                _raise_modified_output(data, vc[0], version, self)
+            backend = _backend_of(self)
+            t = _wrap(data, backend)
+            t._requires_grad = True
+            t._grad_fn = self
+            return t
+        raise RuntimeError(f"{self.name()} has several outputs; use .outputs")
+
+    @property
+    def outputs(self) -> tuple:
+        self._check_released()
+        from ..tensor import _wrap
+
+        backend = _backend_of(self)
+        outs = []
+        for i, (data, _vc, _v) in enumerate(self._out):
+            t = _wrap(data, backend)
+            if self._op.differentiable_outputs[i]:
+                t._requires_grad = True
+                t._grad_fn = self
+                t._output_nr = i
+            outs.append(t)
+        return tuple(outs)
+
+    def input_shape(self, i: int) -> tuple:
+        return self._input_shapes[i]
+
+    def release(self) -> None:
+        """Drop saved values after a backward pass without ``retain_graph``."""
+        if self._saved is not None or self._out is not None:
+            self._saved = None
+            self._out = None
+            self._released = True
+
+    # --- hooks ---------------------------------------------------------------------------
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; it may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = HookDict()
+        h = RemovableHandle(self._post_hooks)
+        self._post_hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node; it may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = HookDict()
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def _register_tensor_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.get(output_nr)
+        if hooks is None:
+            hooks = self._tensor_pre_hooks[output_nr] = HookDict()
+        h = RemovableHandle(hooks)
+        hooks[h.id] = fn
+        return h
+
+    def _set_retain_grad(self, output_nr: int, tensor: Any) -> None:
+        if self._retain_grad is None:
+            self._retain_grad = {}
+        self._retain_grad[output_nr] = weakref.ref(tensor)
+
+    # The engine calls this with the grads of the outputs; it returns one grad per input edge.
+    def apply(self, grads: list) -> tuple:
+        op = self._op
+        g = grads[0] if op.nout == 1 else tuple(grads)
+        result = op.vjp(self, g)
+        if not isinstance(result, tuple):
+            result = (result,)
+        return result
+
+
+def _backend_of(node: Node) -> Any:
+    return node._backend
+
+
+def make_node_class(name: str) -> type:
+    """The Node subclass that carries PyTorch's name for an op's backward (cached per name)."""
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:
+        cls = _NODE_CLASSES[name] = type(name, (Node,), {"__slots__": ()})
+    return cls
+
+
+_NODE_CLASSES: dict[str, type] = {}
+
+
+def _legacy_name(t: Any) -> str:
+    try:
+        return t.dtype.legacy
+    except Exception:  # noqa: BLE001 - scalars
+        return type(t).__name__
+
+
+def _raise_modified(t: Any, now: int, expected: int, node: Node, index: int) -> None:
+    shape = ", ".join(str(s) for s in t.shape)
+    fn = t._grad_fn
+    where = f", which is output {t._output_nr} of {fn.name()}," if fn is not None else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[torch.{_legacy_name(t)} [{shape}]]{where} is at version {now}; expected version {expected} instead. "
+        f"(saved as input {index} of {node.name()}, dtype {t.dtype}, backend {t._backend.name}.) "
+        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with torch.autograd.set_detect_anomaly(True)."
+    )
+
+
+def _raise_modified_output(data: Any, now: int, expected: int, node: Node) -> None:
+    from ..tensor import _wrap
+
+    t = _wrap(data, _backend_of(node))
+    shape = ", ".join(str(s) for s in data.shape)
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[torch.{_legacy_name(t)} [{shape}]], which is output 0 of {node.name()}, is at version {now}; "
+        f"expected version {expected} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
+    )
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf that requires grad: adds incoming gradients into ``leaf.grad``."""
+
+    __slots__ = ("_variable", "_post_acc_hooks")
+
+    def __init__(self, tensor: Any) -> None:
+        super().__init__()
+        self._variable = weakref.ref(tensor)
+        self.next_functions = ()
+        self._seq = float("inf")
+        self._post_acc_hooks = None
+        self._out_shapes = (tensor._data.shape,)
+
+    @property
+    def variable(self) -> Any:
+        return self._variable()
+
+    def apply(self, grads: list) -> tuple:  # pragma: no cover - the engine accumulates directly
+        return ()

@@ -1,0 +1,261 @@
+"""The backend contract: what a backend plugin supplies, and how plugrad picks one.
+
+A backend is data plus kernels: a name, a device, an array namespace that follows
+the array API standard (``xp``), conversions to and from NumPy, and random
+numbers. Kernels for ops are registered separately (see ``plugrad.ops.registry``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Any, Callable, Iterator
+
+from . import dtypes as _dt
+
+
+class BackendUnavailable(RuntimeError):
+    """Raised when a backend is known but cannot be used here (library or device missing)."""
+
+
+class Backend:
+    """Base class for backends. Subclasses set ``name``, ``device`` and ``extra``, and load ``xp`` lazily.
+
+    ``namespace()`` imports the array library on first use, so that ``import plugrad``
+    never imports numba or cupy. ``available()`` says whether it can run here, and why not.
+    """
+
+    name: str = ""
+    device_type: str = "cpu"
+    extra: str = ""  # the pip extra that installs this backend's library, e.g. "numba"
+    priority: int = 0
+
+    def __init__(self) -> None:
+        self._xp: Any = None
+        self._native_dtypes: dict[_dt.dtype, Any] = {}
+        self._from_native: dict[Any, _dt.dtype] = {}
+        self.plugin_name: str = ""
+        self.seed: int | None = None
+
+    # --- what a backend must provide -------------------------------------------------
+    def load_namespace(self) -> Any:
+        """Import and return the array namespace (``numpy``, ``cupy``, ...)."""
+        raise BackendUnavailable(f"backend {self.name!r} defines no array namespace")
+
+    def available(self) -> tuple[bool, str]:
+        """``(True, "")`` when usable here, else ``(False, reason)``."""
+        try:
+            self.namespace()
+        except Exception as exc:  # noqa: BLE001 - any import failure makes it unavailable
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, ""
+
+    def to_numpy(self, array: Any) -> Any:
+        """Return a NumPy array with the same values (a copy for device memory)."""
+        return array
+
+    def from_numpy(self, array: Any) -> Any:
+        """Return a backend array made from a NumPy array."""
+        return self.namespace().asarray(array)
+
+    def device_name(self, index: int = 0) -> str:
+        return self.device_type
+
+    def info(self) -> dict[str, Any]:
+        """Extra facts for ``plugrad info`` (library versions, device names, threads)."""
+        return {}
+
+    # --- helpers built on the namespace ---------------------------------------------
+    def namespace(self) -> Any:
+        xp = self._xp
+        if xp is None:
+            xp = self._xp = self.load_namespace()
+        return xp
+
+    def native_dtype(self, d: _dt.dtype) -> Any:
+        nd = self._native_dtypes.get(d)
+        if nd is None:
+            xp = self.namespace()
+            nd = getattr(xp, d.name, None)
+            if nd is None:
+                raise TypeError(f"backend {self.name!r} has no dtype {d.name}")
+            self._native_dtypes[d] = nd
+        return nd
+
+    def dtype_of(self, array: Any) -> _dt.dtype:
+        native = array.dtype
+        d = self._from_native.get(native)
+        if d is None:
+            d = _dt.as_dtype(getattr(native, "name", str(native)))
+            self._from_native[native] = d
+        return d
+
+    def asarray(self, data: Any, dtype: _dt.dtype | None = None) -> Any:
+        xp = self.namespace()
+        if dtype is None:
+            return xp.asarray(data)
+        return xp.asarray(data, dtype=self.native_dtype(dtype))
+
+    def rng(self) -> Any:
+        """Return this backend's random generator, seeded from ``plugrad.manual_seed``."""
+        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+
+    def rand(self, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
+        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+
+    def randn(self, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
+        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+
+    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
+        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+
+    def manual_seed(self, seed: int) -> None:
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return f"<plugrad backend {self.name!r} on {self.device_type}>"
+
+
+class Device:
+    """A device as PyTorch names it: ``cpu`` or ``cuda:0``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str, index: int | None = None) -> None:  # noqa: A002 - PyTorch's name
+        if index is None and ":" in type:
+            type, _, idx = type.partition(":")
+            index = int(idx)
+        self.type = type
+        self.index = index
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = Device(other)
+        if not isinstance(other, Device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index or 0))
+
+
+device = Device
+
+_backends: dict[str, Backend] = {}
+_default: list[Backend | None] = [None]
+
+
+def _registry() -> dict[str, Backend]:
+    from . import plugins
+
+    plugins.ensure_loaded()
+    return _backends
+
+
+def register(backend: Backend) -> None:
+    """Add a backend; called by the plugin registry, never on the per-op path."""
+    _backends[backend.name] = backend
+
+
+def known_backends() -> dict[str, Backend]:
+    return dict(_registry())
+
+
+def get_backend(name: str | Backend) -> Backend:
+    """Return the backend called ``name``, with an error saying what to do if it cannot be used."""
+    if isinstance(name, Backend):
+        return name
+    backends = _registry()
+    b = backends.get(name)
+    if b is None:
+        from . import plugins
+
+        failed = plugins.failure_for(name)
+        if failed:
+            raise RuntimeError(f"backend {name!r} failed to load: {failed}")
+        known = ", ".join(sorted(backends)) or "none"
+        raise RuntimeError(f"unknown backend {name!r}; known backends: {known}")
+    ok, reason = b.available()
+    if not ok:
+        hint = f" Install it with: pip install plugrad[{b.extra}]" if b.extra else ""
+        raise BackendUnavailable(f"backend {name!r} is not available: {reason}.{hint}")
+    return b
+
+
+def backend_for_device(dev: Any) -> Backend:
+    """The backend that makes tensors for a device: the default backend if it is on that device."""
+    d = dev if isinstance(dev, Device) else Device(str(dev))
+    current = default_backend_obj()
+    if current.device_type == d.type:
+        return current
+    if d.type in _registry():
+        return get_backend(d.type)
+    candidates = sorted(
+        (b for b in _registry().values() if b.device_type == d.type), key=lambda b: -b.priority
+    )
+    for b in candidates:
+        if b.available()[0]:
+            return b
+    if candidates:
+        return get_backend(candidates[0].name)  # raises with the reason
+    known = ", ".join(sorted({b.device_type for b in _registry().values()}))
+    raise RuntimeError(f"no backend provides device {str(d)!r}; devices known: {known}")
+
+
+def resolve(spec: Any) -> Backend:
+    """A backend from a backend name, a device string (``"cuda"``, ``"cpu"``) or a Device."""
+    if isinstance(spec, Backend):
+        return spec
+    if isinstance(spec, Device):
+        return backend_for_device(spec)
+    name = str(spec)
+    if name in _registry():
+        return get_backend(name)
+    base = name.partition(":")[0]
+    if any(b.device_type == base for b in _registry().values()):
+        return backend_for_device(name)
+    return get_backend(name)  # raises naming the known backends
+
+
+def default_backend_obj() -> Backend:
+    b = _default[0]
+    if b is None:
+        name = os.environ.get("PLUGRAD_BACKEND", "numpy") or "numpy"
+        b = _default[0] = get_backend(name)
+    return b
+
+
+def set_default_backend(name: str | Backend) -> None:
+    """Choose the backend that factories (``tensor``, ``ones``, ``randn``...) use."""
+    _default[0] = get_backend(name)
+
+
+def get_default_backend() -> str:
+    return default_backend_obj().name
+
+
+@contextlib.contextmanager
+def default_backend(name: str | Backend) -> Iterator[Backend]:
+    """Use ``name`` as the default backend inside the block."""
+    prev = _default[0]
+    _default[0] = get_backend(name)
+    try:
+        yield _default[0]
+    finally:
+        _default[0] = prev
+
+
+def reset_default() -> None:
+    _default[0] = None
+
+
+Kernel = Callable[..., Any]

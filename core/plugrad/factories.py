@@ -1,0 +1,386 @@
+"""Factories: ``tensor``, ``ones``, ``zeros``, ``rand``... and the legacy typed constructors.
+
+Factories make tensors on the default backend unless ``device`` names another.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import dtypes as _dt
+from .backend import Backend, Device, default_backend_obj, resolve
+from .tensor import Tensor, _wrap
+
+
+def _backend_for(device: Any) -> Backend:
+    if device is None:
+        return default_backend_obj()
+    return resolve(device)
+
+
+def _sizes(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list, _dt.Size)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, int) and not hasattr(s, "__index__"):
+            raise TypeError(
+                f"size must be a sequence of ints, like (2, 3) or 2, 3; got an element of type {type(s).__name__}: {s!r}"
+            )
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+def _python_dtype(data: Any) -> _dt.dtype | None:
+    """The dtype PyTorch infers for nested Python data (None if it contains arrays)."""
+    cat = -1
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, bool):
+            cat = max(cat, 0)
+        elif isinstance(x, int):
+            cat = max(cat, 1)
+        elif isinstance(x, float):
+            cat = max(cat, 2)
+        elif isinstance(x, complex):
+            cat = max(cat, 3)
+        elif isinstance(x, Tensor):
+            return None
+        else:
+            return None
+    return _dt.default_dtype_for_category(cat) if cat >= 0 else _dt.get_default_dtype()
+
+
+def _unwrap_nested(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(x) for x in data]
+    return data
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, arrays or a tensor)."""
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else None
+    if isinstance(data, Tensor):
+        src = data.detach()
+        if src._backend is not backend:
+            src = src.to(backend)
+        arr = backend.namespace().asarray(src._data, copy=True)
+        if d is not None and d is not src.dtype:
+            arr = arr.astype(backend.native_dtype(d))
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_first(data)):
+            data = _unwrap_nested(data)
+        inferred = _python_dtype(data) if isinstance(data, (list, tuple, int, float, bool, complex)) else None
+        target = d or inferred
+        if target is None:
+            arr = _from_array_like(data, backend)
+        else:
+            try:
+                arr = backend.asarray(data, target)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"could not make a tensor from {type(data).__name__} data: {exc}") from None
+            arr = backend.namespace().asarray(arr, copy=True) if not isinstance(data, (list, tuple, int, float, bool, complex)) else arr
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _flat_first(data: Any) -> list:
+    out = []
+    stack = [data]
+    while stack and len(out) < 64:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _from_array_like(data: Any, backend: Backend) -> Any:
+    """Arrays from NumPy or another backend keep their dtype; everything else goes through ``asarray``."""
+    xp = backend.namespace()
+    if hasattr(data, "__array__") or hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+        mod = type(data).__module__.split(".")[0]
+        if mod == "numpy" and backend.device_type != "cpu":
+            return backend.from_numpy(data).copy()
+        return xp.asarray(data, copy=True)
+    return xp.asarray(data)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like :func:`tensor`, but shares memory with ``data`` when it is already a suitable array or tensor."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    backend = _backend_for(device)
+    if hasattr(data, "__array_interface__") and dtype is None and backend.device_type == "cpu":
+        return _wrap(backend.from_numpy(data), backend)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray: Any) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    if not hasattr(ndarray, "__array_interface__"):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    backend = default_backend_obj()
+    if backend.device_type != "cpu":
+        backend = resolve("cpu")
+    return _wrap(backend.from_numpy(ndarray), backend)
+
+
+def _fill(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    backend = _backend_for(device)
+    shape = _sizes(size)
+    d = _dt.as_dtype(dtype) if dtype is not None else (
+        _dt.get_default_dtype() if isinstance(value, float) or value in (0, 1) and not isinstance(value, bool)
+        else _python_dtype(value) or _dt.get_default_dtype())
+    arr = backend.namespace().full(shape, value, dtype=backend.native_dtype(d))
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, **_: Any) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, **_: Any) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return _fill(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
+    """A tensor of the given size; plugrad fills it with zeros rather than leaving memory uninitialised."""
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def full(size: Sequence[Any], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = _python_dtype(fill_value)
+    return _fill((tuple(size),) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad)
+
+
+def _like_args(input: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:  # noqa: A002
+    return (dtype if dtype is not None else input.dtype), (device if device is not None else input._backend)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+    d, dev = _like_args(input, dtype, device)
+    return _fill(input.shape, 0, d, dev, requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+    d, dev = _like_args(input, dtype, device)
+    return rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+    d, dev = _like_args(input, dtype, device)
+    return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool, generator: Any = None) -> Tensor:
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if not d.is_floating_point:
+        raise RuntimeError(f'"{kind}" not implemented for \'{d.legacy[:-6]}\'; use a floating dtype')
+    arr = getattr(backend, kind)(_sizes(size), d)
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None, **_: Any) -> Tensor:
+    """Uniform random numbers in [0, 1), from the backend's generator seeded by :func:`manual_seed`."""
+    return _random("rand", size, dtype, device, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None, **_: Any) -> Tensor:
+    """Standard normal random numbers, from the backend's generator seeded by :func:`manual_seed`."""
+    return _random("randn", size, dtype, device, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """Random integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
+    return _wrap(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
+
+
+def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
+    keys = backend.rand((n,), _dt.float64)
+    xp = backend.namespace()
+    return _wrap(xp.astype(xp.argsort(keys), backend.native_dtype(d)) if hasattr(xp, "astype")
+                 else xp.argsort(keys).astype(backend.native_dtype(d)), backend)
+
+
+def manual_seed(seed: int) -> Any:
+    """Seed the random generators of every available backend."""
+    from .backend import known_backends
+
+    for b in known_backends().values():
+        if b.available()[0]:
+            b.manual_seed(int(seed))
+    return _Generator(int(seed))
+
+
+def seed() -> int:
+    import random as _random_mod
+
+    s = _random_mod.randrange(2**63)
+    manual_seed(s)
+    return s
+
+
+class _Generator:
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False, **_: Any) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    backend = _backend_for(device)
+    if dtype is not None:
+        d = _dt.as_dtype(dtype)
+    elif all(isinstance(v, int) for v in vals):
+        d = _dt.int64
+    else:
+        d = _dt.get_default_dtype()
+    xp = backend.namespace()
+    arr = xp.arange(vals[0], vals[1], vals[2], dtype=backend.native_dtype(_dt.float64 if d.is_floating_point else d))
+    if d.is_floating_point:
+        arr = arr.astype(backend.native_dtype(d))
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    xp = backend.namespace()
+    arr = xp.linspace(float(start), float(end), int(steps), dtype=backend.native_dtype(_dt.float64)).astype(
+        backend.native_dtype(d))
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix, n x m."""
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    arr = backend.namespace().eye(n, m if m is not None else n, dtype=backend.native_dtype(d))
+    t = _wrap(arr, backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _legacy_construct(d: _dt.dtype, args: tuple, kwargs: dict) -> Tensor:
+    """``FloatTensor([1, 2])`` copies data; ``FloatTensor(2, 3)`` makes a 2x3 tensor (of zeros)."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"unexpected keyword arguments {sorted(kwargs)}")
+    if not args:
+        return zeros(0, dtype=d, device=device)
+    if len(args) == 1 and not isinstance(args[0], int):
+        src = args[0]
+        if isinstance(src, _dt.Size):
+            return zeros(tuple(src), dtype=d, device=device)
+        return tensor(src, dtype=d, device=device)
+    return zeros(*args, dtype=d, device=device)
+
+
+def _legacy_class(name: str, d: _dt.dtype) -> type:
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Tensor:  # noqa: N807
+        return _legacy_construct(d, args, dict(kwargs))
+
+    def _instancecheck(obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is d
+
+    return type(name, (Tensor,), {"__new__": __new__, "__slots__": (), "_instancecheck": staticmethod(_instancecheck),
+                                  "_legacy_dtype": d, "__doc__": f"Legacy constructor of {d!r} tensors."})
+
+
+FloatTensor = _legacy_class("FloatTensor", _dt.float32)
+DoubleTensor = _legacy_class("DoubleTensor", _dt.float64)
+HalfTensor = _legacy_class("HalfTensor", _dt.float16)
+LongTensor = _legacy_class("LongTensor", _dt.int64)
+IntTensor = _legacy_class("IntTensor", _dt.int32)
+ShortTensor = _legacy_class("ShortTensor", _dt.int16)
+CharTensor = _legacy_class("CharTensor", _dt.int8)
+ByteTensor = _legacy_class("ByteTensor", _dt.uint8)
+BoolTensor = _legacy_class("BoolTensor", _dt.bool_)
+
+
+def _parse_to(t: Tensor, args: tuple, kwargs: dict) -> tuple[Backend | None, _dt.dtype | None, bool]:
+    """Arguments of ``Tensor.to``: a device/backend, a dtype, another tensor, in PyTorch's accepted orders."""
+    target = None
+    dtype = None
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    for a in list(args) + [kwargs.pop("device", None), kwargs.pop("dtype", None)]:
+        if a is None:
+            continue
+        if isinstance(a, Tensor):
+            target, dtype = a._backend, a.dtype
+        elif isinstance(a, _dt.dtype):
+            dtype = a
+        elif isinstance(a, (str, Device, Backend)):
+            if isinstance(a, str) and (a in _dt.BY_NAME or a in _dt.ALIASES or a.startswith("torch.")):
+                dtype = _dt.as_dtype(a)
+            else:
+                target = resolve(a)
+        elif a in (float, int, bool):
+            dtype = _dt.as_dtype(a)
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    return target, dtype, copy
+
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "empty_like", "rand_like", "randn_like",
+    "rand", "randn", "randint", "randperm", "manual_seed", "seed", "arange", "linspace", "eye", "FloatTensor",
+    "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+]

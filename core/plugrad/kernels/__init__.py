@@ -1,0 +1,1 @@
+"""Kernels shared by every backend whose namespace follows the array API standard."""

@@ -1,0 +1,42 @@
+"""All built-in ops, their user-facing functions, and the Tensor methods and operators that call them.
+
+Op families live in their own modules (elementwise, reduction, shape, ...);
+importing this package declares every op and its generic kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import registry
+from .comparison import *  # noqa: F401,F403
+from .comparison import __all__ as _cmp_all
+from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
+from .creation import _zeros_native, full_like, ones_like, zeros_like  # noqa: F401
+from .elementwise import *  # noqa: F401,F403
+from .elementwise import __all__ as _ew_all
+from .reduction import *  # noqa: F401,F403
+from .reduction import __all__ as _red_all
+from .shape import *  # noqa: F401,F403
+from .shape import __all__ as _shape_all
+from .activation import *  # noqa: F401,F403
+from .activation import __all__ as _act_all
+from .linalg import *  # noqa: F401,F403
+from .linalg import __all__ as _linalg_all
+from .indexing import *  # noqa: F401,F403
+from .indexing import __all__ as _idx_all
+from . import activation, comparison, elementwise, indexing, linalg, reduction, shape  # noqa: E402
+
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing)
+
+_BUILTIN_OPS = dict(registry.OPS)
+
+
+def _restore_builtin(name: str) -> None:
+    """Put back a built-in op after a plugin that overrode it is removed."""
+    if name in _BUILTIN_OPS:
+        registry.OPS[name] = _BUILTIN_OPS[name]
+
+
+__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, "clone", "zeros_like", "ones_like", "full_like"]
+

@@ -1,0 +1,66 @@
+"""Operand preparation for elementwise ops: PyTorch's type promotion, done before any kernel runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from . import registry as _reg
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, _reg.Tensor)
+
+
+def _check_scalar(x: Any, opname: str) -> None:
+    if not isinstance(x, (int, float, complex, bool)):
+        raise TypeError(
+            f"{opname}(): expected a Tensor or a Python number, but got {type(x).__name__}"
+        )
+
+
+def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
+    """Cast ``x`` and ``y`` (Tensors or Python numbers, at least one Tensor) to their common dtype.
+
+    Python numbers stay numbers when the tensor's dtype can hold them (``x * 2`` on float32 stays
+    float32); otherwise the tensor is cast, e.g. int64 * 2.5 gives float32 as in PyTorch.
+    """
+    if _is_tensor(x):
+        if _is_tensor(y):
+            dx = x._data.dtype
+            if dx == y._data.dtype:
+                return x, y
+            tx, ty = x.dtype, y.dtype
+            target = _dt.result_type(((tx, x._data.ndim), (ty, y._data.ndim)))
+            if tx is not target:
+                x = _to(x, target)
+            if ty is not target:
+                y = _to(y, target)
+            return x, y
+        return _with_scalar(x, y, opname), y
+    _check_scalar(x, opname)
+    if not _is_tensor(y):
+        raise TypeError(f"{opname}(): expected at least one Tensor argument, got {type(x).__name__} and {type(y).__name__}")
+    return x, _with_scalar(y, x, opname)
+
+
+def _with_scalar(t: Any, s: Any, opname: str) -> Any:
+    _check_scalar(s, opname)
+    tcat = t.dtype.category
+    scat = _dt.scalar_category(s)
+    if scat > tcat:
+        return _to(t, _dt.default_dtype_for_category(scat))
+    return t
+
+
+def float_operand(t: Any) -> Any:
+    """Integer and bool tensors become the default float dtype (for div, sqrt, exp...)."""
+    if t.dtype.category < 2:
+        return _to(t, _dt.get_default_dtype())
+    return t
+
+
+def _to(t: Any, d: _dt.dtype) -> Any:
+    from .conversion import _to_dtype
+
+    return _to_dtype(t, d)

@@ -1,0 +1,112 @@
+"""Comparisons and ``where``. Comparison results are bool tensors that never require grad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..kernels.array_api import direct, generic
+from ..testing.samples import Sample, T, binary_samples
+from ._promote import promote
+from .registry import defop
+
+
+def _no_vjp(ctx: Any, g: Any) -> tuple:
+    raise RuntimeError(f"{ctx.name()} is not differentiable")
+
+
+def _comparison(name: str, xp_name: str) -> Any:
+    op = defop(name, 2, vjp=_no_vjp, saves=((), ()), samples=binary_samples(),
+               reference=lambda np, x, y, _n=xp_name: getattr(np, _n)(x, y))
+    direct(name, xp_name)
+
+    def fn(input: Any, other: Any) -> Any:  # noqa: A002
+        x, y = promote(input, other, name)
+        if not hasattr(x, "_data"):
+            x, y = y, x
+            return _REVERSED[name].dispatch_nograd((x, y))
+        return op.dispatch_nograd((x, y))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{xp_name}`` comparison, giving a bool tensor (never requires grad)."
+    return op, fn
+
+
+EQ, eq = _comparison("eq", "equal")
+NE, ne = _comparison("ne", "not_equal")
+LT, lt = _comparison("lt", "less")
+LE, le = _comparison("le", "less_equal")
+GT, gt = _comparison("gt", "greater")
+GE, ge = _comparison("ge", "greater_equal")
+_REVERSED = {"eq": EQ, "ne": NE, "lt": GT, "le": GE, "gt": LT, "ge": LE}
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _where_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import zeros_like
+
+    cond = ctx.attrs[0]
+    z = zeros_like(g)
+    need = ctx.needs_input_grad
+    return (WHERE.dispatch((g, z), (cond,)) if need[0] else None,
+            WHERE.dispatch((z, g), (cond,)) if need[1] else None)
+
+
+WHERE = defop("where", 2, vjp=_where_vjp, saves=((), ()),
+              samples=lambda: [Sample((T((3, 4)), T((3, 4))), (_Mask((3, 4)),), name="same"),
+                               Sample((T((3, 1)), T((4,))), (_Mask((3, 4)),), name="broadcast")],
+              reference=lambda np, x, y, cond: np.where(cond, x, y))
+
+
+class _Mask:
+    """A sample attribute: a random bool mask of ``shape`` made on the backend under test."""
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+
+@generic("where")
+def _where_kernel(xp: Any) -> Any:
+    def where_(x: Any, y: Any, cond: Any) -> Any:
+        return xp.where(cond, x, y)
+
+    return where_
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    """``input`` where ``condition`` holds, else ``other`` (broadcast together)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    x, y = promote(input, other, "where")
+    if not hasattr(x, "_data") and not hasattr(y, "_data"):
+        raise TypeError("where(): at least one of input and other must be a Tensor")
+    if not hasattr(x, "_data"):
+        from .creation import full_like
+
+        x = full_like(y, x)
+    if not hasattr(y, "_data"):
+        from .creation import full_like
+
+        y = full_like(x, y)
+    cond = condition._data if hasattr(condition, "_data") else condition
+    if hasattr(condition, "dtype") and condition.dtype.category != 0:
+        cond = cond != 0
+    out = WHERE.dispatch((x, y), (cond,))
+    shape = tuple(out._data.shape)
+    cshape = tuple(getattr(cond, "shape", ()))
+    if cshape != shape and len(cshape) >= len(shape):
+        from .shape import expand
+
+        out = expand(out, _broadcast_shapes(cshape, shape))
+    return out
+
+
+def _broadcast_shapes(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + a
+    b = (1,) * (n - len(b)) + b
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "where"]

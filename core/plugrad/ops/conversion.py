@@ -1,0 +1,140 @@
+"""Ops that copy or convert: dtype casts, moves between backends, clone, and the fill ops used in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from ..kernels.array_api import generic
+from .registry import defop
+
+
+def _to_dtype_vjp(ctx: Any, g: Any) -> tuple:
+    return (_to_native_dtype(g, ctx._input_dtypes[0]),)
+
+
+TO_COPY = defop("to_copy", 1, vjp=_to_dtype_vjp, node="ToCopyBackward0", saves=((),))
+
+
+@generic("to_copy")
+def _to_copy_kernel(xp: Any) -> Any:
+    def to_copy(x: Any, native_dtype: Any) -> Any:
+        return x.astype(native_dtype)
+
+    return to_copy
+
+
+def _to_dtype(t: Any, d: _dt.dtype) -> Any:
+    """``t`` cast to dtype ``d`` (recorded as ToCopyBackward0 when it requires grad)."""
+    if t.dtype is d:
+        return t
+    if t._requires_grad and not (d.is_floating_point or d.is_complex):
+        from ..autograd.grad_mode import no_grad
+
+        with no_grad():
+            return TO_COPY.dispatch((t,), (t._backend.native_dtype(d),))
+    return TO_COPY.dispatch((t,), (t._backend.native_dtype(d),))
+
+
+def _to_native_dtype(t: Any, native: Any) -> Any:
+    return TO_COPY.dispatch((t,), (native,))
+
+
+def _to_backend_vjp(ctx: Any, g: Any) -> tuple:
+    source = ctx.attrs[1]
+    return (_to_backend(g, source),)
+
+
+TO_BACKEND = defop("to_backend", 1, vjp=_to_backend_vjp, node="ToCopyBackward0", saves=((),))
+
+
+def _to_backend(t: Any, target: Any) -> Any:
+    """``t`` on backend ``target``: no copy between backends of one device, else a transfer through NumPy."""
+    from ..tensor import _wrap
+
+    source = t._backend
+    if source is target:
+        return t
+    if source.device_type == target.device_type == "cpu":
+        data = t._data
+    else:
+        data = target.from_numpy(source.to_numpy(t._data))
+    from ..autograd.grad_mode import state
+
+    if t._requires_grad and state.enabled:
+        # Record through the op machinery so gradients travel back to the source device.
+        out = TO_BACKEND._record((t,), (target, source), data, target)
+        return out
+    return _wrap(data, target)
+
+
+def _clone_vjp(ctx: Any, g: Any) -> tuple:
+    return (g,)
+
+
+CLONE = defop("clone", 1, vjp=_clone_vjp, saves=((),))
+
+
+@generic("clone")
+def _clone_kernel(xp: Any) -> Any:
+    def clone(x: Any) -> Any:
+        return xp.asarray(x, copy=True)
+
+    return clone
+
+
+def clone(input: Any, *, memory_format: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    """A copy of ``input`` with its own memory; gradients flow back unchanged (CloneBackward0)."""
+    return CLONE.dispatch((input,))
+
+
+def _fill_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import zeros_like
+
+    return (zeros_like(g),)
+
+
+FILL = defop("fill", 1, vjp=_fill_vjp, saves=((),), node="FillBackward0")
+
+
+@generic("fill")
+def _fill_kernel(xp: Any) -> Any:
+    def fill(x: Any, value: Any) -> Any:
+        return xp.full(x.shape, value, dtype=x.dtype)
+
+    return fill
+
+
+def full_like_(t: Any, value: Any) -> Any:
+    """Out-of-place helper behind ``fill_``: a tensor like ``t`` filled with ``value``."""
+    if hasattr(value, "_data"):
+        value = value.item()
+    return FILL.dispatch((t,), (value,))
+
+
+def zeros_like_(t: Any) -> Any:
+    """Out-of-place helper behind ``zero_``."""
+    return FILL.dispatch((t,), (0,))
+
+
+def _copy_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import zeros_like
+
+    return (zeros_like(g), g)
+
+
+COPY_FROM = defop("copy_from", 2, vjp=_copy_vjp, node="CopyBackwards", saves=((), ()))
+
+
+@generic("copy_from")
+def _copy_kernel(xp: Any) -> Any:
+    def copy_from(dst: Any, src: Any) -> Any:
+        return xp.broadcast_to(xp.asarray(src, dtype=dst.dtype), dst.shape)
+
+    return copy_from
+
+
+def _copy_from(dst: Any, src: Any) -> Any:
+    if hasattr(src, "_backend") and src._backend is not dst._backend:
+        src = _to_backend(src, dst._backend)
+    return COPY_FROM.dispatch((dst, src))

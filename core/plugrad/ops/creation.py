@@ -1,0 +1,55 @@
+"""Tensors made like another tensor (``zeros_like``...) and small helpers the VJP rules share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+
+
+def _native(t: Any, dtype: Any) -> Any:
+    return t._backend.native_dtype(_dt.as_dtype(dtype)) if dtype is not None else t._data.dtype
+
+
+def zeros_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Any:  # noqa: A002
+    """Zeros with ``input``'s shape, dtype and backend."""
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Any:  # noqa: A002
+    """Ones with ``input``'s shape, dtype and backend."""
+    return _like(input, 1, dtype, device, requires_grad)
+
+
+def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Any:  # noqa: A002
+    """``fill_value`` everywhere, with ``input``'s shape, dtype and backend."""
+    if isinstance(fill_value, float) and dtype is None and input.dtype.category < 2:
+        return _like(input, fill_value, dtype, device, requires_grad)
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+def _like(input: Any, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Any:  # noqa: A002
+    from ..backend import resolve
+    from ..tensor import _wrap
+
+    backend = input._backend if device is None else resolve(device)
+    xp = backend.namespace()
+    native = backend.native_dtype(_dt.as_dtype(dtype)) if dtype is not None else (
+        input._data.dtype if backend is input._backend else backend.native_dtype(input.dtype))
+    t = _wrap(xp.full(input._data.shape, value, dtype=native), backend)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _zeros_native(shape: tuple, native_dtype: Any, backend: Any) -> Any:
+    from ..tensor import _wrap
+
+    return _wrap(backend.namespace().zeros(shape, dtype=native_dtype), backend)
+
+
+def where_zero(x: Any, values: Any) -> Any:
+    """``values`` where ``x != 0``, else 0 (keeps 0 * log(0) terms of pow's gradient finite)."""
+    from .. import ops
+
+    return ops.where(ops.ne(x, 0), values, ops.zeros_like(values))

@@ -1,0 +1,335 @@
+"""The op registry, the kernel tables, and dispatch: the per-op hot path.
+
+An :class:`Op` is declared once: its name, how many tensor inputs it takes, the
+node name PyTorch gives its backward (``MulBackward0``), its VJP rule written in
+plugrad ops, what the rule needs saved, and sample inputs for the op database.
+Kernels are looked up per (op, backend): the backend's own kernel, else the
+generic array-API kernel bound to the backend's namespace; the result is cached
+on the op, so a call costs one dict lookup.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Iterable, Sequence
+
+from ..autograd import grad_mode as _gm
+from ..autograd.anomaly import anomaly_state as _anomaly, record_trace as _record_trace
+from ..autograd.node import AccumulateGrad, Node, make_node_class
+
+VJP = Callable[..., Any]
+_grad_state = _gm.state
+_seq = itertools.count()
+
+
+class RegistrationError(ValueError):
+    """An op or kernel was registered twice without asking for an override."""
+
+
+class Op:
+    """One primitive operation. Calling ``op.dispatch(args, attrs)`` runs it."""
+
+    __slots__ = (
+        "name", "nin", "nout", "vjp", "node_cls", "saves", "save_all", "save_output",
+        "differentiable_outputs", "samples", "owner", "doc", "_cache", "supports_gradgrad",
+        "reference", "inplace_view", "dtypes", "__weakref__",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        nin: int,
+        vjp: VJP | None,
+        node: str | None = None,
+        saves: Sequence[Sequence[int]] | None = None,
+        save_output: bool = False,
+        nout: int = 1,
+        differentiable_outputs: Sequence[bool] | None = None,
+        samples: Callable[..., Iterable[Any]] | None = None,
+        reference: Callable[..., Any] | None = None,
+        supports_gradgrad: bool = True,
+        owner: str = "plugrad",
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.nin = nin  # -1: a variable number of tensor inputs (cat, stack)
+        self.nout = nout
+        self.vjp = vjp
+        node_name = node or (_camel(name) + "Backward0")
+        self.node_cls = make_node_class(node_name)
+        # saves[i]: which inputs (by index; -1 the output) the rule needs to give input i its grad.
+        if saves is None:
+            self.saves = None
+            self.save_all = frozenset(range(nin)) if nin >= 0 else frozenset()
+        else:
+            self.saves = tuple(frozenset(s) for s in saves)
+            self.save_all = frozenset().union(*self.saves) if self.saves else frozenset()
+        self.save_output = save_output or -1 in self.save_all
+        self.differentiable_outputs = tuple(differentiable_outputs or (True,) * nout)
+        self.samples = samples
+        self.reference = reference
+        self.supports_gradgrad = supports_gradgrad
+        self.owner = owner
+        self.doc = doc
+        self._cache: dict[Any, Callable[..., Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"<plugrad op {self.name!r} from {self.owner}>"
+
+    def kernel(self, backend: Any) -> Callable[..., Any]:
+        """The kernel that runs this op on ``backend`` (cached)."""
+        k = self._cache.get(backend)
+        if k is None:
+            k = self._cache[backend] = kernel_for(self.name, backend)
+        return k
+
+    # The hot path. args: Tensors or Python scalars; attrs: non-tensor arguments passed on to the kernel.
+    def dispatch(self, args: tuple, attrs: tuple = ()) -> Any:
+        backend = None
+        datas = []
+        requires = False
+        for a in args:
+            if isinstance(a, Tensor):
+                b = a._backend
+                if backend is None:
+                    backend = b
+                elif b is not backend and b.device_type != backend.device_type:
+                    _device_mismatch(self, backend, b)
+                datas.append(a._data)
+                if a._requires_grad:
+                    requires = True
+            else:
+                datas.append(a)
+        k = self._cache.get(backend)
+        if k is None:
+            k = self.kernel(backend)
+        out = k(*datas, *attrs)
+        if requires and _grad_state.enabled:
+            return self._record(args, attrs, out, backend)
+        if self.nout == 1:
+            return _wrap(out, backend)
+        return tuple(_wrap(o, backend) for o in out)
+
+    def dispatch_nograd(self, args: tuple, attrs: tuple = ()) -> Any:
+        """Run the op without recording (comparisons, argmax: outputs that never require grad)."""
+        backend = None
+        datas = []
+        for a in args:
+            if isinstance(a, Tensor):
+                b = a._backend
+                if backend is None:
+                    backend = b
+                elif b is not backend and b.device_type != backend.device_type:
+                    _device_mismatch(self, backend, b)
+                datas.append(a._data)
+            else:
+                datas.append(a)
+        k = self._cache.get(backend)
+        if k is None:
+            k = self.kernel(backend)
+        out = k(*datas, *attrs)
+        if self.nout == 1:
+            return _wrap(out, backend)
+        return tuple(_wrap(o, backend) for o in out)
+
+    def _record(self, args: tuple, attrs: tuple, out: Any, backend: Any) -> Any:
+        node = self.node_cls()
+        node._op = self
+        node.attrs = attrs
+        node._seq = next(_seq)
+        node._backend = backend
+        if _anomaly.enabled:
+            node._trace = _record_trace()
+        next_functions = []
+        needs = []
+        meta = []
+        for a in args:
+            if isinstance(a, Tensor):
+                meta.append(a._data.shape)
+                if a._requires_grad:
+                    fn = a._grad_fn
+                    if fn is None:
+                        fn = a._accumulator()
+                    next_functions.append((fn, a._output_nr))
+                    needs.append(True)
+                    continue
+            else:
+                meta.append(None)
+            next_functions.append((None, 0))
+            needs.append(False)
+        node.next_functions = tuple(next_functions)
+        node.needs_input_grad = tuple(needs)
+        node._input_shapes = tuple(meta)
+        node._input_dtypes = tuple(a._data.dtype if isinstance(a, Tensor) else None for a in args)
+        # Save only what the rule needs for the inputs that require grad.
+        saves = self.saves
+        if saves is None or all(needs):
+            want = self.save_all
+        else:
+            want = frozenset().union(*(s for s, n in zip(saves, needs) if n))
+        if want:
+            saved = []
+            versions = []
+            for i, a in enumerate(args):
+                if i in want:
+                    saved.append(a)
+                    if isinstance(a, Tensor):
+                        vc = a._vc
+                        if vc is None:
+                            vc = a._vc = [0]
+                        versions.append((vc, vc[0]))
+                    else:
+                        versions.append(None)
+                else:
+                    saved.append(None)
+                    versions.append(None)
+            node._saved = saved
+            node._saved_versions = versions
+        if self.nout == 1:
+            t = _wrap(out, backend)
+            t._requires_grad = True
+            t._grad_fn = node
+            node._out_shapes = (out.shape,)
+            node._out_dtypes = (out.dtype,)
+            if self.save_output:
+                t._vc = vc = [0]
+                node._out = (out, vc, 0)
+            return t
+        outs = []
+        for i, (o, diff) in enumerate(zip(out, self.differentiable_outputs)):
+            t = _wrap(o, backend)
+            if diff:
+                t._requires_grad = True
+                t._grad_fn = node
+                t._output_nr = i
+            outs.append(t)
+        node._out_shapes = tuple(o.shape for o in out)
+        node._out_dtypes = tuple(o.dtype for o in out)
+        if self.save_output:
+            node._out = tuple((o, None, 0) for o in out)
+        return tuple(outs)
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+def _device_mismatch(op: Op, a: Any, b: Any) -> None:
+    da, db = a.device_name(), b.device_name()
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, {da} and {db}! "
+        f"(op {op.name!r}, backends {a.name!r} and {b.name!r}). Move them with .to({da!r}) or .to({db!r}) first."
+    )
+
+
+# --- the tables ----------------------------------------------------------------------
+
+OPS: dict[str, Op] = {}
+NATIVE_KERNELS: dict[tuple[str, str], tuple[Callable[..., Any], str]] = {}
+GENERIC_KERNELS: dict[str, tuple[Callable[[Any], Callable[..., Any]], str]] = {}
+SAMPLES: dict[str, list[Callable[[], Iterable[Any]]]] = {}  # samples added by plugins for existing or new ops
+
+
+def register_op(op: Op, *, override: bool = False) -> Op:
+    """Add ``op`` to the registry; a second op of the same name raises unless ``override``."""
+    prev = OPS.get(op.name)
+    if prev is not None and not override:
+        raise RegistrationError(
+            f"op {op.name!r} is registered twice: by {prev.owner!r} and by {op.owner!r}; "
+            f"pass override=True to replace it on purpose"
+        )
+    OPS[op.name] = op
+    _invalidate(op.name)
+    return op
+
+
+def defop(name: str, nin: int = 1, **kwargs: Any) -> Op:
+    """Declare a built-in op; see :class:`Op` for the arguments."""
+    return register_op(Op(name, nin, kwargs.pop("vjp", None), **kwargs))
+
+
+def get_op(name: str) -> Op:
+    op = OPS.get(name)
+    if op is None:
+        from .. import plugins
+
+        plugins.ensure_loaded()
+        op = OPS.get(name)
+    if op is None:
+        raise KeyError(f"no op named {name!r} is registered; see `plugrad info` for the installed op plugins")
+    return op
+
+
+def register_kernel(op_name: str, backend_name: str, fn: Callable[..., Any], *, owner: str = "plugrad", override: bool = False) -> None:
+    """A backend's own kernel for one op: takes and returns that backend's arrays."""
+    key = (op_name, backend_name)
+    prev = NATIVE_KERNELS.get(key)
+    if prev is not None and not override:
+        raise RegistrationError(
+            f"kernel for op {op_name!r} on backend {backend_name!r} is registered twice: by {prev[1]!r} and by "
+            f"{owner!r}; pass override=True to replace it on purpose"
+        )
+    NATIVE_KERNELS[key] = (fn, owner)
+    _invalidate(op_name)
+
+
+def register_generic_kernel(op_name: str, factory: Callable[[Any], Callable[..., Any]], *, owner: str = "plugrad", override: bool = False) -> None:
+    """A kernel written once against an array-API namespace: ``factory(xp)`` returns the kernel."""
+    prev = GENERIC_KERNELS.get(op_name)
+    if prev is not None and not override:
+        raise RegistrationError(
+            f"generic kernel for op {op_name!r} is registered twice: by {prev[1]!r} and by {owner!r}; "
+            f"pass override=True to replace it on purpose"
+        )
+    GENERIC_KERNELS[op_name] = (factory, owner)
+    _invalidate(op_name)
+
+
+def _invalidate(op_name: str) -> None:
+    op = OPS.get(op_name)
+    if op is not None:
+        op._cache.clear()
+
+
+def kernel_source(op_name: str, backend: Any) -> str:
+    """'native', 'generic' or 'none': where the kernel of ``op_name`` on ``backend`` comes from."""
+    if (op_name, backend.name) in NATIVE_KERNELS:
+        return "native"
+    if op_name in GENERIC_KERNELS:
+        return "generic"
+    return "none"
+
+
+def kernel_for(op_name: str, backend: Any, *, generic: bool = False) -> Callable[..., Any]:
+    """Resolve a kernel: the backend's own (unless ``generic``), else the array-API one over its namespace."""
+    if not generic:
+        native = NATIVE_KERNELS.get((op_name, backend.name))
+        if native is not None:
+            return native[0]
+    factory = GENERIC_KERNELS.get(op_name)
+    if factory is not None:
+        return factory[0](backend.namespace())
+    from .. import plugins
+
+    have = sorted(n for (o, n) in NATIVE_KERNELS if o == op_name)
+    raise RuntimeError(
+        f"op {op_name!r} has no kernel for backend {backend.name!r}: it has native kernels on "
+        f"{have or 'no backend'} and no generic array-API kernel. Installed plugins: {plugins.summary()}"
+    )
+
+
+# Filled in by plugrad.tensor to avoid an import cycle; the hot path reads module globals.
+Tensor: Any = None
+_wrap: Callable[[Any, Any], Any] = None  # type: ignore[assignment]
+
+
+def _bind_tensor(cls: Any, wrap: Callable[[Any, Any], Any]) -> None:
+    global Tensor, _wrap
+    Tensor = cls
+    _wrap = wrap
+
+
+__all__ = [
+    "AccumulateGrad", "Node", "Op", "OPS", "RegistrationError", "defop", "get_op", "kernel_for",
+    "kernel_source", "register_generic_kernel", "register_kernel", "register_op",
+]

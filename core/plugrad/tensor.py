@@ -1,0 +1,587 @@
+"""Tensor: a backend array plus autograd metadata; operators and methods call ops.
+
+The engine never looks inside ``_data``: it is whatever array the tensor's
+backend makes. Methods that are plain ops (``x.exp()``) are the op functions
+themselves, attached at the bottom of ``plugrad.ops``; what is here is the
+autograd surface (``grad``, ``backward``, hooks, in-place rules) and Python's
+protocols.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Iterator
+
+from . import dtypes as _dt
+from .autograd import grad_mode as _gm
+from .autograd.node import AccumulateGrad, RemovableHandle
+from .backend import Backend, Device, default_backend_obj, resolve
+from .ops import registry as _registry
+
+_grad_state = _gm.state
+_new = object.__new__
+
+
+class _TensorMeta(type):
+    """Lets ``isinstance(x, plugrad.FloatTensor)`` and ``isinstance(x, Variable)`` work as in PyTorch."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        check = cls.__dict__.get("_instancecheck")
+        if check is not None:
+            return check(obj)
+        return type.__instancecheck__(cls, obj)
+
+
+class Tensor(metaclass=_TensorMeta):
+    """An n-dimensional array that records the operations done on it when ``requires_grad`` is set."""
+
+    __slots__ = (
+        "_data", "_backend", "_requires_grad", "_grad_fn", "_grad", "_vc", "_output_nr", "_acc",
+        "_retains_grad", "__weakref__", "__dict__",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Legacy constructor: ``Tensor([1, 2])`` (float32 data) or ``Tensor(2, 3)`` (a 2x3 tensor of zeros)."""
+        from .factories import _legacy_construct
+
+        src = _legacy_construct(_dt.get_default_dtype(), args, kwargs)
+        _init_from(self, src._data, src._backend)
+
+    # --- basic facts ------------------------------------------------------------------
+    @property
+    def shape(self) -> _dt.Size:
+        return _dt.Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return _dt.Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    def __len__(self) -> int:
+        if not self._data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return self._backend.dtype_of(self._data)
+
+    @property
+    def device(self) -> Device:
+        return Device(self._backend.device_name())
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend that holds this tensor's data (``"numpy"``, ``"numba"``, ``"cupy"``)."""
+        return self._backend.name
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.device_type == "cuda"
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return True
+
+    def contiguous(self, memory_format: Any = None) -> "Tensor":
+        return self
+
+    def get_device(self) -> int:
+        return -1 if self._backend.device_type == "cpu" else 0
+
+    # --- conversion -------------------------------------------------------------------
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number (copied from the device if needed)."""
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
+            )
+        return self._backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists (copied from the device if needed)."""
+        return self._backend.to_numpy(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> Any:
+        """The data as a NumPy array sharing memory with this tensor (CPU backends)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._backend.device_type != "cpu":
+            if force:
+                return self._backend.to_numpy(self._data)
+            raise TypeError(
+                f"can't convert {self._backend.device_name()} device type tensor to numpy. "
+                "Use Tensor.cpu() to copy the tensor to host memory first."
+            )
+        return self._backend.to_numpy(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        arr = self.detach().numpy(force=True) if self._backend.device_type != "cpu" else self._backend.to_numpy(self._data)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.category > 1 or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if not self._data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reversed__(self) -> "Tensor":
+        from . import ops
+
+        return ops.flip(self, 0)
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``to(dtype)``, ``to(device_or_backend)``, ``to(other_tensor)`` or ``to(device, dtype)``; returns self when nothing changes."""
+        from .factories import _parse_to
+
+        target, dtype, copy = _parse_to(self, args, kwargs)
+        out = self
+        if target is not None and target is not self._backend:
+            out = _move(out, target)
+        if dtype is not None and dtype is not out.dtype:
+            from . import ops
+
+            out = ops._to_dtype(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> "Tensor":
+        if self._backend.device_type == "cpu":
+            return self
+        return _move(self, resolve("cpu"))
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"torch.{self.dtype.legacy}"
+        if isinstance(dtype, str) and dtype.startswith("torch.") and dtype.endswith("Tensor"):
+            legacy = dtype[6:]
+            for d in _dt.ALL_DTYPES:
+                if d.legacy == legacy:
+                    return self.to(d)
+        if isinstance(dtype, type) and issubclass(dtype, Tensor) and hasattr(dtype, "_legacy_dtype"):
+            return self.to(dtype._legacy_dtype)
+        return self.to(_dt.as_dtype(dtype))
+
+    def float(self) -> "Tensor":
+        return self.to(_dt.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dt.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dt.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dt.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dt.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dt.int16)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dt.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dt.uint8)
+
+    # --- autograd surface -------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if value and not self.dtype.is_floating_point and not self.dtype.is_complex:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self) -> "Tensor | None":
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+                "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access "
+                "the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more informations.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad {_dt.Size(value._data.shape)}, "
+                    f"tensor {_dt.Size(self._data.shape)}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._backend.device_type != self._backend.device_type:
+                raise RuntimeError("assigned grad has data located on a different device")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor during backward (a no-op on leaves)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._grad_fn._set_retain_grad(self._output_nr, self)
+        self._retains_grad = True
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._acc
+        if acc is None:
+            acc = self._acc = AccumulateGrad(self)
+        return acc
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> RemovableHandle:
+        """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_fn if self._grad_fn is not None else self._accumulator()
+        return node._register_tensor_hook(self._output_nr, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]) -> RemovableHandle:
+        """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.node import HookDict
+
+        acc = self._accumulator()
+        if acc._post_acc_hooks is None:
+            acc._post_acc_hooks = HookDict()
+        h = RemovableHandle(acc._post_acc_hooks)
+        acc._post_acc_hooks[h.id] = hook
+        return h
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Compute the gradient of this tensor with respect to the graph leaves and accumulate it in ``.grad``."""
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        """A new tensor sharing this one's data and version counter, outside the graph."""
+        t = _wrap(self._data, self._backend)
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        t._vc = vc
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._grad_fn is not None and self._output_nr:
+            raise RuntimeError("can't detach views in-place")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's data, outside the graph; changes to it are not tracked."""
+        return _wrap(self._data, self._backend)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        self._backend = value._backend
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    # --- in-place machinery -----------------------------------------------------------
+    def _check_inplace(self) -> None:
+        if self._requires_grad and self._grad_fn is None and _grad_state.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+
+    def _bump_version(self) -> None:
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any, **kwargs: Any) -> "Tensor":
+        """Run ``fn(self, *args)`` out of place, write the result into self, and take over its grad_fn."""
+        self._check_inplace()
+        recording = _grad_state.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
+        src = self
+        if recording:
+            # The rule may need self's old value: give it a snapshot, since self is about to change.
+            src = _wrap(self._backend.namespace().asarray(self._data, copy=True), self._backend)
+            src._requires_grad = self._requires_grad
+            src._grad_fn = self._grad_fn
+            src._output_nr = self._output_nr
+            src._acc = self._acc
+        res = fn(src, *args, **kwargs)
+        self._assign_result(res)
+        if recording and res._grad_fn is not None:
+            self._grad_fn = res._grad_fn
+            self._output_nr = res._output_nr
+            self._requires_grad = True
+        return self
+
+    def _assign_result(self, res: "Tensor") -> None:
+        data = res._data
+        if data.dtype != self._data.dtype:
+            mine = self.dtype
+            theirs = res.dtype
+            if theirs.category > mine.category:
+                raise RuntimeError(
+                    f"result type {_short(theirs)} can't be cast to the desired output type {_short(mine)}"
+                )
+            data = data.astype(self._data.dtype)
+        if data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(data.shape)}"
+            )
+        if self._data.ndim == 0 and not hasattr(self._data, "__setitem__"):
+            self._data = data
+        else:
+            self._data[...] = data
+        self._bump_version()
+
+    def zero_(self) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.zeros_like_)
+
+    def fill_(self, value: Any) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.full_like_, value)
+
+    def copy_(self, src: "Tensor", non_blocking: bool = False) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops._copy_from, src)
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.add, other, alpha=alpha)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.sub, other, alpha=alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.mul, other)
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.div, other, rounding_mode=rounding_mode)
+
+    def pow_(self, exponent: Any) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.pow, exponent)
+
+    def neg_(self) -> "Tensor":
+        from . import ops
+
+        return self._inplace(ops.neg)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002 - PyTorch's names
+        from . import ops
+
+        return self._inplace(ops.clamp, min, max)
+
+    clip_ = clamp_
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> "Tensor":
+        return self.pow_(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from .ops import indexing
+
+        indexing.setitem(self, index, value)
+
+    # --- printing ---------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from .formatting import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        t = type(self).__new__(type(self))
+        _init_from(t, self._backend.namespace().asarray(self._data, copy=True), self._backend)
+        t._requires_grad = self._requires_grad
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+
+def _short(d: _dt.dtype) -> str:
+    return d.legacy[:-6] if d.legacy.endswith("Tensor") else d.name
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _init_from(t: Tensor, data: Any, backend: Backend) -> None:
+    t._data = data
+    t._backend = backend
+    t._requires_grad = False
+    t._grad_fn = None
+    t._grad = None
+    t._vc = None
+    t._output_nr = 0
+    t._acc = None
+    t._retains_grad = False
+
+
+def _wrap(data: Any, backend: Backend) -> Tensor:
+    t = _new(Tensor)
+    t._data = data
+    t._backend = backend
+    t._requires_grad = False
+    t._grad_fn = None
+    t._grad = None
+    t._vc = None
+    t._output_nr = 0
+    t._acc = None
+    t._retains_grad = False
+    return t
+
+
+def _move(t: Tensor, target: Backend) -> Tensor:
+    """Copy or re-home ``t`` on ``target``; recorded in the graph so gradients flow back to the source device."""
+    from . import ops
+
+    return ops._to_backend(t, target)
+
+
+_registry._bind_tensor(Tensor, _wrap)
+
+__all__ = ["Tensor", "default_backend_obj"]

@@ -1,0 +1,1 @@
+"""Testing tools: the op database's sample inputs, gradcheck helpers and the conformance kit."""
