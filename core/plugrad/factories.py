@@ -329,15 +329,24 @@ def _legacy_construct(d: _dt.dtype, args: tuple, kwargs: dict) -> Tensor:
     return zeros(*args, dtype=d, device=device)
 
 
+class _LegacyTensorMeta(type):
+    """``isinstance(x, plugrad.FloatTensor)`` is true for float32 tensors, as in PyTorch.
+
+    Only the legacy classes use this metaclass, so ``isinstance(x, Tensor)`` on the hot path stays a plain check.
+    """
+
+    _legacy_dtype: _dt.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype
+
+
 def _legacy_class(name: str, d: _dt.dtype) -> type:
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Tensor:  # noqa: N807
         return _legacy_construct(d, args, dict(kwargs))
 
-    def _instancecheck(obj: Any) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype is d
-
-    return type(name, (Tensor,), {"__new__": __new__, "__slots__": (), "_instancecheck": staticmethod(_instancecheck),
-                                  "_legacy_dtype": d, "__doc__": f"Legacy constructor of {d!r} tensors."})
+    return _LegacyTensorMeta(name, (Tensor,), {"__new__": __new__, "__slots__": (), "_legacy_dtype": d,
+                                               "__doc__": f"Legacy constructor of {d!r} tensors."})
 
 
 FloatTensor = _legacy_class("FloatTensor", _dt.float32)

@@ -22,17 +22,7 @@ _grad_state = _gm.state
 _new = object.__new__
 
 
-class _TensorMeta(type):
-    """Lets ``isinstance(x, plugrad.FloatTensor)`` and ``isinstance(x, Variable)`` work as in PyTorch."""
-
-    def __instancecheck__(cls, obj: Any) -> bool:
-        check = cls.__dict__.get("_instancecheck")
-        if check is not None:
-            return check(obj)
-        return type.__instancecheck__(cls, obj)
-
-
-class Tensor(metaclass=_TensorMeta):
+class Tensor:
     """An n-dimensional array that records the operations done on it when ``requires_grad`` is set."""
 
     __slots__ = (
@@ -251,7 +241,7 @@ class Tensor(metaclass=_TensorMeta):
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if value and not self.dtype.is_floating_point and not self.dtype.is_complex:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":

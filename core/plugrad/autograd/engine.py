@@ -13,7 +13,19 @@ import warnings
 from typing import Any, Iterable, Sequence
 
 from . import grad_mode as _gm
+from .anomaly import anomaly_state, check_nan, node_context
 from .node import AccumulateGrad, Node
+
+ops: Any = None  # plugrad.ops, bound on first use (it imports this module's package)
+
+
+def _ops() -> Any:
+    global ops
+    if ops is None:
+        from .. import ops as _ops_mod
+
+        ops = _ops_mod
+    return ops
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -174,8 +186,7 @@ def _root_edge(t: Any) -> tuple[Node, int]:
 def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
         inputs: Sequence[Any] | None, accumulate: bool) -> list:
     """Walk the graph from ``outputs``. With ``accumulate`` leaves get ``.grad``; else grads of ``inputs`` are returned."""
-    from .. import ops
-
+    _ops()
     for i, t in enumerate(outputs):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -229,8 +240,6 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
         if deps.get(node, 0) == 0 and node not in pushed:
             pushed.add(node)
             heapq.heappush(heap, (-node._seq, id(node), node))
-
-    from .anomaly import anomaly_state, check_nan, node_context
 
     state = _gm.state
     prev_mode = state.enabled
@@ -289,7 +298,6 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                     heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         state.enabled = prev_mode
-    del ops
     return captured
 
 
@@ -330,8 +338,6 @@ def _num_outputs(node: Node) -> int:
 
 
 def _add(a: Any, b: Any, create_graph: bool) -> Any:
-    from .. import ops
-
     return ops.add(a, b)
 
 
@@ -384,8 +390,6 @@ def _detached_copy(g: Any) -> Any:
 
 def _apply(node: Node, buf: list) -> tuple:
     """Run the node's rule, then bring each input gradient to that input's shape and dtype."""
-    from .. import ops
-
     in_grads = node.apply(buf)
     nf = node.next_functions
     if len(in_grads) != len(nf):

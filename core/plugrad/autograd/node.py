@@ -212,30 +212,34 @@ def _legacy_name(t: Any) -> str:
         return type(t).__name__
 
 
-def _raise_modified(t: Any, now: int, expected: int, node: Node, index: int) -> None:
-    shape = ", ".join(str(s) for s in t.shape)
-    fn = t._grad_fn
-    where = f", which is output {t._output_nr} of {fn.name()}," if fn is not None else ""
-    raise RuntimeError(
+def _short_name(node: Node) -> str:
+    """PyTorch names the producing op without its ``BackwardN`` suffix in version errors (``Exp``)."""
+    name = node.name()
+    k = name.rfind("Backward")
+    return name[:k] if k > 0 else name
+
+
+def _modified_message(legacy: str, shape: tuple, producer: "Node | None", nr: int, now: int, expected: int) -> str:
+    dims = ", ".join(str(s) for s in shape)
+    where = f", which is output {nr} of {_short_name(producer)}," if producer is not None else ""
+    return (
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"[torch.{_legacy_name(t)} [{shape}]]{where} is at version {now}; expected version {expected} instead. "
-        f"(saved as input {index} of {node.name()}, dtype {t.dtype}, backend {t._backend.name}.) "
+        f"[torch.{legacy} [{dims}]]{where} is at version {now}; expected version {expected} instead. "
         "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True)."
+        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
+
+
+def _raise_modified(t: Any, now: int, expected: int, node: Node, index: int) -> None:
+    msg = _modified_message(_legacy_name(t), tuple(t._data.shape), t._grad_fn, t._output_nr, now, expected)
+    raise RuntimeError(f"{msg} (It was saved as input {index} of {node.name()}; backend {t._backend.name}.)")
 
 
 def _raise_modified_output(data: Any, now: int, expected: int, node: Node) -> None:
     from ..tensor import _wrap
 
     t = _wrap(data, _backend_of(node))
-    shape = ", ".join(str(s) for s in data.shape)
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"[torch.{_legacy_name(t)} [{shape}]], which is output 0 of {node.name()}, is at version {now}; "
-        f"expected version {expected} instead. Hint: enable anomaly detection to find the operation that "
-        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
-    )
+    raise RuntimeError(_modified_message(_legacy_name(t), tuple(data.shape), node, 0, now, expected))
 
 
 class AccumulateGrad(Node):

@@ -19,14 +19,24 @@ def _check_scalar(x: Any, opname: str) -> None:
         )
 
 
+_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
+
+
 def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
     """Cast ``x`` and ``y`` (Tensors or Python numbers, at least one Tensor) to their common dtype.
 
     Python numbers stay numbers when the tensor's dtype can hold them (``x * 2`` on float32 stays
     float32); otherwise the tensor is cast, e.g. int64 * 2.5 gives float32 as in PyTorch.
     """
-    if _is_tensor(x):
-        if _is_tensor(y):
+    T = _reg.Tensor
+    if isinstance(x, T):
+        cat = _SCALAR_CATEGORY.get(type(y))
+        if cat is not None:
+            # Fast path: a Python number the tensor's dtype already holds.
+            if x._backend.dtype_of(x._data).category >= cat:
+                return x, y
+            return _to(x, _dt.default_dtype_for_category(cat)), y
+        if isinstance(y, T):
             dx = x._data.dtype
             if dx == y._data.dtype:
                 return x, y

@@ -142,28 +142,32 @@ class Op:
             node._trace = _record_trace()
         next_functions = []
         needs = []
-        meta = []
+        shapes = []
+        dtypes = []
         for a in args:
             if isinstance(a, Tensor):
-                meta.append(a._data.shape)
+                data = a._data
+                shapes.append(data.shape)
+                dtypes.append(data.dtype)
                 if a._requires_grad:
                     fn = a._grad_fn
                     if fn is None:
-                        fn = a._accumulator()
+                        fn = a._acc or a._accumulator()
                     next_functions.append((fn, a._output_nr))
                     needs.append(True)
                     continue
             else:
-                meta.append(None)
-            next_functions.append((None, 0))
+                shapes.append(None)
+                dtypes.append(None)
+            next_functions.append(_NO_EDGE)
             needs.append(False)
         node.next_functions = tuple(next_functions)
         node.needs_input_grad = tuple(needs)
-        node._input_shapes = tuple(meta)
-        node._input_dtypes = tuple(a._data.dtype if isinstance(a, Tensor) else None for a in args)
+        node._input_shapes = shapes
+        node._input_dtypes = dtypes
         # Save only what the rule needs for the inputs that require grad.
         saves = self.saves
-        if saves is None or all(needs):
+        if saves is None or False not in needs:
             want = self.save_all
         else:
             want = frozenset().union(*(s for s, n in zip(saves, needs) if n))
@@ -208,6 +212,9 @@ class Op:
         if self.save_output:
             node._out = tuple((o, None, 0) for o in out)
         return tuple(outs)
+
+
+_NO_EDGE = (None, 0)
 
 
 def _camel(name: str) -> str:
