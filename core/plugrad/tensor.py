@@ -27,7 +27,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_backend", "_requires_grad", "_grad_fn", "_grad", "_vc", "_output_nr", "_acc",
-        "_retains_grad", "__weakref__", "__dict__",
+        "_retains_grad", "_origin", "__weakref__", "__dict__",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -349,6 +349,8 @@ class Tensor:
         if vc is None:
             vc = self._vc = [0]
         t._vc = vc
+        if self._requires_grad:
+            t._origin = "detach"
         return t
 
     def detach_(self) -> "Tensor":
@@ -361,7 +363,10 @@ class Tensor:
     @property
     def data(self) -> "Tensor":
         """A tensor sharing this one's data, outside the graph; changes to it are not tracked."""
-        return _wrap(self._data, self._backend)
+        t = _wrap(self._data, self._backend)
+        if self._requires_grad:
+            t._origin = "detach"
+        return t
 
     @data.setter
     def data(self, value: "Tensor") -> None:
@@ -374,6 +379,59 @@ class Tensor:
     def _version(self) -> int:
         vc = self._vc
         return 0 if vc is None else vc[0]
+
+    def explain_grad(self) -> str:
+        """Say in plain words why ``.grad`` of this tensor is None (or will be), and what to do about it."""
+        from .autograd.engine import last_backward
+
+        d = self.dtype
+        if not (d.is_floating_point or d.is_complex):
+            return (
+                f"This tensor has dtype {d}; only floating point and complex tensors can have gradients, so its .grad "
+                "stays None. Make it floating before asking for gradients: x = x.float().requires_grad_()."
+            )
+        if not self._requires_grad:
+            if self._origin == "no_grad":
+                return (
+                    "This tensor was computed from tensors that require grad while grad mode was off (inside "
+                    "plugrad.no_grad(), inference_mode() or set_grad_enabled(False)), so no graph was recorded and it "
+                    "has no .grad. Compute it outside that block."
+                )
+            if self._origin == "detach":
+                return (
+                    "This tensor came from detach() (or .data), which cuts it out of the graph: it does not require "
+                    "grad, so backward() never reaches it. Use the original tensor, or call .requires_grad_() on "
+                    "this one to make it a new leaf."
+                )
+            return (
+                "This tensor does not require grad (requires_grad=False), so backward() computes no gradient for it. "
+                "Create it with requires_grad=True or call x.requires_grad_() before using it."
+            )
+        if self._grad_fn is not None and not self._retains_grad:
+            return (
+                f"This tensor is not a leaf: it was computed by {self._grad_fn.name()}. backward() fills .grad only "
+                "for leaves (tensors you created with requires_grad=True). Call x.retain_grad() before backward(), "
+                "or get the gradient with plugrad.autograd.grad(output, x)."
+            )
+        if self._grad is not None:
+            return (
+                f"This tensor's .grad is set (shape {tuple(self._grad.shape)}). Gradients accumulate across "
+                "backward() calls: reset with x.grad = None (or optimizer.zero_grad()) between steps."
+            )
+        if self._grad_fn is not None:
+            return (
+                "This non-leaf tensor retains its gradient, but no backward() pass has reached it yet: call "
+                "backward() on an output computed from it."
+            )
+        if last_backward.runs == 0:
+            return "No backward() has run yet: call backward() on an output computed from this tensor."
+        if self._acc is None or self._acc not in last_backward.leaves:
+            return (
+                "This leaf requires grad, but it was never used in the graph of the last backward() call (or that "
+                "call passed inputs=[...] without it), so its .grad is still None. Check that the output you called "
+                "backward() on was computed from this tensor."
+            )
+        return "This leaf received a gradient of None in the last backward pass."
 
     # --- in-place machinery -----------------------------------------------------------
     def _check_inplace(self) -> None:
@@ -549,6 +607,7 @@ def _init_from(t: Tensor, data: Any, backend: Backend) -> None:
     t._output_nr = 0
     t._acc = None
     t._retains_grad = False
+    t._origin = None
 
 
 def _wrap(data: Any, backend: Backend) -> Tensor:
@@ -562,6 +621,7 @@ def _wrap(data: Any, backend: Backend) -> Tensor:
     t._output_nr = 0
     t._acc = None
     t._retains_grad = False
+    t._origin = None
     return t
 
 

@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
+from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .variable import Variable
 
 __all__ = [
-    "Variable", "backward", "detect_anomaly", "enable_grad", "grad", "inference_mode", "is_anomaly_enabled",
-    "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled",
+    "Function", "FunctionCtx", "Variable", "backward", "detect_anomaly", "enable_grad", "grad", "inference_mode",
+    "is_anomaly_enabled", "is_grad_enabled", "no_grad", "once_differentiable", "set_detect_anomaly",
+    "set_grad_enabled",
 ]
+
+# Loaded on first use, so that `import plugrad` stays fast.
+_LAZY = {
+    "gradcheck": ("gradcheck", "gradcheck"),
+    "gradgradcheck": ("gradcheck", "gradgradcheck"),
+    "GradcheckError": ("gradcheck", "GradcheckError"),
+    "functional": ("functional", None),
+    "graph": ("graph", None),
+    "forward_ad": ("forward_ad", None),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
-        from . import gradcheck as _gc
-
-        return getattr(_gc, name)
-    if name == "functional":
-        from . import functional
-
-        return functional
-    if name in ("Function", "once_differentiable", "FunctionCtx"):
-        from . import function as _fn
-
-        return getattr(_fn, name)
-    if name == "graph":
-        from . import graph
-
-        return graph
-    raise AttributeError(f"module 'plugrad.autograd' has no attribute {name!r}")
+    entry = _LAZY.get(name)
+    if entry is None:
+        raise AttributeError(f"module 'plugrad.autograd' has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{entry[0]}")
+    # Note: loading a submodule binds its name here (`gradcheck`, the module); bind the public names over it.
+    for public, (module_name, attr) in _LAZY.items():
+        if module_name == entry[0]:
+            globals()[public] = module if attr is None else getattr(module, attr)
+    return globals()[name]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import warnings
+import weakref
 from typing import Any, Iterable, Sequence
 
 from . import grad_mode as _gm
@@ -26,6 +27,16 @@ def _ops() -> Any:
 
         ops = _ops_mod
     return ops
+
+
+class _LastBackward:
+    """Which leaves the most recent backward pass reached (for ``Tensor.explain_grad``)."""
+
+    runs = 0
+    leaves: "weakref.WeakSet[AccumulateGrad]" = weakref.WeakSet()
+
+
+last_backward = _LastBackward()
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -191,6 +202,9 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     grads = _make_grads(outputs, grads)
+    if accumulate:
+        last_backward.runs += 1
+        last_backward.leaves = weakref.WeakSet()
 
     roots: list[tuple[Node, int, Any]] = []
     for t, g in zip(outputs, grads):
@@ -262,6 +276,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if isinstance(node, AccumulateGrad):
                 if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
                     _accumulate(node, buf[0], create_graph)
+                    last_backward.leaves.add(node)
                 continue
             if needed is not None and not _leads_further(node, needed):
                 _release_deps(node, deps, heap, retain_graph)
@@ -269,8 +284,6 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if all(g is None for g in buf):
                 in_grads: tuple = (None,) * len(node.next_functions)
             else:
-                if len(buf) > 1:
-                    buf = _materialize(node, buf)
                 if anomaly_state.enabled:
                     with node_context(node):
                         in_grads = _apply(node, buf)
@@ -341,10 +354,8 @@ def _add(a: Any, b: Any, create_graph: bool) -> Any:
     return ops.add(a, b)
 
 
-def _materialize(node: Node, buf: list) -> list:
+def materialize(node: Node, buf: list) -> list:
     """Zeros for the outputs of a multi-output node that received no gradient."""
-    from .. import ops
-
     out = list(buf)
     for i, g in enumerate(out):
         if g is None:

@@ -131,7 +131,8 @@ class Node:
         outs = []
         for i, (data, _vc, _v) in enumerate(self._out):
             t = _wrap(data, backend)
-            if self._op.differentiable_outputs[i]:
+            diffs = self._op.differentiable_outputs
+            if not diffs or diffs[i]:  # empty: a variable number of outputs, all differentiable
                 t._requires_grad = True
                 t._grad_fn = self
                 t._output_nr = i
@@ -183,7 +184,14 @@ class Node:
     # The engine calls this with the grads of the outputs; it returns one grad per input edge.
     def apply(self, grads: list) -> tuple:
         op = self._op
-        g = grads[0] if op.nout == 1 else tuple(grads)
+        if op.nout == 1:
+            g = grads[0]
+        else:
+            if None in grads:
+                from .engine import materialize
+
+                grads = materialize(self, grads)
+            g = tuple(grads)
         result = op.vjp(self, g)
         if not isinstance(result, tuple):
             result = (result,)

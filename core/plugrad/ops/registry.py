@@ -65,7 +65,8 @@ class Op:
             self.saves = tuple(frozenset(s) for s in saves)
             self.save_all = frozenset().union(*self.saves) if self.saves else frozenset()
         self.save_output = save_output or -1 in self.save_all
-        self.differentiable_outputs = tuple(differentiable_outputs or (True,) * nout)
+        # nout -1: a variable number of outputs (split, unbind), all differentiable; the kernel returns a sequence.
+        self.differentiable_outputs = tuple(differentiable_outputs or (True,) * max(nout, 0))
         self.samples = samples
         self.reference = reference
         self.supports_gradgrad = supports_gradgrad
@@ -104,8 +105,10 @@ class Op:
         if k is None:
             k = self.kernel(backend)
         out = k(*datas, *attrs)
-        if requires and _grad_state.enabled:
-            return self._record(args, attrs, out, backend)
+        if requires:
+            if _grad_state.enabled:
+                return self._record(args, attrs, out, backend)
+            return _no_history(self, out, backend)
         if self.nout == 1:
             return _wrap(out, backend)
         return tuple(_wrap(o, backend) for o in out)
@@ -200,7 +203,7 @@ class Op:
                 node._out = (out, vc, 0)
             return t
         outs = []
-        for i, (o, diff) in enumerate(zip(out, self.differentiable_outputs)):
+        for i, (o, diff) in enumerate(zip(out, self.differentiable_outputs or itertools.repeat(True))):
             t = _wrap(o, backend)
             if diff:
                 t._requires_grad = True
@@ -215,6 +218,18 @@ class Op:
 
 
 _NO_EDGE = (None, 0)
+
+
+def _no_history(op: Op, out: Any, backend: Any) -> Any:
+    """Results of ops on tensors requiring grad under no_grad: remember why they have no history."""
+    if op.nout == 1:
+        t = _wrap(out, backend)
+        t._origin = "no_grad"
+        return t
+    outs = tuple(_wrap(o, backend) for o in out)
+    for t in outs:
+        t._origin = "no_grad"
+    return outs
 
 
 def _camel(name: str) -> str:

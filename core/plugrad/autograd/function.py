@@ -1,0 +1,284 @@
+"""Custom differentiable operations in user code: ``class MyOp(plugrad.autograd.Function)``.
+
+``MyOp.apply(*args)`` runs ``forward(ctx, *args)`` without recording, then, when
+an input requires grad, records one node named ``MyOpBackward`` whose ``ctx`` is
+the node itself, as in PyTorch. Its ``backward(ctx, *grads)`` may use plugrad ops,
+so it can be differentiated again unless marked ``once_differentiable``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from . import grad_mode as _gm
+from .anomaly import anomaly_state, record_trace
+from .node import Node
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` share: saved tensors, flags, and any attribute the user sets."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors (or None) for ``backward``; they are checked against in-place changes when read."""
+        from ..tensor import Tensor
+
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {tensors.index(t)} is of type "
+                    f"{type(t).__name__}; store other values as attributes of ctx (ctx.value = ...)"
+                )
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        self._to_save_forward = tensors
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Declare inputs that ``forward`` modified in place (their version is bumped)."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Declare outputs that never require grad (indices, masks)."""
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None (not zeros) for outputs that got no gradient."""
+        self._materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        node = self
+        if getattr(node, "_released", False):
+            from .node import _FREED
+
+            raise RuntimeError(_FREED)
+        saved = getattr(self, "_saved_pairs", None)
+        if saved is None:
+            return ()
+        from .node import _raise_modified
+
+        out = []
+        for i, (t, vc, version) in enumerate(saved):
+            if t is not None and vc is not None and vc[0] != version:
+                _raise_modified(t, vc[0], version, self, i)  # type: ignore[arg-type]
+            out.append(t)
+        return tuple(out)
+
+    saved_variables = saved_tensors
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node of a custom Function; subclasses are named ``<Function>Backward``."""
+
+    __slots__ = ("__dict__",)
+    _forward_cls: Any = None
+
+    def apply(self, grads: list) -> tuple:
+        cls = self._forward_cls
+        if self.__dict__.get("_materialize_grads", True):
+            grads = [g if g is not None else _zeros_for(self, i) for i, g in enumerate(grads)]
+        result = cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_args = self._n_args
+        if len(result) < n_args or any(r is not None for r in result[n_args:]):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected {n_args}, got {len(result)})"
+            )
+        from ..tensor import Tensor
+
+        picked = []
+        for pos in self._tensor_positions:
+            g = result[pos]
+            if g is not None and not isinstance(g, Tensor):
+                raise TypeError(
+                    f"function {self.name()} returned a gradient of type {type(g).__name__} at index {pos}; "
+                    "expected a Tensor or None"
+                )
+            picked.append(g)
+        return tuple(picked)
+
+    def release(self) -> None:
+        if self.__dict__.get("_saved_pairs") is not None:
+            self.__dict__["_saved_pairs"] = None
+            self._released = True
+        Node.release(self)
+
+
+def _zeros_for(node: Node, i: int) -> Any:
+    from ..ops import _zeros_native
+
+    return _zeros_native(node._out_shapes[i], node._out_dtypes[i], node._backend)
+
+
+class _FunctionMeta(type):
+    """Gives every Function subclass its node class, ``<Name>Backward``."""
+
+    def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(f"{name}Backward", (BackwardCFunction,), {"__slots__": (), "_forward_cls": cls})
+
+
+class Function(FunctionCtx, metaclass=_FunctionMeta):
+    """Base class of custom ops: define static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``.
+
+    Call ``MyOp.apply(*args)``; ``backward`` returns one gradient per argument of ``forward`` (None for
+    non-tensor arguments or inputs that need none).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "You must implement the forward function for custom autograd.Function: define "
+            "@staticmethod def forward(ctx, *args) on your subclass"
+        )
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise RuntimeError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it "
+            "with backward mode AD."
+        )
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        from ..tensor import Tensor, _wrap
+
+        node = cls._backward_cls()
+        Node.__init__(node)
+        tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        node.needs_input_grad = needs
+        recording = _gm.state.enabled and any(needs)
+        prev = _gm.state.enabled
+        _gm.state.enabled = False
+        try:
+            outputs = cls.forward(node, *args, **kwargs)
+        finally:
+            _gm.state.enabled = prev
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        d = node.__dict__
+        for t in d.get("_dirty", ()):
+            t._bump_version()
+        if not recording:
+            return outputs
+        # Outputs that are inputs (returned as is) become new tensors so the graph stays acyclic.
+        fixed = []
+        for o in outs:
+            if isinstance(o, Tensor) and any(o is a for a in args):
+                if o in d.get("_dirty", ()):
+                    fixed.append(o)
+                else:
+                    v = _wrap(o._data, o._backend)
+                    v._vc = o._vc
+                    fixed.append(v)
+            else:
+                fixed.append(o)
+        outs = tuple(fixed)
+        node._op = None
+        node.attrs = ()
+        node._seq = next(_node_seq())
+        node._backend = next((a._backend for a in args if isinstance(a, Tensor)), None)
+        if anomaly_state.enabled:
+            node._trace = record_trace()
+        edges = []
+        for i in tensor_positions:
+            a = args[i]
+            if a._requires_grad:
+                edges.append((a._grad_fn or a._accumulator(), a._output_nr))
+            else:
+                edges.append((None, 0))
+        node.next_functions = tuple(edges)
+        node._input_shapes = [args[i]._data.shape for i in tensor_positions]
+        node._input_dtypes = [args[i]._data.dtype for i in tensor_positions]
+        d["_tensor_positions"] = tensor_positions
+        d["_n_args"] = len(args)
+        non_diff = d.get("_non_differentiable", set())
+        tensor_outs = [o for o in outs if isinstance(o, Tensor)]
+        node._out_shapes = tuple(o._data.shape for o in tensor_outs)
+        node._out_dtypes = tuple(o._data.dtype for o in tensor_outs)
+        nr = 0
+        for o in outs:
+            if not isinstance(o, Tensor):
+                continue
+            if id(o) not in non_diff and (o.dtype.is_floating_point or o.dtype.is_complex):
+                if o._grad_fn is None and o._requires_grad and o not in d.get("_dirty", ()):
+                    pass
+                o._requires_grad = True
+                o._grad_fn = node
+                o._output_nr = nr
+            nr += 1
+        to_save = d.pop("_to_save", None)
+        if to_save is not None:
+            pairs = []
+            for t in to_save:
+                if t is None:
+                    pairs.append((None, None, 0))
+                    continue
+                vc = t._vc
+                if vc is None:
+                    vc = t._vc = [0]
+                pairs.append((t, vc, vc[0]))
+            d["_saved_pairs"] = pairs
+        return outs[0] if single else outs
+
+
+def _node_seq() -> Any:
+    from ..ops.registry import _seq
+
+    return _seq
+
+
+def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a ``backward`` that cannot itself be differentiated: it runs without recording, and
+    differentiating its result raises an error naming the function."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *grads: Any) -> Any:
+        with _gm.no_grad():
+            result = fn(ctx, *grads)
+        if not _gm.state.enabled:
+            return result
+        if not any(isinstance(g, _tensor_cls()) and g._requires_grad for g in grads):
+            return result
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+        live = tuple(g for g in grads if isinstance(g, _tensor_cls()) and g._requires_grad)
+        marked = tuple(_DelayedError.apply(o, ctx.name(), *live) if isinstance(o, _tensor_cls()) else o for o in outs)
+        return marked[0] if single else marked
+
+    return wrapper
+
+
+def _tensor_cls() -> Any:
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+class _DelayedError(Function):
+    """Passes a value through; its gradient raises: the backward it came from was once_differentiable."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, name: str, *sources: Any) -> Any:
+        # The incoming gradients are inputs only so that the result stays attached to the graph.
+        ctx.fn_name = name
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with @once_differentiable ({ctx.fn_name})"
+        )
+
+
+class InplaceFunction(Function):
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+__all__ = ["Function", "FunctionCtx", "InplaceFunction", "once_differentiable", "BackwardCFunction"]
