@@ -37,23 +37,22 @@ def _sizes(size: Sequence[Any]) -> tuple[int, ...]:
 
 
 def _python_dtype(data: Any) -> _dt.dtype | None:
-    """The dtype PyTorch infers for nested Python data (None if it contains arrays)."""
+    """The dtype PyTorch infers for nested Python data (None if it holds arrays or NumPy scalars)."""
     cat = -1
     stack = [data]
     while stack:
         x = stack.pop()
-        if isinstance(x, (list, tuple)):
+        t = type(x)
+        if t is list or t is tuple:
             stack.extend(x)
-        elif isinstance(x, bool):
+        elif t is bool:
             cat = max(cat, 0)
-        elif isinstance(x, int):
+        elif t is int:
             cat = max(cat, 1)
-        elif isinstance(x, float):
+        elif t is float:
             cat = max(cat, 2)
-        elif isinstance(x, complex):
+        elif t is complex:
             cat = max(cat, 3)
-        elif isinstance(x, Tensor):
-            return None
         else:
             return None
     return _dt.default_dtype_for_category(cat) if cat >= 0 else _dt.get_default_dtype()
@@ -82,7 +81,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_first(data)):
             data = _unwrap_nested(data)
-        inferred = _python_dtype(data) if isinstance(data, (list, tuple, int, float, bool, complex)) else None
+        inferred = _python_dtype(data) if type(data) in _PYTHON_DATA else None
         target = d or inferred
         if target is None:
             arr = _from_array_like(data, backend)
@@ -91,11 +90,15 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
                 arr = backend.asarray(data, target)
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"could not make a tensor from {type(data).__name__} data: {exc}") from None
-            arr = backend.namespace().asarray(arr, copy=True) if not isinstance(data, (list, tuple, int, float, bool, complex)) else arr
+            if type(data) not in _PYTHON_DATA:
+                arr = backend.namespace().asarray(arr, copy=True)
     t = _wrap(arr, backend)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+_PYTHON_DATA = (list, tuple, int, float, bool, complex)
 
 
 def _flat_first(data: Any) -> list:
