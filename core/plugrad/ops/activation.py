@@ -1,6 +1,602 @@
-"""(family module; filled in by its op declarations)"""
+"""Activations: relu and its relatives, softmax / log_softmax, gelu, silu, softplus, elu...
+
+Each op: its declaration with PyTorch's node name, its VJP rule in plugrad ops (so
+``create_graph=True`` works), its generic kernel, samples and a NumPy reference.
+Functions take PyTorch's ``torch.nn.functional`` arguments, ``inplace`` included.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Any
+
+from .. import dtypes as _dt
+from ..kernels.array_api import generic
+from ..testing.samples import Sample, T, unary_samples
+from .comparison import ge, gt, le, lt, where
+from .elementwise import (
+    _erf_kernel,
+    _not_implemented,
+    _sigmoid_kernel,
+    erf,
+    exp,
+    logical_and,
+    logical_or,
+    neg,
+    sigmoid,
+    tanh,
+)
+from .reduction import _dims, sum
+from .registry import defop
+
+
+def _check_float(kernel: str, input: Any) -> None:  # noqa: A002
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(kernel, input, "this activation needs a floating point tensor; use .float() first")
+
+
+def _no_bool(name: str, input: Any) -> None:  # noqa: A002
+    if input.dtype is _dt.bool_:
+        raise RuntimeError(f"Boolean inputs not supported for {name}; convert the tensor with .float() first")
+
+
+def _maybe_inplace(fn: Any, input: Any, inplace: bool, *args: Any) -> Any:  # noqa: A002
+    """``fn(input, *args)``, or written into ``input`` (``fn`` dispatches the op; it takes no ``inplace``)."""
+    if inplace:
+        return input._inplace(fn, *args)
+    return fn(input, *args)
+
+
+def _dispatcher(op: Any) -> Any:
+    def run(input: Any) -> Any:  # noqa: A002
+        return op.dispatch((input,))
+
+    run.__name__ = op.name
+    return run
+
+
+# --- relu, hardtanh, relu6, threshold -------------------------------------------------------------
+
+
+def _relu_vjp(ctx: Any, g: Any) -> tuple:
+    # PyTorch's threshold_backward on the output: no gradient where the output is <= 0.
+    return (where(le(ctx.output, 0), 0.0, g),)
+
+
+RELU = defop("relu", 1, vjp=_relu_vjp, saves=((-1,),), samples=unary_samples(),
+             reference=lambda np, x: np.maximum(x, x.dtype.type(0)))
+
+
+_relu = _dispatcher(RELU)
+
+
+@generic("relu")
+def _relu_kernel(xp: Any) -> Any:
+    def relu(x: Any) -> Any:
+        return xp.maximum(x, xp.asarray(0, dtype=x.dtype))  # maximum keeps NaN, as PyTorch's relu does
+
+    return relu
+
+
+def relu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``max(input, 0)``; integer tensors stay integer. The gradient is 0 where the output is 0."""
+    _no_bool("relu", input)
+    return _maybe_inplace(_relu, input, inplace)
+
+
+def relu_(input: Any) -> Any:  # noqa: A002
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def _hardtanh_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    lo, hi = ctx.attrs
+    return (where(logical_or(le(x, lo), ge(x, hi)), 0.0, g),)
+
+
+HARDTANH = defop("hardtanh", 1, vjp=_hardtanh_vjp, saves=((0,),),
+                 samples=lambda: [*unary_samples(attrs=(-1.0, 1.0), low=-2.0, high=2.0)(),
+                                  *unary_samples(attrs=(0.0, 6.0), low=-3.0, high=8.0)()],
+                 reference=lambda np, x, lo, hi: np.minimum(np.maximum(x, x.dtype.type(lo)), x.dtype.type(hi)))
+
+
+@generic("hardtanh")
+def _hardtanh_kernel(xp: Any) -> Any:
+    def hardtanh(x: Any, lo: Any, hi: Any) -> Any:
+        return xp.minimum(xp.maximum(x, xp.asarray(lo, dtype=x.dtype)), xp.asarray(hi, dtype=x.dtype))
+
+    return hardtanh
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:  # noqa: A002
+    """``input`` clamped to ``[min_val, max_val]``; the gradient passes strictly inside the interval."""
+    if input.dtype is _dt.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh; convert the tensor with .float() first")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(_hardtanh, input, inplace, min_val, max_val)
+
+
+def _hardtanh(input: Any, min_val: float, max_val: float) -> Any:  # noqa: A002
+    return HARDTANH.dispatch((input,), (min_val, max_val))
+
+
+def relu6(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``min(max(input, 0), 6)``: :func:`hardtanh` on ``[0, 6]`` (HardtanhBackward0, as in PyTorch)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _threshold_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    return (where(le(x, ctx.attrs[0]), 0.0, g),)
+
+
+THRESHOLD = defop("threshold", 1, vjp=_threshold_vjp, saves=((0,),),
+                  samples=unary_samples(attrs=(0.1, 20.0)),
+                  reference=lambda np, x, th, value: np.where(x > th, x, x.dtype.type(value)))
+
+
+@generic("threshold")
+def _threshold_kernel(xp: Any) -> Any:
+    def threshold(x: Any, th: Any, value: Any) -> Any:
+        return xp.where(x > th, x, xp.asarray(value, dtype=x.dtype))
+
+    return threshold
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:  # noqa: A002
+    """``input`` where it is greater than ``threshold``, else ``value``."""
+    return _maybe_inplace(_threshold, input, inplace, threshold, value)
+
+
+def _threshold(input: Any, th: float, value: float) -> Any:  # noqa: A002
+    return THRESHOLD.dispatch((input,), (th, value))
+
+
+# --- leaky_relu, elu, selu, celu ---------------------------------------------------------------
+
+
+def _leaky_relu_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    return (where(gt(x, 0), g, g * ctx.attrs[0]),)
+
+
+LEAKY_RELU = defop("leaky_relu", 1, vjp=_leaky_relu_vjp, saves=((0,),),
+                   samples=lambda: [*unary_samples(attrs=(0.01,))(), *unary_samples(attrs=(0.2,))()],
+                   reference=lambda np, x, slope: np.where(x > 0, x, x * x.dtype.type(slope)))
+
+
+@generic("leaky_relu")
+def _leaky_relu_kernel(xp: Any) -> Any:
+    def leaky_relu(x: Any, slope: float) -> Any:
+        return xp.where(x > 0, x, x * xp.asarray(slope, dtype=x.dtype))
+
+    return leaky_relu
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:  # noqa: A002
+    """``input`` where positive, else ``negative_slope * input``."""
+    _check_float("leaky_relu_cpu", input)
+    return _maybe_inplace(_leaky_relu, input, inplace, negative_slope)
+
+
+def _leaky_relu(input: Any, negative_slope: float) -> Any:  # noqa: A002
+    return LEAKY_RELU.dispatch((input,), (negative_slope,))
+
+
+def _elu_vjp(ctx: Any, g: Any) -> tuple:
+    # PyTorch's elu_backward on the input: x <= 0 takes the exponential branch (0 included), while
+    # its derivative (elu_double_backward) is 0 at x = 0: the exponent sees x only where x < 0.
+    (x,) = ctx.inputs
+    alpha, scale, input_scale = ctx.attrs
+    negative = g * (input_scale * alpha * scale) * exp(where(lt(x, 0), x, 0.0) * input_scale)
+    return (where(le(x, 0), negative, g * scale),)
+
+
+def _np_elu(np: Any, x: Any, alpha: float, scale: float, input_scale: float) -> Any:
+    t = x.dtype.type
+    return np.where(x > 0, x * t(scale), t(scale * alpha) * np.expm1(np.minimum(x, 0) * t(input_scale)))
+
+
+def _elu_samples() -> list[Sample]:
+    return [*unary_samples(attrs=(1.0, 1.0, 1.0), low=-2.0, high=2.0)(),
+            *unary_samples(attrs=(0.5, 1.0, 1.0), low=-2.0, high=2.0)(),
+            *unary_samples(attrs=(_SELU_ALPHA, _SELU_SCALE, 1.0), low=-2.0, high=2.0)()]
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+ELU = defop("elu", 1, vjp=_elu_vjp, saves=((0,),), samples=_elu_samples, reference=_np_elu)
+CELU = defop("celu", 1, vjp=_elu_vjp, saves=((0,),),
+             samples=lambda: [*unary_samples(attrs=(2.0, 1.0, 0.5), low=-2.0, high=2.0)()], reference=_np_elu)
+
+
+def _elu_kernel(xp: Any) -> Any:
+    def elu(x: Any, alpha: float, scale: float, input_scale: float) -> Any:
+        zero = xp.asarray(0, dtype=x.dtype)
+        negative = xp.expm1(xp.minimum(x, zero) * xp.asarray(input_scale, dtype=x.dtype))
+        positive = x * xp.asarray(scale, dtype=x.dtype)
+        return xp.where(x > 0, positive, negative * xp.asarray(scale * alpha, dtype=x.dtype))
+
+    return elu
+
+
+generic("elu")(_elu_kernel)
+generic("celu")(_elu_kernel)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:  # noqa: A002
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    _check_float("elu_cpu", input)
+    return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0)
+
+
+def _elu(input: Any, alpha: float, scale: float, input_scale: float) -> Any:  # noqa: A002
+    return ELU.dispatch((input,), (alpha, scale, input_scale))
+
+
+def selu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """Scaled ELU with the self-normalizing constants (EluBackward0, as in PyTorch)."""
+    _check_float("elu_cpu", input)
+    return _maybe_inplace(_elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:  # noqa: A002
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    _check_float("elu_cpu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu needs a nonzero alpha")
+    return _maybe_inplace(_celu, input, inplace, alpha)
+
+
+def _celu(input: Any, alpha: float) -> Any:  # noqa: A002
+    return CELU.dispatch((input,), (alpha, 1.0, 1.0 / alpha))
+
+
+# --- softmax / log_softmax ----------------------------------------------------------------------
+
+
+def _softmax_vjp(ctx: Any, g: Any) -> tuple:
+    out = ctx.output
+    return (out * (g - sum(g * out, ctx.attrs[0], keepdim=True)),)
+
+
+def _log_softmax_vjp(ctx: Any, g: Any) -> tuple:
+    out = ctx.output
+    return (g - exp(out) * sum(g, ctx.attrs[0], keepdim=True),)
+
+
+def _softmax_samples() -> list[Sample]:
+    return [Sample((T((3, 4), -3.0, 3.0),), (1,), name="dim1"),
+            Sample((T((3, 4), -3.0, 3.0),), (0,), name="dim0"),
+            Sample((T((2, 3, 4), -3.0, 3.0),), (2,), name="last"),
+            Sample((T((5,), -3.0, 3.0),), (0,), name="vector"),
+            Sample((T(()),), (0,), name="zero_dim"),
+            Sample((T((2, 3), values=[[1000.0, 1000.0, -1000.0], [-5.0, 0.0, 5.0]]),), (1,), name="large",
+                   gradgradcheck=False),
+            Sample((T((0, 3)),), (1,), name="empty", gradgradcheck=False)]
+
+
+def _np_softmax(np: Any, x: Any, dim: int, log: bool) -> Any:
+    axis = dim if x.ndim else None
+    if x.size == 0:
+        return x.copy()
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    if log:
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+SOFTMAX = defop("softmax", 1, vjp=_softmax_vjp, saves=((-1,),), samples=_softmax_samples,
+                reference=lambda np, x, dim: _np_softmax(np, x, dim, False))
+LOG_SOFTMAX = defop("log_softmax", 1, vjp=_log_softmax_vjp, saves=((-1,),), samples=_softmax_samples,
+                    reference=lambda np, x, dim: _np_softmax(np, x, dim, True))
+
+
+def _softmax_kernel(log: bool) -> Any:
+    def factory(xp: Any) -> Any:
+        def softmax(x: Any, dim: int) -> Any:
+            if x.size == 0:
+                return xp.asarray(x, copy=True)
+            axis = dim if x.ndim else None
+            # Note: shifting by the max keeps exp from overflowing; the result is unchanged.
+            shifted = x - xp.max(x, axis=axis, keepdims=True)
+            if log:
+                return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+            e = xp.exp(shifted)
+            return e / xp.sum(e, axis=axis, keepdims=True)
+
+        return softmax
+
+    return factory
+
+
+generic("softmax")(_softmax_kernel(False))
+generic("log_softmax")(_softmax_kernel(True))
+
+
+def _softmax_input(name: str, input: Any, dim: Any, dtype: Any) -> tuple:  # noqa: A002
+    from .conversion import _to_dtype
+
+    if dtype is not None:
+        input = _to_dtype(input, _dt.as_dtype(dtype))
+    d = _dims(dim, input.ndim)
+    axis = d[0] if d else 0
+    if not input.dtype.is_floating_point:
+        last = "lastdim_" if axis == input.ndim - 1 or not input.ndim else ""
+        raise _not_implemented(f"{name}_{last}kernel_impl", input, f"pass dtype=torch.float32 to {name}, or "
+                                                                  "convert the input with .float()")
+    return input, axis
+
+
+def softmax(input: Any, dim: int, dtype: Any = None) -> Any:  # noqa: A002
+    """``exp(input) / sum(exp(input), dim)``, computed stably; ``dtype`` casts the input first."""
+    x, axis = _softmax_input("softmax", input, dim, dtype)
+    return SOFTMAX.dispatch((x,), (axis,))
+
+
+def log_softmax(input: Any, dim: int, dtype: Any = None) -> Any:  # noqa: A002
+    """``log(softmax(input, dim))``, computed stably as ``input - max - log(sum(exp(input - max)))``."""
+    x, axis = _softmax_input("log_softmax", input, dim, dtype)
+    return LOG_SOFTMAX.dispatch((x,), (axis,))
+
+
+def softmin(input: Any, dim: int, dtype: Any = None) -> Any:  # noqa: A002
+    """``softmax(-input, dim)``."""
+    from .conversion import _to_dtype
+
+    if dtype is not None:
+        input = _to_dtype(input, _dt.as_dtype(dtype))
+    return softmax(neg(input), dim)
+
+
+# --- gelu, silu, mish, softplus, logsigmoid, hardsigmoid, hardswish --------------------------------
+
+_SQRT1_2 = math.sqrt(0.5)
+_ONE_SIXTH_F32 = 0.1666666716337204  # float32(1 / 6)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_BETA = math.sqrt(2.0 / math.pi)
+_GELU_KAPPA = 0.044715
+
+
+def _gelu_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    if ctx.attrs[0] == "tanh":
+        inner = _GELU_BETA * (x + _GELU_KAPPA * x * x * x)
+        t = tanh(inner)
+        left = 0.5 * x
+        right = 1 + t
+        dright = left * (1 - t * t) * _GELU_BETA * (1 + 3 * _GELU_KAPPA * x * x)
+        return (g * (0.5 * right + dright),)
+    cdf = 0.5 * (1 + erf(x * _SQRT1_2))
+    pdf = exp(-0.5 * x * x) * _INV_SQRT_2PI
+    return (g * (cdf + x * pdf),)
+
+
+def _np_gelu(np: Any, x: Any, approximate: str) -> Any:
+    import math as _math
+
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_GELU_BETA * (x + _GELU_KAPPA * x ** 3)))
+    erf_ = np.vectorize(_math.erf, otypes=[x.dtype])
+    return 0.5 * x * (1 + erf_(x * _SQRT1_2))
+
+
+GELU = defop("gelu", 1, vjp=_gelu_vjp, saves=((0,),),
+             samples=lambda: [*unary_samples(attrs=("none",), low=-3.0, high=3.0)(),
+                              *unary_samples(attrs=("tanh",), low=-3.0, high=3.0)()],
+             reference=_np_gelu)
+
+
+@generic("gelu")
+def _gelu_kernel(xp: Any) -> Any:
+    erf_ = _erf_kernel(xp)
+
+    def gelu(x: Any, approximate: str) -> Any:
+        if approximate == "tanh":
+            inner = (x + x * x * x * _GELU_KAPPA) * _GELU_BETA
+            return x * 0.5 * (1 + xp.tanh(inner))
+        return x * 0.5 * (1 + erf_(x * _SQRT1_2))
+
+    return gelu
+
+
+def gelu(input: Any, approximate: str = "none") -> Any:  # noqa: A002
+    """``x * Phi(x)`` (Phi the standard normal CDF), or its tanh approximation with ``approximate='tanh'``."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh (got {approximate!r})")
+    _check_float("GeluKernelImpl", input)
+    return GELU.dispatch((input,), (approximate,))
+
+
+def _silu_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    s = sigmoid(x)
+    return (g * s * (1 + x * (1 - s)),)
+
+
+SILU = defop("silu", 1, vjp=_silu_vjp, saves=((0,),), samples=unary_samples(low=-3.0, high=3.0),
+             reference=lambda np, x: x / (1 + np.exp(-x)))
+
+
+_silu = _dispatcher(SILU)
+
+
+@generic("silu")
+def _silu_kernel(xp: Any) -> Any:
+    sigmoid_ = _sigmoid_kernel(xp)
+
+    def silu(x: Any) -> Any:
+        return x * sigmoid_(x)
+
+    return silu
+
+
+def silu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``input * sigmoid(input)`` (also called swish)."""
+    _check_float("silu_cpu", input)
+    return _maybe_inplace(_silu, input, inplace)
+
+
+def _softplus_array(xp: Any, x: Any) -> Any:
+    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``."""
+    return xp.maximum(x, xp.asarray(0, dtype=x.dtype)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _mish_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    t = tanh(softplus(x))
+    return (g * (t + x * sigmoid(x) * (1 - t * t)),)
+
+
+MISH = defop("mish", 1, vjp=_mish_vjp, saves=((0,),), samples=unary_samples(low=-3.0, high=3.0),
+             reference=lambda np, x: x * np.tanh(np.logaddexp(0, x)))
+
+
+_mish = _dispatcher(MISH)
+
+
+@generic("mish")
+def _mish_kernel(xp: Any) -> Any:
+    def mish(x: Any) -> Any:
+        return x * xp.tanh(_softplus_array(xp, x))
+
+    return mish
+
+
+def mish(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``input * tanh(softplus(input))``."""
+    _check_float("mish_cpu", input)
+    return _maybe_inplace(_mish, input, inplace)
+
+
+def _softplus_vjp(ctx: Any, g: Any) -> tuple:
+    # The slope is sigmoid(beta * x) up to the threshold; PyTorch's double backward counts only
+    # beta * x < threshold, so at the threshold itself the slope is held constant.
+    (x,) = ctx.inputs
+    beta, th = ctx.attrs
+    scaled = x * beta
+    return (where(gt(scaled, th), g, g * sigmoid(where(lt(scaled, th), scaled, float(th)))),)
+
+
+SOFTPLUS = defop("softplus", 1, vjp=_softplus_vjp, saves=((0,),),
+                 samples=lambda: [*unary_samples(attrs=(1.0, 20.0), low=-3.0, high=3.0)(),
+                                  *unary_samples(attrs=(2.0, 1.0), low=-3.0, high=3.0)()],
+                 reference=lambda np, x, beta, th: np.where(x * beta > th, x, np.logaddexp(0, x * beta) / beta))
+
+
+@generic("softplus")
+def _softplus_kernel(xp: Any) -> Any:
+    def softplus(x: Any, beta: float, th: float) -> Any:
+        scaled = x * xp.asarray(beta, dtype=x.dtype)
+        return xp.where(scaled > th, x, _softplus_array(xp, scaled) / xp.asarray(beta, dtype=x.dtype))
+
+    return softplus
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:  # noqa: A002
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without overflow."""
+    _check_float("softplus_cpu", input)
+    return SOFTPLUS.dispatch((input,), (beta, threshold))
+
+
+def _logsigmoid_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    return (g * sigmoid(neg(x)),)
+
+
+LOGSIGMOID = defop("logsigmoid", 1, vjp=_logsigmoid_vjp, node="LogSigmoidBackward0", saves=((0,),),
+                   samples=unary_samples(low=-5.0, high=5.0), reference=lambda np, x: -np.logaddexp(0, -x))
+
+
+@generic("logsigmoid")
+def _logsigmoid_kernel(xp: Any) -> Any:
+    def logsigmoid(x: Any) -> Any:
+        return -_softplus_array(xp, -x)
+
+    return logsigmoid
+
+
+def logsigmoid(input: Any) -> Any:  # noqa: A002
+    """``log(sigmoid(input))`` = ``-softplus(-input)``, computed without overflow."""
+    _check_float("log_sigmoid_forward", input)
+    return LOGSIGMOID.dispatch((input,))
+
+
+def _hardsigmoid_vjp(ctx: Any, g: Any) -> tuple:
+    # Note: PyTorch multiplies by 1/6 rounded to float32 (its kernel's constant), in every dtype.
+    (x,) = ctx.inputs
+    return (where(logical_and(gt(x, -3.0), lt(x, 3.0)), g * _ONE_SIXTH_F32, 0.0),)
+
+
+HARDSIGMOID = defop("hardsigmoid", 1, vjp=_hardsigmoid_vjp, saves=((0,),), samples=unary_samples(low=-5.0, high=5.0),
+                    reference=lambda np, x: np.minimum(np.maximum(x + 3, 0), 6) / 6)
+
+
+_hardsigmoid = _dispatcher(HARDSIGMOID)
+
+
+@generic("hardsigmoid")
+def _hardsigmoid_kernel(xp: Any) -> Any:
+    def hardsigmoid(x: Any) -> Any:
+        zero = xp.asarray(0, dtype=x.dtype)
+        return xp.minimum(xp.maximum(x + 3, zero), zero + 6) / 6
+
+    return hardsigmoid
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``relu6(input + 3) / 6``."""
+    _check_float("hardsigmoid_cpu", input)
+    return _maybe_inplace(_hardsigmoid, input, inplace)
+
+
+def _hardswish_vjp(ctx: Any, g: Any) -> tuple:
+    # PyTorch's hardswish_backward: 0 up to -3 (inclusive), x / 3 + 1/2 strictly inside, 1 from 3 on.
+    (x,) = ctx.inputs
+    return (where(le(x, -3.0), 0.0, where(lt(x, 3.0), g * (x / 3 + 0.5), g)),)
+
+
+HARDSWISH = defop("hardswish", 1, vjp=_hardswish_vjp, saves=((0,),), samples=unary_samples(low=-5.0, high=5.0),
+                  reference=lambda np, x: x * np.minimum(np.maximum(x + 3, 0), 6) / 6)
+
+
+_hardswish = _dispatcher(HARDSWISH)
+
+
+@generic("hardswish")
+def _hardswish_kernel(xp: Any) -> Any:
+    def hardswish(x: Any) -> Any:
+        zero = xp.asarray(0, dtype=x.dtype)
+        return x * xp.minimum(xp.maximum(x + 3, zero), zero + 6) / 6
+
+    return hardswish
+
+
+def hardswish(input: Any, inplace: bool = False) -> Any:  # noqa: A002
+    """``input * relu6(input + 3) / 6``."""
+    _check_float("hardswish_cpu", input)
+    return _maybe_inplace(_hardswish, input, inplace)
+
+
+def softsign(input: Any) -> Any:  # noqa: A002
+    """``input / (1 + |input|)`` (recorded as PyTorch records it: DivBackward0)."""
+    from .elementwise import abs
+
+    return input / (abs(input) + 1)
+
+
+def tanhshrink(input: Any) -> Any:  # noqa: A002
+    """``input - tanh(input)`` (SubBackward0)."""
+    return input - tanh(input)
+
+
+__all__ = [
+    "relu", "relu_", "relu6", "hardtanh", "threshold", "leaky_relu", "elu", "selu", "celu", "softmax",
+    "log_softmax", "softmin", "gelu", "silu", "mish", "softplus", "logsigmoid", "hardsigmoid", "hardswish",
+    "softsign", "tanhshrink",
+]
 TENSOR_METHODS: dict = {}

@@ -7,12 +7,15 @@ function that applies PyTorch's type promotion before dispatch.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
+from .. import dtypes as _dt
 from ..kernels.array_api import direct, generic
 from ..testing.samples import Sample, T, binary_samples, unary_samples
-from ._promote import float_operand, promote
-from .registry import defop
+from ._promote import _to, float_operand, promote
+from .registry import Op, defop
 
 # --- add / sub ----------------------------------------------------------------------------
 
@@ -123,7 +126,12 @@ def _div_floor_vjp(ctx: Any, g: Any) -> tuple:
 
 
 DIV_ROUNDED = defop("div_rounded", 2, vjp=_div_floor_vjp, node="DivBackward2", saves=((), ()),
-                    supports_gradgrad=False)
+                    supports_gradgrad=False,
+                    samples=lambda: [Sample(s.args, (mode,), name=f"{s.name}_{mode}", gradcheck=s.gradcheck,
+                                            gradgradcheck=False)
+                                     for mode in ("floor", "trunc")
+                                     for s in binary_samples(low=0.5, high=3.0, scalars=False)()],
+                    reference=lambda np, x, y, mode: (np.floor if mode == "floor" else np.trunc)(x / y))
 
 
 @generic("div_rounded")
@@ -147,7 +155,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
             )
         x, y = promote(input, other, "div")
         if not hasattr(x, "_data"):
-            from ..factories import full_like
+            from .creation import full_like
 
             x = full_like(y, x)
         return DIV_ROUNDED.dispatch((x, y), (rounding_mode,))
@@ -294,18 +302,30 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
     return RPOW.dispatch((y,), (input,))
 
 
-float_power = pow
+def float_power(input: Any, exponent: Any) -> Any:  # noqa: A002
+    """``input ** exponent`` computed in float64, as PyTorch's ``float_power`` does."""
+    if hasattr(input, "_data"):
+        input = _to(input, _dt.float64)
+    if hasattr(exponent, "_data"):
+        exponent = _to(exponent, _dt.float64)
+    elif not hasattr(input, "_data"):
+        raise TypeError("float_power(): expected at least one Tensor argument")
+    return pow(input, exponent)
 
 
 # --- unary math ---------------------------------------------------------------------------
 
 
 def _unary(name: str, vjp: Any, saves: Any, node: str | None = None, low: float = -1.0, high: float = 1.0,
-           xp_name: str | None = None, ref: Any = None, gradgrad: bool = True) -> Any:
+           xp_name: str | None = None, ref: Any = None, gradgrad: bool = True,
+           factory: Any = None) -> tuple[Op, Callable[[Any], Any]]:
     op = defop(name, 1, vjp=vjp, saves=(saves,), node=node, samples=unary_samples(low=low, high=high),
                reference=ref or (lambda np, x, _n=xp_name or name: getattr(np, _n)(x)),
                supports_gradgrad=gradgrad)
-    direct(name, xp_name)
+    if factory is not None:
+        generic(name)(factory)
+    else:
+        direct(name, xp_name)
 
     def fn(input: Any) -> Any:  # noqa: A002
         return op.dispatch((float_operand(input),))
@@ -322,7 +342,11 @@ LOG1P, log1p = _unary("log1p", lambda ctx, g: (g / (ctx.inputs[0] + 1),), (0,), 
                       low=-0.5, high=1.0)
 EXPM1, expm1 = _unary("expm1", lambda ctx, g: (g * (ctx.output + 1),), (-1,))
 SQRT, sqrt = _unary("sqrt", lambda ctx, g: (g / (2 * ctx.output),), (-1,), low=0.5, high=2.0)
-SIN, sin = _unary("sin", lambda ctx, g: (g * cos(ctx.inputs[0]),), (0,))
+def _sin_vjp(ctx: Any, g: Any) -> tuple:
+    return (g * cos(ctx.inputs[0]),)
+
+
+SIN, sin = _unary("sin", _sin_vjp, (0,))
 COS, cos = _unary("cos", lambda ctx, g: (-g * sin(ctx.inputs[0]),), (0,))
 TANH, tanh = _unary("tanh", lambda ctx, g: (g * (1 - ctx.output * ctx.output),), (-1,))
 
@@ -382,9 +406,831 @@ def sigmoid(input: Any) -> Any:  # noqa: A002
     return SIGMOID.dispatch((float_operand(input),))
 
 
+def _astype(xp: Any, x: Any, dtype: Any) -> Any:
+    return xp.astype(x, dtype) if hasattr(xp, "astype") else x.astype(dtype)
+
+
+def _short(d: Any) -> str:
+    """PyTorch's short dtype name in kernel errors: 'Float', 'Long', 'Bool'."""
+    return d.legacy[:-6] if d.legacy.endswith("Tensor") else d.name
+
+
+def _not_implemented(kernel: str, t: Any, fix: str) -> RuntimeError:
+    return RuntimeError(f"\"{kernel}\" not implemented for '{_short(t.dtype)}'; {fix}")
+
+
+def _zero_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import zeros_like
+
+    return (zeros_like(g),)
+
+
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    from .comparison import where
+
+    return where(cond, a, b)
+
+
+# --- more unary math ----------------------------------------------------------------------
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+LOG2, log2 = _unary("log2", lambda ctx, g: (g / (ctx.inputs[0] * _LN2),), (0,), low=0.5, high=2.0)
+LOG10, log10 = _unary("log10", lambda ctx, g: (g / (ctx.inputs[0] * _LN10),), (0,), low=0.5, high=2.0)
+def _sinh_vjp(ctx: Any, g: Any) -> tuple:
+    return (g * cosh(ctx.inputs[0]),)
+
+
+SINH, sinh = _unary("sinh", _sinh_vjp, (0,))
+COSH, cosh = _unary("cosh", lambda ctx, g: (g * sinh(ctx.inputs[0]),), (0,))
+ATAN, atan = _unary("atan", lambda ctx, g: (g / (ctx.inputs[0] * ctx.inputs[0] + 1),), (0,))
+ASIN, asin = _unary("asin", lambda ctx, g: (g * rsqrt(1 - ctx.inputs[0] * ctx.inputs[0]),), (0,),
+                    low=-0.9, high=0.9)
+ACOS, acos = _unary("acos", lambda ctx, g: (-(g * rsqrt(1 - ctx.inputs[0] * ctx.inputs[0])),), (0,),
+                    low=-0.9, high=0.9)
+ASINH, asinh = _unary("asinh", lambda ctx, g: (g * rsqrt(ctx.inputs[0] * ctx.inputs[0] + 1),), (0,))
+ACOSH, acosh = _unary("acosh", lambda ctx, g: (g * rsqrt(ctx.inputs[0] * ctx.inputs[0] - 1),), (0,),
+                      low=1.2, high=3.0)
+ATANH, atanh = _unary("atanh", lambda ctx, g: (g / (1 - ctx.inputs[0] * ctx.inputs[0]),), (0,),
+                      low=-0.9, high=0.9)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+
+def _exp2_kernel(xp: Any) -> Any:
+    def exp2(x: Any) -> Any:
+        return xp.pow(xp.asarray(2, dtype=x.dtype), x)
+
+    return exp2
+
+
+EXP2, exp2 = _unary("exp2", lambda ctx, g: (g * ctx.output * _LN2,), (-1,), factory=_exp2_kernel,
+                    ref=lambda np, x: np.exp2(x))
+
+
+# erf and erfc: the fdlibm (s_erf.c) rational approximations, accurate to about one ulp in float64.
+# The array API has no erf; these are written once over `xp`.
+_ERX = 8.45062911510467529297e-01
+_EFX = 1.28379167095512586316e-01
+_PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
+       -5.77027029648944159157e-03, -2.37630166566501626084e-05)
+_QQ = (1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
+       1.32494738004321644526e-04, -3.96022827877536812320e-06)
+_PA = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
+       3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
+       -2.16637559486879084300e-03)
+_QA = (1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02,
+       1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02)
+_RA = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01,
+       -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02,
+       -8.12874355063065934246e+01, -9.81432934416914548592e+00)
+_SA = (1.0, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02,
+       6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02,
+       6.57024977031928170135e+00, -6.04244152148580987438e-02)
+_RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01,
+       -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03,
+       -4.83519191608651397019e+02)
+_SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
+       3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
+       -2.24409524465858183362e+01)
+
+
+def _poly(z: Any, coeffs: tuple) -> Any:
+    acc = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        acc = acc * z + c
+    return acc
+
+
+def _erf_pieces(xp: Any, x: Any) -> tuple:
+    """(ax, small, mid, tail): |x|, erf on |x| < 0.84375, erf(|x|) - erx on [0.84375, 1.25), and
+    erfc(|x|) for |x| >= 1.25; each is computed everywhere on arguments kept in its range (no
+    spurious overflow), and the caller selects."""
+    ax = xp.abs(x)
+    zero = xp.asarray(0, dtype=x.dtype)
+    xs = xp.where(ax < 0.84375, x, zero)
+    z = xs * xs
+    small = xs + xs * (_poly(z, _PP) / _poly(z, _QQ))
+    s = xp.where(ax < 1.25, ax, zero + 1) - 1
+    mid = _poly(s, _PA) / _poly(s, _QA)
+    big = xp.where(ax < 1.25, zero + 1.25, xp.where(ax >= 28, zero + 28, ax))  # NaN stays NaN
+    s = 1 / (big * big)
+    r = xp.where(big < 1 / 0.35, _poly(s, _RA) / _poly(s, _SA), _poly(s, _RB) / _poly(s, _SB))
+    # Note: exp(-x*x) loses about x*x ulps; split x = hi + (x - hi) with hi*hi exact, as fdlibm does.
+    step = 2.0 ** 20 if x.dtype == xp.float64 else 2.0 ** 8
+    hi = xp.floor(big * step) / step
+    tail = xp.exp(-hi * hi - 0.5625) * xp.exp((hi - big) * (hi + big) + r) / big
+    return ax, small, mid, tail
+
+
+@generic("erf")
+def _erf_kernel(xp: Any) -> Any:
+    def erf(x: Any) -> Any:
+        ax, small, mid, tail = _erf_pieces(xp, x)
+        one = xp.asarray(1, dtype=x.dtype)
+        signed = xp.where(x < 0, -one, one)
+        # Note: NaN fails every comparison, so it must land in a branch that propagates it.
+        return xp.where(ax < 0.84375, small,
+                        signed * xp.where(ax < 1.25, _ERX + mid, xp.where(ax >= 6, one, 1 - tail)))
+
+    return erf
+
+
+@generic("erfc")
+def _erfc_kernel(xp: Any) -> Any:
+    def erfc(x: Any) -> Any:
+        ax, small, mid, tail = _erf_pieces(xp, x)
+        neg = x < 0
+        tail = xp.where(ax >= 28, xp.asarray(0, dtype=x.dtype), tail)
+        return xp.where(ax < 0.84375, 1 - small,
+                        xp.where(ax < 1.25, xp.where(neg, 1 + _ERX + mid, 1 - _ERX - mid),
+                                 xp.where(neg, 2 - tail, tail)))
+
+    return erfc
+
+
+ERF = defop("erf", 1, vjp=lambda ctx, g: (g * _TWO_OVER_SQRT_PI * exp(-ctx.inputs[0] * ctx.inputs[0]),),
+            saves=((0,),), samples=unary_samples(low=-3.0, high=3.0),
+            reference=lambda np, x: np.vectorize(math.erf, otypes=[x.dtype])(x))
+ERFC = defop("erfc", 1, vjp=lambda ctx, g: (-g * _TWO_OVER_SQRT_PI * exp(-ctx.inputs[0] * ctx.inputs[0]),),
+             saves=((0,),), samples=unary_samples(low=-3.0, high=3.0),
+             reference=lambda np, x: np.vectorize(math.erfc, otypes=[x.dtype])(x))
+
+
+def erf(input: Any) -> Any:  # noqa: A002
+    """The error function (integer inputs give the default float dtype)."""
+    return ERF.dispatch((float_operand(input),))
+
+
+def erfc(input: Any) -> Any:  # noqa: A002
+    """``1 - erf(input)``, accurate also where erf is close to 1."""
+    return ERFC.dispatch((float_operand(input),))
+
+
+# --- abs, sign and the rounding family ------------------------------------------------------
+
+
+ABS = defop("abs", 1, vjp=lambda ctx, g: (g * sign(ctx.inputs[0]),), saves=((0,),), samples=unary_samples(),
+            reference=lambda np, x: np.abs(x))
+direct("abs")
+
+
+def abs(input: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
+    """``|input|``; integer tensors stay integer."""
+    if input.dtype is _dt.bool_:
+        raise _not_implemented("abs_cpu", input, "convert the bool tensor with .int() or .float() first")
+    return ABS.dispatch((input,))
+
+
+absolute = abs
+
+
+SIGN = defop("sign", 1, vjp=_zero_vjp, saves=((),), samples=unary_samples(), supports_gradgrad=False,
+             reference=lambda np, x: np.sign(x))
+
+
+@generic("sign")
+def _sign_kernel(xp: Any) -> Any:
+    def sign(x: Any) -> Any:
+        if x.dtype == xp.bool:
+            return xp.asarray(x, copy=True)
+        # Note: (x > 0) - (x < 0), as PyTorch computes it: sign(nan) is 0 and sign(-0.0) is 0.
+        return _astype(xp, x > 0, x.dtype) - _astype(xp, x < 0, x.dtype)
+
+    return sign
+
+
+def sign(input: Any) -> Any:  # noqa: A002
+    """-1, 0 or 1 by the sign of each element (0 for NaN), in ``input``'s dtype; zero gradient."""
+    return SIGN.dispatch((input,))
+
+
+def _rounding(name: str, kernel: str) -> Any:
+    op = defop(name, 1, vjp=_zero_vjp, saves=((),), samples=unary_samples(low=-3.0, high=3.0),
+               supports_gradgrad=False, reference=lambda np, x, _n=name: getattr(np, _n)(x))
+    direct(name)
+
+    def fn(input: Any) -> Any:  # noqa: A002
+        if input.dtype is _dt.bool_:
+            raise _not_implemented(kernel, input, "convert the bool tensor with .int() or .float() first")
+        return op.dispatch((input,))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``; integer tensors are returned as they are, and the gradient is zero."
+    return op, fn
+
+
+FLOOR, floor = _rounding("floor", "floor_vml_cpu")
+CEIL, ceil = _rounding("ceil", "ceil_vml_cpu")
+TRUNC, trunc = _rounding("trunc", "trunc_vml_cpu")
+fix = trunc
+ROUND, _round_half_even = _rounding("round", "round_vml_cpu")
+ROUND_DECIMALS = defop("round_decimals", 1, vjp=_zero_vjp, node="RoundBackward1", saves=((),),
+                       supports_gradgrad=False,
+                       samples=lambda: [*unary_samples(attrs=(2,), low=-3.0, high=3.0)(),
+                                        *unary_samples(attrs=(-1,), low=-300.0, high=300.0)()],
+                       reference=lambda np, x, d: (np.round(x * x.dtype.type(10.0 ** d)) / x.dtype.type(10.0 ** d)
+                                                   if d > 0 else np.round(x / x.dtype.type(10.0 ** -d))
+                                                   * x.dtype.type(10.0 ** -d)))
+
+
+@generic("round_decimals")
+def _round_decimals_kernel(xp: Any) -> Any:
+    def round_decimals(x: Any, decimals: int) -> Any:
+        # PyTorch's formula: nearbyint(x * 10^d) / 10^d, or nearbyint(x / 10^-d) * 10^-d for d < 0.
+        if decimals > 0:
+            scale = xp.asarray(10.0 ** decimals, dtype=x.dtype)
+            return xp.round(x * scale) / scale
+        scale = xp.asarray(10.0 ** -decimals, dtype=x.dtype)
+        return xp.round(x / scale) * scale
+
+    return round_decimals
+
+
+def round(input: Any, *, decimals: int = 0) -> Any:  # noqa: A001,A002 - PyTorch's names
+    """Round half to even, to ``decimals`` decimal places (negative: to tens, hundreds...); zero gradient."""
+    if decimals == 0:
+        return _round_half_even(input)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("round_cpu", input, "round(decimals=...) needs a floating point tensor")
+    return ROUND_DECIMALS.dispatch((input,), (int(decimals),))
+
+
+FRAC = defop("frac", 1, vjp=lambda ctx, g: (g,), saves=((),), samples=unary_samples(low=-3.0, high=3.0),
+             reference=lambda np, x: x - np.trunc(x))
+
+
+@generic("frac")
+def _frac_kernel(xp: Any) -> Any:
+    def frac(x: Any) -> Any:
+        return x - xp.trunc(x)
+
+    return frac
+
+
+def frac(input: Any) -> Any:  # noqa: A002
+    """``input - trunc(input)``: the fractional part, with the sign of ``input``."""
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("frac_cpu", input, "frac needs a floating point tensor; use .float() first")
+    return FRAC.dispatch((input,))
+
+
+def square(input: Any) -> Any:  # noqa: A002
+    """``input * input``, recorded as PyTorch records it: ``pow(input, 2)`` (PowBackward0); bool gives int64."""
+    if input.dtype is _dt.bool_:
+        input = _to(input, _dt.int64)
+    return pow(input, 2)
+
+
+# --- remainder and fmod -------------------------------------------------------------------
+
+
+def _modulo(name: str, rounding: str, node_tensor: str, node_scalar: str) -> Any:
+    def vjp_tensor(ctx: Any, g: Any) -> tuple:
+        need = ctx.needs_input_grad
+        gy = None
+        if need[1]:
+            x, y = ctx.inputs
+            gy = -g * div(x, y, rounding_mode=rounding)
+        return (g if need[0] else None, gy)
+
+    ref_fn = "remainder" if name == "remainder" else "fmod"
+    op_t = defop(name, 2, vjp=vjp_tensor, node=node_tensor, saves=((), (0, 1)),
+                 samples=binary_samples(low=0.5, high=3.0),
+                 reference=lambda np, x, y, _n=ref_fn: getattr(np, _n)(x, y))
+    op_s = defop(name + "_scalar", 1, vjp=lambda ctx, g: (g,), node=node_scalar, saves=((),),
+                 samples=lambda: [*unary_samples(attrs=(0.75,), low=-3.0, high=3.0)(),
+                                  *unary_samples(attrs=(-1.25,), low=-3.0, high=3.0)()],
+                 reference=lambda np, x, s, _n=ref_fn: getattr(np, _n)(x, x.dtype.type(s)))
+    return op_t, op_s
+
+
+REMAINDER, REMAINDER_SCALAR = _modulo("remainder", "floor", "RemainderBackward1", "RemainderBackward0")
+FMOD, FMOD_SCALAR = _modulo("fmod", "trunc", "FmodBackward1", "FmodBackward0")
+direct("remainder")
+
+
+def _fmod_array(xp: Any) -> Any:
+    native = getattr(xp, "fmod", None)
+    if native is not None:
+        return native
+
+    def fmod(x: Any, y: Any) -> Any:
+        # C's fmod from the floored remainder: move results whose sign differs from x's back by y.
+        r = xp.remainder(x, y)
+        return xp.where((r != 0) & ((r < 0) != (x < 0)), r - y, r)
+
+    return fmod
+
+
+generic("fmod")(_fmod_array)
+
+
+@generic("remainder_scalar")
+def _remainder_scalar_kernel(xp: Any) -> Any:
+    def remainder_scalar(x: Any, s: Any) -> Any:
+        return xp.remainder(x, xp.asarray(s, dtype=x.dtype))
+
+    return remainder_scalar
+
+
+@generic("fmod_scalar")
+def _fmod_scalar_kernel(xp: Any) -> Any:
+    fmod = _fmod_array(xp)
+
+    def fmod_scalar(x: Any, s: Any) -> Any:
+        return fmod(x, xp.asarray(s, dtype=x.dtype))
+
+    return fmod_scalar
+
+
+def _modulo_dispatch(name: str, op_t: Any, op_s: Any, input: Any, other: Any) -> Any:  # noqa: A002
+    x, y = promote(input, other, name)
+    if not hasattr(x, "_data"):
+        from .creation import full_like
+
+        x = full_like(y, x)
+    if hasattr(y, "_data"):
+        return op_t.dispatch((x, y))
+    return op_s.dispatch((x,), (y,))
+
+
+def remainder(input: Any, other: Any) -> Any:  # noqa: A002
+    """Python's ``%``: the remainder of floored division, with the sign of ``other``."""
+    return _modulo_dispatch("remainder", REMAINDER, REMAINDER_SCALAR, input, other)
+
+
+def fmod(input: Any, other: Any) -> Any:  # noqa: A002
+    """C's ``fmod``: the remainder of truncated division, with the sign of ``input``."""
+    return _modulo_dispatch("fmod", FMOD, FMOD_SCALAR, input, other)
+
+
+# --- maximum / minimum / atan2 / lerp ---------------------------------------------------------
+
+
+def _require_tensor(name: str, other: Any) -> None:
+    if not hasattr(other, "_data"):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _extremum_vjp(loses_x: Any, loses_y: Any) -> Any:
+    # Note: where the inputs tie each gets half the gradient, as in PyTorch.
+    def vjp(ctx: Any, g: Any) -> tuple:
+        from .comparison import eq
+
+        x, y = ctx.inputs
+        need = ctx.needs_input_grad
+        shared = _where(eq(x, y), g / 2, g)
+        return (_where(loses_x(x, y), 0.0, shared) if need[0] else None,
+                _where(loses_y(x, y), 0.0, shared) if need[1] else None)
+
+    return vjp
+
+
+def _lt(a: Any, b: Any) -> Any:
+    from .comparison import lt
+
+    return lt(a, b)
+
+
+def _gt(a: Any, b: Any) -> Any:
+    from .comparison import gt
+
+    return gt(a, b)
+
+
+MAXIMUM = defop("maximum", 2, vjp=_extremum_vjp(_lt, _gt), saves=((0, 1), (0, 1)),
+                samples=lambda: [*binary_samples(scalars=False)(),
+                                 Sample((T((4,), values=[1.0, 2.0, 3.0, -1.0]), T((4,), values=[1.0, 0.5, 3.0, 2.0])),
+                                        name="ties", gradcheck=False)],
+                reference=lambda np, x, y: np.maximum(x, y))
+MINIMUM = defop("minimum", 2, vjp=_extremum_vjp(_gt, _lt), saves=((0, 1), (0, 1)),
+                samples=lambda: [*binary_samples(scalars=False)(),
+                                 Sample((T((4,), values=[1.0, 2.0, 3.0, -1.0]), T((4,), values=[1.0, 0.5, 3.0, 2.0])),
+                                        name="ties", gradcheck=False)],
+                reference=lambda np, x, y: np.minimum(x, y))
+direct("maximum")
+direct("minimum")
+
+
+def maximum(input: Any, other: Any) -> Any:  # noqa: A002
+    """Elementwise larger of two tensors (NaN wins); ties split the gradient in halves."""
+    _require_tensor("maximum", other)
+    x, y = promote(input, other, "maximum")
+    return MAXIMUM.dispatch((x, y))
+
+
+def minimum(input: Any, other: Any) -> Any:  # noqa: A002
+    """Elementwise smaller of two tensors (NaN wins); ties split the gradient in halves."""
+    _require_tensor("minimum", other)
+    x, y = promote(input, other, "minimum")
+    return MINIMUM.dispatch((x, y))
+
+
+def _atan2_vjp(ctx: Any, g: Any) -> tuple:
+    x, y = ctx.inputs
+    need = ctx.needs_input_grad
+    scale = g / (x * x + y * y)
+    return (scale * y if need[0] else None, scale * -x if need[1] else None)
+
+
+ATAN2 = defop("atan2", 2, vjp=_atan2_vjp, saves=((0, 1), (0, 1)),
+              samples=binary_samples(low=0.5, high=2.0, scalars=False), reference=lambda np, x, y: np.arctan2(x, y))
+direct("atan2")
+
+
+def atan2(input: Any, other: Any) -> Any:  # noqa: A002
+    """The angle of the point ``(other, input)``, in ``(-pi, pi]``; integer inputs give the default float dtype."""
+    _require_tensor("atan2", other)
+    x, y = promote(input, other, "atan2")
+    x = float_operand(x)
+    if y.dtype is not x.dtype:
+        y = _to(y, x.dtype)
+    return ATAN2.dispatch((x, y))
+
+
+arctan2 = atan2
+
+
+def _lerp_vjp(ctx: Any, g: Any) -> tuple:
+    (w,) = ctx.attrs
+    need = ctx.needs_input_grad
+    return (g * (1 - w) if need[0] else None, g * w if need[1] else None)
+
+
+def _lerp_tensor_vjp(ctx: Any, g: Any) -> tuple:
+    x, end, w = ctx.inputs
+    need = ctx.needs_input_grad
+    return (g * (1 - w) if need[0] else None, g * w if need[1] else None, g * (end - x) if need[2] else None)
+
+
+LERP = defop("lerp", 2, vjp=_lerp_vjp, node="LerpBackward0", saves=((), ()),
+             samples=lambda: [Sample((T((3, 4)), T((3, 4))), (0.3,), name="low_weight"),
+                              Sample((T((3, 4)), T((4,))), (0.8,), name="broadcast_high_weight")],
+             reference=lambda np, x, end, w: x + w * (end - x))
+LERP_TENSOR = defop("lerp_tensor", 3, vjp=_lerp_tensor_vjp, node="LerpBackward1", saves=((2,), (2,), (0, 1)),
+                    samples=lambda: [Sample((T((3, 4)), T((3, 4)), T((3, 4), 0.0, 1.0)), name="same"),
+                                     Sample((T((3, 4)), T((4,)), T((3, 1), 0.0, 1.0)), name="broadcast")],
+                    reference=lambda np, x, end, w: x + w * (end - x))
+
+
+@generic("lerp")
+def _lerp_kernel(xp: Any) -> Any:
+    def lerp(x: Any, end: Any, w: Any) -> Any:
+        diff = end - x
+        if -0.5 < w < 0.5:
+            return x + w * diff
+        return end - diff * (1 - w)
+
+    return lerp
+
+
+@generic("lerp_tensor")
+def _lerp_tensor_kernel(xp: Any) -> Any:
+    def lerp_tensor(x: Any, end: Any, w: Any) -> Any:
+        # PyTorch's formula, exact at both ends: start from the nearer endpoint.
+        diff = end - x
+        return xp.where(xp.abs(w) < 0.5, x + w * diff, end - diff * (1 - w))
+
+    return lerp_tensor
+
+
+def lerp(input: Any, end: Any, weight: Any) -> Any:  # noqa: A002
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
+    _require_tensor("lerp", end)
+    if input.dtype is not end.dtype:
+        raise RuntimeError(f"expected dtype {input.dtype.name} for `end` but got dtype {end.dtype.name}")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("lerp_kernel_scalar", input, "lerp needs floating point tensors")
+    if hasattr(weight, "_data"):
+        if weight.dtype is not input.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.name} for `weight` but got dtype {weight.dtype.name}")
+        return LERP_TENSOR.dispatch((input, end, weight))
+    return LERP.dispatch((input, end), (weight,))
+
+
+# --- clamp ----------------------------------------------------------------------------------
+
+
+def _clamp_keep(x: Any, lo: Any, hi: Any) -> Any:
+    """Where the gradient passes: ``lo <= x <= hi`` (bounds given as numbers, tensors or None)."""
+    from .comparison import ge, le
+
+    if lo is None:
+        return le(x, hi)
+    if hi is None:
+        return ge(x, lo)
+    return logical_and(ge(x, lo), le(x, hi))
+
+
+def _clamp_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    lo, hi = ctx.attrs
+    return (_where(_clamp_keep(x, lo, hi), g, 0.0),)
+
+
+def _clamp_tensor_vjp(ctx: Any, g: Any) -> tuple:
+    # PyTorch's clamp_backward_min_max: with min > max, the output is max and min gets no gradient.
+    from .comparison import gt, lt
+
+    x, lo, hi = ctx.inputs
+    need = ctx.needs_input_grad
+    gx = _where(_clamp_keep(x, lo, hi), g, 0.0) if need[0] else None
+    glo = ghi = None
+    if need[1]:
+        below = lt(x, lo)
+        glo = _where(below if hi is None else logical_and(below, lt(lo, hi)), g, 0.0)
+    if need[2]:
+        above = gt(x, hi)
+        ghi = _where(above if lo is None else logical_or(above, lt(hi, lo)), g, 0.0)
+    return gx, glo, ghi
+
+
+def _clamp_samples() -> list[Sample]:
+    return [Sample((T((3, 4), -2.0, 2.0),), (-0.5, 0.5), name="both"),
+            Sample((T((5,), -2.0, 2.0),), (0.0, None), name="min_only"),
+            Sample((T((2, 3), -2.0, 2.0),), (None, 0.25), name="max_only"),
+            Sample((T(()),), (-0.5, 0.5), name="zero_dim"),
+            Sample((T((4,), -2.0, 2.0),), (1.0, -1.0), name="min_above_max"),
+            Sample((T((0, 3)),), (-0.5, 0.5), name="empty", gradgradcheck=False)]
+
+
+def _clamp_tensor_samples() -> list[Sample]:
+    return [Sample((T((3, 4), -2.0, 2.0), T((3, 4), -1.0, -0.2), T((3, 4), 0.2, 1.0)), name="same"),
+            Sample((T((3, 4), -2.0, 2.0), T((4,), -1.0, -0.2), T((3, 1), 0.2, 1.0)), name="broadcast"),
+            Sample((T((4,), -2.0, 2.0), T((4,), 0.5, 1.0), T((4,), -1.0, -0.5)), name="min_above_max")]
+
+
+def _np_clamp(np: Any, x: Any, lo: Any, hi: Any) -> Any:
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if hi is not None:
+        x = np.minimum(x, hi)
+    return x
+
+
+CLAMP = defop("clamp", 1, vjp=_clamp_vjp, node="ClampBackward1", saves=((0,),), samples=_clamp_samples,
+              reference=_np_clamp)
+CLAMP_TENSOR = defop("clamp_tensor", 3, vjp=_clamp_tensor_vjp, node="ClampBackward0",
+                     saves=((0, 1, 2), (0, 1, 2), (0, 1, 2)), samples=_clamp_tensor_samples, reference=_np_clamp)
+CLAMP_MIN = defop("clamp_min", 1, vjp=lambda ctx, g: (_where(_clamp_keep(ctx.inputs[0], ctx.attrs[0], None), g, 0.0),),
+                  saves=((0,),), samples=lambda: [s for s in _clamp_samples() if s.attrs[1] is None],
+                  reference=lambda np, x, lo, hi: np.maximum(x, lo))
+CLAMP_MAX = defop("clamp_max", 1, vjp=lambda ctx, g: (_where(_clamp_keep(ctx.inputs[0], None, ctx.attrs[1]), g, 0.0),),
+                  saves=((0,),), samples=lambda: [s for s in _clamp_samples() if s.attrs[0] is None],
+                  reference=lambda np, x, lo, hi: np.minimum(x, hi))
+CLAMP_MIN_TENSOR = defop("clamp_min_tensor", 3, vjp=_clamp_tensor_vjp, node="ClampMinBackward1",
+                         saves=((0, 1), (0, 1), ()),
+                         samples=lambda: [Sample((T((3, 4), -2.0, 2.0), T((4,), -1.0, 1.0), None), name="broadcast")],
+                         reference=_np_clamp)
+CLAMP_MAX_TENSOR = defop("clamp_max_tensor", 3, vjp=_clamp_tensor_vjp, node="ClampMaxBackward1",
+                         saves=((0, 2), (), (0, 2)),
+                         samples=lambda: [Sample((T((3, 4), -2.0, 2.0), None, T((3, 1), -1.0, 1.0)), name="broadcast")],
+                         reference=_np_clamp)
+
+
+def _clamp_kernel(xp: Any) -> Any:
+    def clamp(x: Any, lo: Any, hi: Any) -> Any:
+        # Note: max first, then min, so that with lo > hi every element is hi (PyTorch's order).
+        if lo is not None:
+            x = xp.maximum(x, lo if hasattr(lo, "shape") else xp.asarray(lo, dtype=x.dtype))
+        if hi is not None:
+            x = xp.minimum(x, hi if hasattr(hi, "shape") else xp.asarray(hi, dtype=x.dtype))
+        return x
+
+    return clamp
+
+
+for _name in ("clamp", "clamp_tensor", "clamp_min", "clamp_max", "clamp_min_tensor", "clamp_max_tensor"):
+    generic(_name)(_clamp_kernel)
+
+
+_PLAIN_BOUNDS = (float, int, type(None))
+
+
+def _operand(v: Any) -> Any:
+    return (v.dtype, v.ndim) if hasattr(v, "_data") else _dt.scalar_category(v)
+
+
+def clamp(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A001,A002 - PyTorch's names
+    """Limit ``input`` to ``[min, max]`` (numbers or tensors, either may be None); the gradient passes
+    where ``min <= input <= max``."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS and input.dtype.is_floating_point:
+        return CLAMP.dispatch((input,), (min, max))  # fast path: float tensor, number bounds
+    bounds = [b for b in (min, max) if b is not None]
+    target = _dt.result_type([_operand(input), *(_operand(b) for b in bounds)])
+    x = input if input.dtype is target else _to(input, target)
+    if not any(hasattr(b, "_data") for b in bounds):
+        return CLAMP.dispatch((x,), (min, max))
+    lo = _to(min, target) if hasattr(min, "_data") and min.dtype is not target else min
+    hi = _to(max, target) if hasattr(max, "_data") and max.dtype is not target else max
+    return CLAMP_TENSOR.dispatch((x, lo, hi))
+
+
+clip = clamp
+
+
+def clamp_min(input: Any, min: Any) -> Any:  # noqa: A001,A002
+    """``clamp(input, min=min)``, recorded as PyTorch records it (ClampMinBackward0/1)."""
+    target = _dt.result_type([_operand(input), _operand(min)])
+    x = input if input.dtype is target else _to(input, target)
+    if hasattr(min, "_data"):
+        return CLAMP_MIN_TENSOR.dispatch((x, min if min.dtype is target else _to(min, target), None))
+    return CLAMP_MIN.dispatch((x,), (min, None))
+
+
+def clamp_max(input: Any, max: Any) -> Any:  # noqa: A001,A002
+    """``clamp(input, max=max)``, recorded as PyTorch records it (ClampMaxBackward0/1)."""
+    target = _dt.result_type([_operand(input), _operand(max)])
+    x = input if input.dtype is target else _to(input, target)
+    if hasattr(max, "_data"):
+        return CLAMP_MAX_TENSOR.dispatch((x, None, max if max.dtype is target else _to(max, target)))
+    return CLAMP_MAX.dispatch((x,), (None, max))
+
+
+# --- logical and bitwise ops, NaN / inf tests: no gradient ------------------------------------------
+
+
+def _bool_samples(nin: int) -> Any:
+    def gen() -> list[Sample]:
+        shapes = ((3, 4), (4,)) if nin == 2 else ((3, 4),)
+        return [Sample(tuple(T(s, dtype="bool", grad=False) for s in shapes), name="bool", gradcheck=False,
+                       gradgradcheck=False),
+                Sample(tuple(T(s, -2.0, 2.0, grad=False) for s in shapes), name="float", gradcheck=False,
+                       gradgradcheck=False)]
+
+    return gen
+
+
+def _as_bool(xp: Any, x: Any) -> Any:
+    return x if x.dtype == xp.bool else x != 0
+
+
+def _logical(name: str, nin: int) -> Any:
+    op = defop(name, nin, vjp=None, samples=_bool_samples(nin),
+               reference=lambda np, *a, _n=name: getattr(np, _n)(*a))
+
+    @generic(name)
+    def factory(xp: Any) -> Any:
+        f = getattr(xp, name)
+        if nin == 1:
+            return lambda x: f(_as_bool(xp, x))
+        return lambda x, y: f(_as_bool(xp, x), _as_bool(xp, y))
+
+    return op
+
+
+LOGICAL_NOT = _logical("logical_not", 1)
+LOGICAL_AND = _logical("logical_and", 2)
+LOGICAL_OR = _logical("logical_or", 2)
+LOGICAL_XOR = _logical("logical_xor", 2)
+
+
+def logical_not(input: Any) -> Any:  # noqa: A002
+    """``not input`` elementwise, as a bool tensor (nonzero counts as True)."""
+    return LOGICAL_NOT.dispatch_nograd((input,))
+
+
+def logical_and(input: Any, other: Any) -> Any:  # noqa: A002
+    """``input and other`` elementwise, as a bool tensor (nonzero counts as True)."""
+    _require_tensor("logical_and", other)
+    return LOGICAL_AND.dispatch_nograd((input, other))
+
+
+def logical_or(input: Any, other: Any) -> Any:  # noqa: A002
+    """``input or other`` elementwise, as a bool tensor (nonzero counts as True)."""
+    _require_tensor("logical_or", other)
+    return LOGICAL_OR.dispatch_nograd((input, other))
+
+
+def logical_xor(input: Any, other: Any) -> Any:  # noqa: A002
+    """``bool(input) != bool(other)`` elementwise, as a bool tensor."""
+    _require_tensor("logical_xor", other)
+    return LOGICAL_XOR.dispatch_nograd((input, other))
+
+
+def _int_samples(nin: int) -> Any:
+    def gen() -> list[Sample]:
+        return [Sample(tuple(T((3, 4), dtype="bool", grad=False) for _ in range(nin)), name="bool",
+                       gradcheck=False, gradgradcheck=False),
+                Sample(tuple(T((3, 4), -50, 50, dtype="int64", grad=False) for _ in range(nin)), name="int64",
+                       gradcheck=False, gradgradcheck=False)]
+
+    return gen
+
+
+BITWISE_NOT = defop("bitwise_not", 1, vjp=None, samples=_int_samples(1), reference=lambda np, x: np.invert(x))
+BITWISE_AND = defop("bitwise_and", 2, vjp=None, samples=_int_samples(2),
+                    reference=lambda np, x, y: np.bitwise_and(x, y))
+BITWISE_OR = defop("bitwise_or", 2, vjp=None, samples=_int_samples(2),
+                    reference=lambda np, x, y: np.bitwise_or(x, y))
+BITWISE_XOR = defop("bitwise_xor", 2, vjp=None, samples=_int_samples(2),
+                    reference=lambda np, x, y: np.bitwise_xor(x, y))
+generic("bitwise_not")(lambda xp: getattr(xp, "bitwise_invert", None) or xp.bitwise_not)
+direct("bitwise_and")
+direct("bitwise_or")
+direct("bitwise_xor")
+
+
+def _check_integral(kernel: str, t: Any) -> None:
+    if t.dtype.category > 1:
+        raise _not_implemented(kernel, t, "bitwise ops need bool or integer tensors; for masks compare first "
+                                          "(x > 0) or use logical_and / logical_or")
+
+
+def bitwise_not(input: Any) -> Any:  # noqa: A002
+    """``~input``: logical not for bool tensors, two's complement not for integers."""
+    if input.dtype.category > 1:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return BITWISE_NOT.dispatch_nograd((input,))
+
+
+def _bitwise(name: str, op: Any) -> Any:
+    def fn(input: Any, other: Any) -> Any:  # noqa: A002
+        x, y = promote(input, other, name)
+        if not hasattr(x, "_data"):
+            x, y = y, x  # these are symmetric
+        _check_integral(f"{name}_cpu", x)
+        return op.dispatch_nograd((x, y))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` of bool or integer tensors (or Python ints and bools)."
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", BITWISE_AND)
+bitwise_or = _bitwise("bitwise_or", BITWISE_OR)
+bitwise_xor = _bitwise("bitwise_xor", BITWISE_XOR)
+
+
+def _isx(name: str) -> Any:
+    op = defop(name, 1, vjp=None, reference=lambda np, x, _n=name: getattr(np, _n)(x),
+               samples=lambda: [Sample((T((3, 4), grad=False),), name="float", gradcheck=False, gradgradcheck=False),
+                                Sample((T((2, 3), values=[[0.0, float("nan"), float("inf")],
+                                                          [-float("inf"), 1.0, -2.0]], grad=False),),
+                                       name="special", gradcheck=False, gradgradcheck=False)])
+    direct(name)
+
+    def fn(input: Any) -> Any:  # noqa: A002
+        return op.dispatch_nograd((input,))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` as a bool tensor (never requires grad)."
+    return op, fn
+
+
+ISNAN, isnan = _isx("isnan")
+ISINF, isinf = _isx("isinf")
+ISFINITE, isfinite = _isx("isfinite")
+
+
+def _inplace_method(fn: Any) -> Any:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._inplace(fn, *args, **kwargs)
+
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place :func:`{fn.__name__}`."
+    return method
+
+
+def _swapped(fn: Any) -> Any:
+    def method(self: Any, other: Any) -> Any:
+        return fn(other, self)
+
+    method.__name__ = "__r" + fn.__name__ + "__"
+    return method
+
+
+def _invert(self: Any) -> Any:
+    return bitwise_not(self)
+
+
+TENSOR_METHODS = {
+    "__abs__": abs,
+    "__invert__": _invert,
+    "__and__": bitwise_and, "__rand__": bitwise_and, "__iand__": _inplace_method(bitwise_and),
+    "__or__": bitwise_or, "__ror__": bitwise_or, "__ior__": _inplace_method(bitwise_or),
+    "__xor__": bitwise_xor, "__rxor__": bitwise_xor, "__ixor__": _inplace_method(bitwise_xor),
+    "__mod__": remainder, "__rmod__": _swapped(remainder), "__imod__": _inplace_method(remainder),
+    **{f.__name__ + "_": _inplace_method(f) for f in (
+        abs, sign, floor, ceil, trunc, round, frac, square, exp, exp2, log, log2, log10, log1p, expm1, sqrt,
+        rsqrt, sin, cos, tan, tanh, sigmoid, asin, acos, atan, sinh, cosh, reciprocal, erf, erfc, remainder,
+        fmod, lerp, clamp_min, clamp_max, logical_not, logical_and, logical_or, logical_xor, bitwise_not,
+        bitwise_and, bitwise_or, bitwise_xor, atan2, maximum, minimum)},
+}
+
+
 __all__ = [
     "add", "sub", "rsub", "mul", "div", "true_divide", "divide", "floor_divide", "neg", "negative",
     "reciprocal", "pow", "float_power", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
     "tanh", "sigmoid",
+    "log2", "log10", "exp2", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "erf", "erfc", "abs", "absolute", "sign", "floor", "ceil", "trunc",
+    "fix", "round", "frac", "square", "remainder", "fmod", "maximum", "minimum", "atan2", "arctan2", "lerp",
+    "clamp", "clip", "clamp_min", "clamp_max", "logical_not", "logical_and", "logical_or", "logical_xor",
+    "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "isnan", "isinf", "isfinite",
 ]
 _ = Sample, T
