@@ -9,6 +9,7 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # Note: binds the functions over the submodule
 from .variable import Variable
 
 __all__ = [
@@ -19,12 +20,8 @@ __all__ = [
 
 # Loaded on first use, so that `import plugrad` stays fast.
 _LAZY = {
-    "gradcheck": ("gradcheck", "gradcheck"),
-    "gradgradcheck": ("gradcheck", "gradgradcheck"),
-    "GradcheckError": ("gradcheck", "GradcheckError"),
     "functional": ("functional", None),
     "graph": ("graph", None),
-    "forward_ad": ("forward_ad", None),
 }
 
 
@@ -33,8 +30,4 @@ def __getattr__(name: str) -> Any:
     if entry is None:
         raise AttributeError(f"module 'plugrad.autograd' has no attribute {name!r}")
     module = importlib.import_module(f"{__name__}.{entry[0]}")
-    # Note: loading a submodule binds its name here (`gradcheck`, the module); bind the public names over it.
-    for public, (module_name, attr) in _LAZY.items():
-        if module_name == entry[0]:
-            globals()[public] = module if attr is None else getattr(module, attr)
-    return globals()[name]
+    return module if entry[1] is None else getattr(module, entry[1])

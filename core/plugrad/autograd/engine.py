@@ -420,6 +420,11 @@ def _apply(node: Node, buf: list) -> tuple:
         shape = shapes[i]
         # Note: gradients arrive in the output's broadcast shape; reduce them here, once, for every op.
         if g._data.shape != shape:
+            if not _broadcasts(shape, g._data.shape):
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got {list(g._data.shape)} "
+                    f"but expected shape compatible with {list(shape)}"
+                )
             g = ops.sum_to_size(g, shape)
             if fixed is None:
                 fixed = list(in_grads)

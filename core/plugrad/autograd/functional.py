@@ -217,9 +217,10 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
 
     res = jacobian(jac_func, ins, create_graph=create_graph, strict=strict, vectorize=vectorize,
                    strategy=outer_jacobian_strategy)
+    # jac_func returns a tuple (one gradient per input), so res is a tuple of rows.
     if is_in_tuple:
         return res
-    return res[0]
+    return res[0][0]
 
 
 def _scalar_output(outs: tuple, fn_name: str) -> Any:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import itertools
 import random
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ..tensor import Tensor, _wrap
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -51,6 +53,19 @@ def _as_tuple(x: Any) -> tuple:
     return (x,)
 
 
+def _is_tensor(x: Any) -> bool:
+    # Note: imported here, not at the top: plugrad.autograd loads this module while plugrad.tensor loads.
+    from ..tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def _wrap(data: Any, backend: Any) -> Tensor:
+    from ..tensor import _wrap as wrap
+
+    return wrap(data, backend)
+
+
 def _is_diff_dtype(t: Tensor) -> bool:
     d = t.dtype
     return d.is_floating_point or d.is_complex
@@ -58,11 +73,11 @@ def _is_diff_dtype(t: Tensor) -> bool:
 
 def _differentiable_outputs(x: Any) -> tuple:
     # Note: only floating-point (or complex) tensors carry gradients, as in PyTorch.
-    return tuple(o for o in _as_tuple(x) if isinstance(o, Tensor) and o._requires_grad and _is_diff_dtype(o))
+    return tuple(o for o in _as_tuple(x) if _is_tensor(o) and o._requires_grad and _is_diff_dtype(o))
 
 
 def _diff_inputs(tupled_inputs: tuple) -> list[tuple[int, Tensor]]:
-    return [(i, t) for i, t in enumerate(tupled_inputs) if isinstance(t, Tensor) and t._requires_grad]
+    return [(i, t) for i, t in enumerate(tupled_inputs) if _is_tensor(t) and t._requires_grad]
 
 
 def _copy(xp: Any, a: Any) -> Any:
@@ -123,7 +138,7 @@ def _to_float(x: Any) -> float:
 def _check_inputs(tupled_inputs: tuple) -> None:
     any_input_requiring_grad = False
     for idx, inp in enumerate(tupled_inputs):
-        if isinstance(inp, Tensor) and inp._requires_grad:
+        if _is_tensor(inp) and inp._requires_grad:
             d = inp.dtype
             if d.name not in ("float64", "complex128"):
                 warnings.warn(
@@ -179,14 +194,14 @@ def _eval_outputs(func: Callable[..., Any], inputs: tuple) -> list:
     """Copies of the data of every tensor ``func`` returns (an output may alias a perturbed input)."""
     out = []
     for o in _as_tuple(func(*inputs)):
-        if isinstance(o, Tensor):
+        if _is_tensor(o):
             out.append(_copy(o._backend.namespace(), o._data))
     return out
 
 
 def _numerical_jacobian(func: Callable[..., Any], inputs: tuple, func_out: tuple, eps: float) -> list[list]:
     """For each input requiring grad, for each tensor output: the Jacobian ``(input numel, output numel)``."""
-    outs = [o for o in func_out if isinstance(o, Tensor)]
+    outs = [o for o in func_out if _is_tensor(o)]
     result = []
     for _, inp in _diff_inputs(inputs):
         data = inp._data
@@ -244,7 +259,7 @@ def _check_grad_attributes(g: Tensor, inp: Tensor, idx: int, check_grad_dtypes: 
 
 def _analytical_jacobian_once(output: Tensor, diffs: list, check_grad_dtypes: bool) -> list:
     jacobians = []
-    for idx, inp in diffs:
+    for _, inp in diffs:
         xp = inp._backend.namespace()
         jacobians.append(xp.zeros((_numel(inp._data.shape), _numel(output._data.shape)), dtype=inp._data.dtype))
     oxp = output._backend.namespace()
@@ -342,7 +357,7 @@ def _slow_gradcheck(func: Callable[..., Any], func_out: tuple, inputs: tuple, ou
         _check_no_differentiable_outputs(func, inputs, func_out, eps)
         return
     diffs = _diff_inputs(inputs)
-    tensor_out = [o for o in func_out if isinstance(o, Tensor)]
+    tensor_out = [o for o in func_out if _is_tensor(o)]
     numerical = _numerical_jacobian(func, inputs, func_out, eps)
     # Keep the numerical Jacobians of the differentiable outputs only, indexed [output][input].
     positions = [next(k for k, t in enumerate(tensor_out) if t is o) for o in outputs]
@@ -377,7 +392,7 @@ def _fast_gradcheck(func: Callable[..., Any], func_out: tuple, inputs: tuple, ou
     gen = random.Random(0)  # Note: its own generator, so the user's random state is untouched
     all_u = [_random_unit_vector(t, gen) for _, t in diffs]
     all_v = [_random_unit_vector(o, gen) for o in outputs]
-    tensor_out = [o for o in func_out if isinstance(o, Tensor)]
+    tensor_out = [o for o in func_out if _is_tensor(o)]
     positions = [next(k for k, t in enumerate(tensor_out) if t is o) for o in outputs]
     numerical = []  # [input][output] scalars
     for (_, inp), u in zip(diffs, all_u):
@@ -624,7 +639,7 @@ def gradgradcheck(
         tupled_grad_outputs = _as_tuple(grad_outputs)
     num_outputs = len(tupled_grad_outputs)
     num_inputs = len(tupled_inputs)
-    diff_input_args_indices = {i for i, x in enumerate(tupled_inputs) if isinstance(x, Tensor) and x._requires_grad}
+    diff_input_args_indices = {i for i, x in enumerate(tupled_inputs) if _is_tensor(x) and x._requires_grad}
     diff_grad_output_indices = {i for i, x in enumerate(tupled_grad_outputs) if x._requires_grad}
 
     def new_func(*args: Any) -> tuple:

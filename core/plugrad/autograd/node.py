@@ -187,7 +187,7 @@ class Node:
         if op.nout == 1:
             g = grads[0]
         else:
-            if None in grads:
+            if any(g is None for g in grads):  # Note: not `None in grads`, which calls Tensor.__eq__
                 from .engine import materialize
 
                 grads = materialize(self, grads)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..kernels.array_api import direct, generic
-from ..testing.samples import Sample, T, binary_samples
+from ..testing.samples import Mask, Sample, T, binary_samples
 from ._promote import promote
 from .registry import defop
 
@@ -52,16 +52,9 @@ def _where_vjp(ctx: Any, g: Any) -> tuple:
 
 
 WHERE = defop("where", 2, vjp=_where_vjp, saves=((), ()),
-              samples=lambda: [Sample((T((3, 4)), T((3, 4))), (_Mask((3, 4)),), name="same"),
-                               Sample((T((3, 1)), T((4,))), (_Mask((3, 4)),), name="broadcast")],
+              samples=lambda: [Sample((T((3, 4)), T((3, 4))), (Mask((3, 4)),), name="same"),
+                               Sample((T((3, 1)), T((4,))), (Mask((3, 4)),), name="broadcast")],
               reference=lambda np, x, y, cond: np.where(cond, x, y))
-
-
-class _Mask:
-    """A sample attribute: a random bool mask of ``shape`` made on the backend under test."""
-
-    def __init__(self, shape: tuple) -> None:
-        self.shape = shape
 
 
 @generic("where")

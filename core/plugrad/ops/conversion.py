@@ -6,20 +6,26 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ..kernels.array_api import generic
-from .registry import defop
+from ..testing.samples import Sample, T, unary_samples
+from .registry import Op, defop
 
 
 def _to_dtype_vjp(ctx: Any, g: Any) -> tuple:
     return (_to_native_dtype(g, ctx._input_dtypes[0]),)
 
 
-TO_COPY = defop("to_copy", 1, vjp=_to_dtype_vjp, node="ToCopyBackward0", saves=((),))
+TO_COPY = defop("to_copy", 1, vjp=_to_dtype_vjp, node="ToCopyBackward0", saves=((),),
+                samples=lambda: [Sample((T((3, 4)),), (_dt.float64,), name="to_float64",
+                                        extra={"output_dtype": "float64"}),
+                                 Sample((T((2, 3)),), (_dt.float32,), name="to_float32", gradcheck=False,
+                                        gradgradcheck=False, extra={"output_dtype": "float32"})],
+                reference=lambda np, x, d: x.astype(d.name))
 
 
 @generic("to_copy")
 def _to_copy_kernel(xp: Any) -> Any:
-    def to_copy(x: Any, native_dtype: Any) -> Any:
-        return x.astype(native_dtype)
+    def to_copy(x: Any, d: _dt.dtype) -> Any:
+        return x.astype(getattr(xp, d.name))
 
     return to_copy
 
@@ -29,15 +35,12 @@ def _to_dtype(t: Any, d: _dt.dtype) -> Any:
     if t.dtype is d:
         return t
     if t._requires_grad and not (d.is_floating_point or d.is_complex):
-        from ..autograd.grad_mode import no_grad
-
-        with no_grad():
-            return TO_COPY.dispatch((t,), (t._backend.native_dtype(d),))
-    return TO_COPY.dispatch((t,), (t._backend.native_dtype(d),))
+        return TO_COPY.dispatch_nograd((t,), (d,))
+    return TO_COPY.dispatch((t,), (d,))
 
 
 def _to_native_dtype(t: Any, native: Any) -> Any:
-    return TO_COPY.dispatch((t,), (native,))
+    return TO_COPY.dispatch((t,), (_dt.as_dtype(native),))
 
 
 def _to_backend_vjp(ctx: Any, g: Any) -> tuple:
@@ -45,7 +48,8 @@ def _to_backend_vjp(ctx: Any, g: Any) -> tuple:
     return (_to_backend(g, source),)
 
 
-TO_BACKEND = defop("to_backend", 1, vjp=_to_backend_vjp, node="ToCopyBackward0", saves=((),))
+# Not in the registry: moving between backends has no kernel of its own; only its node is recorded.
+TO_BACKEND = Op("to_backend", 1, _to_backend_vjp, node="ToCopyBackward0", saves=((),))
 
 
 def _to_backend(t: Any, target: Any) -> Any:
@@ -72,7 +76,7 @@ def _clone_vjp(ctx: Any, g: Any) -> tuple:
     return (g,)
 
 
-CLONE = defop("clone", 1, vjp=_clone_vjp, saves=((),))
+CLONE = defop("clone", 1, vjp=_clone_vjp, saves=((),), samples=unary_samples(), reference=lambda np, x: np.copy(x))
 
 
 @generic("clone")
@@ -94,7 +98,8 @@ def _fill_vjp(ctx: Any, g: Any) -> tuple:
     return (zeros_like(g),)
 
 
-FILL = defop("fill", 1, vjp=_fill_vjp, saves=((),), node="FillBackward0")
+FILL = defop("fill", 1, vjp=_fill_vjp, saves=((),), node="FillBackward0",
+             samples=unary_samples(attrs=(0.5,)), reference=lambda np, x, v: np.full_like(x, v))
 
 
 @generic("fill")
@@ -123,7 +128,11 @@ def _copy_vjp(ctx: Any, g: Any) -> tuple:
     return (zeros_like(g), g)
 
 
-COPY_FROM = defop("copy_from", 2, vjp=_copy_vjp, node="CopyBackwards", saves=((), ()))
+COPY_FROM = defop("copy_from", 2, vjp=_copy_vjp, node="CopyBackwards", saves=((), ()),
+                  samples=lambda: [Sample((T((3, 4)), T((3, 4))), name="same"),
+                                   Sample((T((3, 4)), T((4,))), name="broadcast_src"),
+                                   Sample((T((2, 3)), T(())), name="scalar_src")],
+                  reference=lambda np, dst, src: np.broadcast_to(src, dst.shape).astype(dst.dtype))
 
 
 @generic("copy_from")

@@ -8,8 +8,9 @@ every sample of every op into forward, gradient, broadcasting and dtype tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,23 @@ class A:
     dtype: str = "int64"
 
 
+@dataclass(frozen=True)
+class Mask:
+    """An attribute that is a random bool mask of ``shape`` (``where``'s condition): made on the backend under test."""
+
+    shape: tuple[int, ...]
+
+
 @dataclass
 class Sample:
-    """One call of an op: ``args`` (T specs or numbers), ``attrs`` (non-tensor arguments), a ``name``."""
+    """One call of an op: ``args`` (T specs or numbers), ``attrs`` (non-tensor arguments), a ``name``.
+
+    ``gradcheck`` / ``gradgradcheck`` False leave out those checks for this sample (a point where the op
+    is not differentiable, or an empty input). ``atol`` / ``rtol`` are the tolerances of the float32
+    forward comparison against the reference (float64 compares at 1e-7). ``extra`` may set
+    ``gradcheck_eps``, ``gradcheck_atol``, ``gradcheck_rtol`` (PyTorch's gradcheck defaults otherwise), and
+    ``output_dtype`` for ops whose result dtype does not follow the input's (casts).
+    """
 
     args: tuple
     attrs: tuple = ()
@@ -47,7 +62,7 @@ class Sample:
     gradcheck: bool = True
     gradgradcheck: bool = True
     atol: float = 1e-5
-    rtol: float = 1e-4
+    rtol: float = 1e-5
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
