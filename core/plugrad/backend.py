@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import dtypes as _dt
 
@@ -44,10 +44,13 @@ class Backend:
         raise BackendUnavailable(f"backend {self.name!r} defines no array namespace")
 
     def available(self) -> tuple[bool, str]:
-        """``(True, "")`` when usable here, else ``(False, reason)``."""
+        """``(True, "")`` when usable here, else ``(False, reason)``; a missing library names the pip extra."""
         try:
             self.namespace()
-        except Exception as exc:  # noqa: BLE001 - any import failure makes it unavailable
+        except ImportError as exc:
+            hint = f"; install it with: pip install plugrad[{self.extra}]" if self.extra else ""
+            return False, f"{type(exc).__name__}: {exc}{hint}"
+        except Exception as exc:  # noqa: BLE001 - any failure to load makes it unavailable
             return False, f"{type(exc).__name__}: {exc}"
         return True, ""
 
@@ -99,16 +102,22 @@ class Backend:
 
     def rng(self) -> Any:
         """Return this backend's random generator, seeded from ``plugrad.manual_seed``."""
-        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+        raise self._no_random("rng")
 
     def rand(self, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
-        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+        raise self._no_random("rand")
 
     def randn(self, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
-        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+        raise self._no_random("randn")
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
-        raise RuntimeError(f"backend {self.name!r} does not generate random numbers; its plugin must define {sys._getframe().f_code.co_name}()")
+        raise self._no_random("randint")
+
+    def _no_random(self, method: str) -> RuntimeError:
+        return RuntimeError(
+            f"backend {self.name!r} does not generate random numbers: its class {type(self).__name__} "
+            f"must define {method}(); make the tensor on another backend and move it with .to({self.name!r})"
+        )
 
     def manual_seed(self, seed: int) -> None:
         self.seed = seed
@@ -177,25 +186,41 @@ def get_backend(name: str | Backend) -> Backend:
     backends = _registry()
     b = backends.get(name)
     if b is None:
-        from . import plugins
-
-        failed = plugins.failure_for(name)
-        if failed:
-            raise RuntimeError(f"backend {name!r} failed to load: {failed}")
-        known = ", ".join(sorted(backends)) or "none"
-        raise RuntimeError(f"unknown backend {name!r}; known backends: {known}")
+        raise RuntimeError(_unknown_backend_message(name, backends))
     ok, reason = b.available()
     if not ok:
-        hint = f" Install it with: pip install plugrad[{b.extra}]" if b.extra else ""
-        raise BackendUnavailable(f"backend {name!r} is not available: {reason}.{hint}")
+        raise BackendUnavailable(f"backend {name!r} is not available: {reason}")
     return b
+
+
+def _unknown_backend_message(name: str, backends: dict[str, Backend], devices: bool = False) -> str:
+    from . import plugins
+
+    failed = plugins.failure_for(name)
+    if failed:
+        return f"backend {name!r} failed to load: {failed}"
+    known = ", ".join(sorted(backends)) or "none"
+    if devices:
+        kinds = ", ".join(sorted({b.device_type for b in backends.values()})) or "none"
+        msg = f"unknown backend or device {name!r}; known backends: {known}; known devices: {kinds}"
+    else:
+        msg = f"unknown backend {name!r}; known backends: {known}"
+    for r in plugins.records():
+        if r.name == name and r.status == "disabled":
+            msg += f". A plugin {r.describe()} is installed but disabled: {r.error}"
+    return msg
 
 
 def backend_for_device(dev: Any) -> Backend:
     """The backend that makes tensors for a device: the default backend if it is on that device."""
     d = dev if isinstance(dev, Device) else Device(str(dev))
-    current = default_backend_obj()
-    if current.device_type == d.type:
+    current = _default[0]
+    if current is None:
+        try:
+            current = default_backend_obj()
+        except RuntimeError:
+            current = None  # Note: a bad PLUGRAD_BACKEND must not stop explicit devices from working
+    if current is not None and current.device_type == d.type:
         return current
     if d.type in _registry():
         return get_backend(d.type)
@@ -223,20 +248,28 @@ def resolve(spec: Any) -> Backend:
     base = name.partition(":")[0]
     if any(b.device_type == base for b in _registry().values()):
         return backend_for_device(name)
-    return get_backend(name)  # raises naming the known backends
+    raise RuntimeError(_unknown_backend_message(name, _registry(), devices=True))
 
 
 def default_backend_obj() -> Backend:
     b = _default[0]
     if b is None:
-        name = os.environ.get("PLUGRAD_BACKEND", "numpy") or "numpy"
-        b = _default[0] = get_backend(name)
+        name = os.environ.get("PLUGRAD_BACKEND", "") or "numpy"
+        try:
+            b = get_backend(name)
+        except RuntimeError as exc:
+            raise type(exc)(f"PLUGRAD_BACKEND={name!r} names a backend that cannot be used: {exc}") from None
+        _default[0] = b
     return b
 
 
 def set_default_backend(name: str | Backend) -> None:
-    """Choose the backend that factories (``tensor``, ``ones``, ``randn``...) use."""
-    _default[0] = get_backend(name)
+    """Choose the backend that factories (``tensor``, ``ones``, ``randn``...) use.
+
+    ``name`` is a backend name (``"numpy"``, ``"numba"``, ``"cupy"``), a device (``"cpu"``, ``"cuda"``)
+    or a Backend. Tensors already made stay where they are.
+    """
+    _default[0] = resolve(name)
 
 
 def get_default_backend() -> str:
@@ -245,11 +278,11 @@ def get_default_backend() -> str:
 
 @contextlib.contextmanager
 def default_backend(name: str | Backend) -> Iterator[Backend]:
-    """Use ``name`` as the default backend inside the block."""
+    """Use ``name`` (as for :func:`set_default_backend`) as the default backend inside the block."""
     prev = _default[0]
-    _default[0] = get_backend(name)
+    chosen = _default[0] = resolve(name)
     try:
-        yield _default[0]
+        yield chosen
     finally:
         _default[0] = prev
 
