@@ -24,7 +24,9 @@ from . import autograd  # noqa: F401,E402
 from .backend import (  # noqa: F401,E402
     Device as device, default_backend, get_default_backend, set_default_backend,
 )
-from .plugins import refresh_plugins, register_plugin  # noqa: F401,E402
+from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
+from .formatting import set_printoptions  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
 from .kernels import array_api as _array_api  # noqa: F401,E402
 
 globals().update(_ALIASES)
@@ -48,7 +50,7 @@ def __getattr__(name: str) -> Any:
     ns = plugins.NAMESPACES.get(name)
     if ns is not None:
         return ns
-    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "linalg"):
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils"):
         import importlib
 
         try:

@@ -25,9 +25,9 @@ from .linalg import *  # noqa: F401,F403
 from .linalg import __all__ as _linalg_all
 from .indexing import *  # noqa: F401,F403
 from .indexing import __all__ as _idx_all
-from . import activation, comparison, elementwise, indexing, linalg, reduction, shape  # noqa: E402
+from . import activation, comparison, elementwise, indexing, linalg, nn, reduction, shape  # noqa: E402
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn)
 
 _BUILTIN_OPS = dict(registry.OPS)
 

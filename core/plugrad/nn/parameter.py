@@ -1,0 +1,40 @@
+"""``nn.Parameter``: a leaf tensor that a Module registers as one of its parameters."""
+
+from __future__ import annotations
+
+from ..tensor import Tensor, _init_from
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module parameter: a leaf that requires grad unless told otherwise.
+
+    ``Parameter(t)`` shares ``t``'s data, as in PyTorch; assigning one to a Module attribute
+    registers it, so it shows in ``parameters()`` and ``state_dict()``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
+        if data is None:
+            from ..factories import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(
+                f"Parameter(data) expects a Tensor, got {type(data).__name__}; "
+                "wrap the values with plugrad.tensor(...) first"
+            )
+        p = object.__new__(cls)
+        _init_from(p, data._data, data._backend)
+        if requires_grad:
+            p.requires_grad_(True)
+        return p
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
+        pass  # everything happens in __new__; Tensor.__init__ is the legacy constructor
+
+    def __repr__(self) -> str:  # type: ignore[override]
+        return "Parameter containing:\n" + super().__repr__()
+
+
+__all__ = ["Parameter"]
