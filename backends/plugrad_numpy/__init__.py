@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 import plugrad
 from plugrad.backend import Backend
+from plugrad.ops.indexing import gather_coords, index_tuple, lift
 
 PLUGRAD_CONTRACT = "1"
 
@@ -63,3 +63,45 @@ class NumpyBackend(Backend):
 @plugrad.hookimpl
 def plugrad_register_backends(registry: Any) -> None:
     registry.register_backend(NumpyBackend())
+
+
+# --- native kernels: scatter-adds with np.add.at (the generic ones sort and scan instead) ----------
+
+
+def _index_put(x: Any, values: Any, dims: tuple, accumulate: bool, *arrays: Any) -> Any:
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, index_tuple(dims, arrays), values)
+    else:
+        out[index_tuple(dims, arrays)] = values
+    return out
+
+
+def _scatter_add(x: Any, src: Any, dim: int, index: Any) -> Any:
+    out = lift(np, x.copy())
+    np.add.at(out, gather_coords(np, index, dim), lift(np, np.asarray(src)))
+    return out.reshape(x.shape)
+
+
+def _index_add(x: Any, src: Any, dim: int, index: Any, alpha: Any) -> Any:
+    out = lift(np, x.copy())
+    np.add.at(out, (slice(None),) * dim + (index,), lift(np, np.asarray(src if alpha == 1 else src * alpha)))
+    return out.reshape(x.shape)
+
+
+def _put(x: Any, src: Any, index: Any, accumulate: bool) -> Any:
+    out = x.copy()
+    flat = out.reshape(-1)
+    if accumulate:
+        np.add.at(flat, index.reshape(-1), np.broadcast_to(src, index.shape).reshape(-1))
+    else:
+        flat[index.reshape(-1)] = np.broadcast_to(src, index.shape).reshape(-1)
+    return out
+
+
+@plugrad.hookimpl
+def plugrad_register_kernels(registry: Any) -> None:
+    registry.register_kernel("index_put", "numpy", _index_put)
+    registry.register_kernel("scatter_add", "numpy", _scatter_add)
+    registry.register_kernel("index_add", "numpy", _index_add)
+    registry.register_kernel("put", "numpy", _put)
