@@ -257,23 +257,26 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
 
     state = _gm.state
     prev_mode = state.enabled
+    heappop = heapq.heappop
+    heappush = heapq.heappush
     try:
         state.enabled = create_graph
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heappop(heap)[2]
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None] * _num_outputs(node)
             if needed is not None and node not in needed:
                 _release_deps(node, deps, heap, retain_graph)
                 continue
-            buf = _run_pre_hooks(node, buf)
+            if node._hooks is not None:
+                buf = _run_pre_hooks(node, buf)
             if capture:
                 for nr in range(len(buf)):
                     k = capture.get((node, nr))
                     if k is not None:
                         captured[k] = buf[nr]
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
                     _accumulate(node, buf[0], create_graph)
                     last_backward.leaves.add(node)
@@ -281,7 +284,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if needed is not None and not _leads_further(node, needed):
                 _release_deps(node, deps, heap, retain_graph)
                 continue
-            if all(g is None for g in buf):
+            if (buf[0] is None and len(buf) == 1) or all(g is None for g in buf):
                 in_grads: tuple = (None,) * len(node.next_functions)
             else:
                 if anomaly_state.enabled:
@@ -290,12 +293,13 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                         check_nan(node, in_grads)
                 else:
                     in_grads = _apply(node, buf)
-                if node._post_hooks:
-                    for hook in list(node._post_hooks.values()):
+                hooks = node._hooks
+                if hooks is not None and hooks.post:
+                    for hook in list(hooks.post.values()):
                         res = hook(in_grads, tuple(buf))
                         if res is not None:
                             in_grads = tuple(res)
-            if not retain_graph:
+            if not retain_graph and (node._saved is not None or node._out is not None):
                 node.release()
             for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is None:
@@ -303,12 +307,19 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 if g is not None:
                     nbuf = buffers.get(nxt)
                     if nbuf is None:
-                        nbuf = buffers[nxt] = [None] * _num_outputs(nxt)
-                    nbuf[nr] = g if nbuf[nr] is None else _add(nbuf[nr], g, create_graph)
+                        if nr == 0 and len(nxt._out_shapes) == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            nbuf = buffers[nxt] = [None] * _num_outputs(nxt)
+                            nbuf[nr] = g
+                    elif nbuf[nr] is None:
+                        nbuf[nr] = g
+                    else:
+                        nbuf[nr] = _add(nbuf[nr], g, create_graph)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
-                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+                    heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         state.enabled = prev_mode
     return captured

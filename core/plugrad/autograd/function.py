@@ -224,6 +224,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                     vc = t._vc = [0]
                 pairs.append((t, vc, vc[0]))
             d["_saved_pairs"] = pairs
+            node._saved = ()  # Note: non-None so the engine releases this node after a backward pass
         return outs[0] if single else outs
 
 

@@ -54,26 +54,63 @@ class HookDict(dict):
     __slots__ = ("__weakref__",)
 
 
+class NodeHooks:
+    """A node's hooks, kept apart so a node without hooks costs one ``None`` check in the engine."""
+
+    __slots__ = ("tensor_pre", "retain", "pre", "post")
+
+    def __init__(self) -> None:
+        self.tensor_pre: dict[int, HookDict] | None = None
+        self.retain: dict[int, Any] | None = None
+        self.pre: HookDict | None = None
+        self.post: HookDict | None = None
+
+
 class Node:
     """A node of the backward graph. Subclasses exist per op only to carry PyTorch's name."""
 
     __slots__ = (
         "_op", "attrs", "_seq", "next_functions", "needs_input_grad", "_input_shapes", "_input_dtypes",
         "_saved", "_saved_versions", "_out", "_out_shapes", "_out_dtypes", "_released",
-        "_pre_hooks", "_post_hooks", "_tensor_pre_hooks", "_retain_grad", "metadata", "_trace", "_backend",
-        "__weakref__",
+        "_hooks", "_metadata", "_trace", "_backend", "__weakref__",
     )
 
     def __init__(self) -> None:
         self._saved = None
         self._out = None
         self._released = False
-        self._pre_hooks = None
-        self._post_hooks = None
-        self._tensor_pre_hooks = None
-        self._retain_grad = None
+        self._hooks = None
         self._trace = None
-        self.metadata = {}
+        self._metadata = None
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for tools to attach information to this node (PyTorch's ``Node.metadata``)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def _hook_table(self) -> NodeHooks:
+        h = self._hooks
+        if h is None:
+            h = self._hooks = NodeHooks()
+        return h
+
+    @property
+    def _tensor_pre_hooks(self) -> Any:
+        return self._hooks.tensor_pre if self._hooks is not None else None
+
+    @property
+    def _retain_grad(self) -> Any:
+        return self._hooks.retain if self._hooks is not None else None
+
+    @property
+    def _pre_hooks(self) -> Any:
+        return self._hooks.pre if self._hooks is not None else None
+
+    @property
+    def _post_hooks(self) -> Any:
+        return self._hooks.post if self._hooks is not None else None
 
     def name(self) -> str:
         return type(self).__name__
@@ -152,34 +189,38 @@ class Node:
     # --- hooks ---------------------------------------------------------------------------
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; it may return new grad_inputs."""
-        if self._post_hooks is None:
-            self._post_hooks = HookDict()
-        h = RemovableHandle(self._post_hooks)
-        self._post_hooks[h.id] = fn
+        table = self._hook_table()
+        if table.post is None:
+            table.post = HookDict()
+        h = RemovableHandle(table.post)
+        table.post[h.id] = fn
         return h
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node; it may return new grad_outputs."""
-        if self._pre_hooks is None:
-            self._pre_hooks = HookDict()
-        h = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[h.id] = fn
+        table = self._hook_table()
+        if table.pre is None:
+            table.pre = HookDict()
+        h = RemovableHandle(table.pre)
+        table.pre[h.id] = fn
         return h
 
     def _register_tensor_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
-        if self._tensor_pre_hooks is None:
-            self._tensor_pre_hooks = {}
-        hooks = self._tensor_pre_hooks.get(output_nr)
+        table = self._hook_table()
+        if table.tensor_pre is None:
+            table.tensor_pre = {}
+        hooks = table.tensor_pre.get(output_nr)
         if hooks is None:
-            hooks = self._tensor_pre_hooks[output_nr] = HookDict()
+            hooks = table.tensor_pre[output_nr] = HookDict()
         h = RemovableHandle(hooks)
         hooks[h.id] = fn
         return h
 
     def _set_retain_grad(self, output_nr: int, tensor: Any) -> None:
-        if self._retain_grad is None:
-            self._retain_grad = {}
-        self._retain_grad[output_nr] = weakref.ref(tensor)
+        table = self._hook_table()
+        if table.retain is None:
+            table.retain = {}
+        table.retain[output_nr] = weakref.ref(tensor)
 
     # The engine calls this with the grads of the outputs; it returns one grad per input edge.
     def apply(self, grads: list) -> tuple:

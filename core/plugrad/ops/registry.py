@@ -20,6 +20,7 @@ from ..autograd.node import AccumulateGrad, Node, make_node_class
 VJP = Callable[..., Any]
 _grad_state = _gm.state
 _seq = itertools.count()
+_new = object.__new__
 
 
 class RegistrationError(ValueError):
@@ -32,7 +33,7 @@ class Op:
     __slots__ = (
         "name", "nin", "nout", "vjp", "node_cls", "saves", "save_all", "save_output",
         "differentiable_outputs", "samples", "owner", "doc", "_cache", "supports_gradgrad",
-        "reference", "inplace_view", "dtypes", "__weakref__",
+        "reference", "inplace_view", "dtypes", "_want", "__weakref__",
     )
 
     def __init__(
@@ -73,6 +74,7 @@ class Op:
         self.owner = owner
         self.doc = doc
         self._cache: dict[Any, Callable[..., Any]] = {}
+        self._want: dict[tuple, frozenset] = {}
 
     def __repr__(self) -> str:
         return f"<plugrad op {self.name!r} from {self.owner}>"
@@ -136,13 +138,16 @@ class Op:
         return tuple(_wrap(o, backend) for o in out)
 
     def _record(self, args: tuple, attrs: tuple, out: Any, backend: Any) -> Any:
-        node = self.node_cls()
+        node = _new(self.node_cls)
         node._op = self
         node.attrs = attrs
         node._seq = next(_seq)
         node._backend = backend
-        if _anomaly.enabled:
-            node._trace = _record_trace()
+        node._released = False
+        node._hooks = None
+        node._metadata = None
+        node._out = None
+        node._trace = _record_trace() if _anomaly.enabled else None
         next_functions = []
         needs = []
         shapes = []
@@ -165,15 +170,13 @@ class Op:
             next_functions.append(_NO_EDGE)
             needs.append(False)
         node.next_functions = tuple(next_functions)
-        node.needs_input_grad = tuple(needs)
+        node.needs_input_grad = needs = tuple(needs)
         node._input_shapes = shapes
         node._input_dtypes = dtypes
-        # Save only what the rule needs for the inputs that require grad.
-        saves = self.saves
-        if saves is None or False not in needs:
-            want = self.save_all
-        else:
-            want = frozenset().union(*(s for s, n in zip(saves, needs) if n))
+        # Save only what the rule needs for the inputs that require grad (cached per pattern of needs).
+        want = self._want.get(needs)
+        if want is None:
+            want = self._want_for(needs)
         if want:
             saved = []
             versions = []
@@ -192,6 +195,8 @@ class Op:
                     versions.append(None)
             node._saved = saved
             node._saved_versions = versions
+        else:
+            node._saved = None
         if self.nout == 1:
             t = _wrap(out, backend)
             t._requires_grad = True
@@ -215,6 +220,15 @@ class Op:
         if self.save_output:
             node._out = tuple((o, None, 0) for o in out)
         return tuple(outs)
+
+    def _want_for(self, needs: tuple) -> frozenset:
+        saves = self.saves
+        if saves is None:
+            want = self.save_all
+        else:
+            want = frozenset().union(*(s for s, n in zip(saves, needs) if n))
+        self._want[needs] = want
+        return want
 
 
 _NO_EDGE = (None, 0)
