@@ -349,3 +349,14 @@ def test_backward_inputs_accumulates_only_into_given_leaves():
     b = torch.ones(2, requires_grad=True)
     (a * b).sum().backward(inputs=[a])
     assert a.grad.tolist() == [1.0, 1.0] and b.grad is None
+
+
+def test_out_argument_writes_into_the_given_tensor_and_refuses_autograd():
+    out = torch.zeros(2)
+    for fn in (torch.add, torch.sub, torch.mul, torch.div):
+        res = fn(torch.tensor([4.0, 6.0]), 2.0, out=out)
+        assert res is out
+    assert out.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match=r"add\(\): functions with out=\.\.\. arguments don't support automatic "
+                                            r"differentiation, but one of the arguments requires grad"):
+        torch.add(torch.ones(2, requires_grad=True), 1.0, out=torch.zeros(2))

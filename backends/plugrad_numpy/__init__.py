@@ -7,6 +7,7 @@ kernels here use NumPy features the standard lacks (``out=``, ``np.add.at``).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -99,9 +100,22 @@ def _put(x: Any, src: Any, index: Any, accumulate: bool) -> Any:
     return out
 
 
+_OPERATOR_KERNELS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "neg": operator.neg,
+}
+
+
 @plugrad.hookimpl
 def plugrad_register_kernels(registry: Any) -> None:
     registry.register_kernel("index_put", "numpy", _index_put)
     registry.register_kernel("scatter_add", "numpy", _scatter_add)
     registry.register_kernel("index_add", "numpy", _index_add)
     registry.register_kernel("put", "numpy", _put)
+    # Python's operators instead of the ufuncs: identical on arrays, and on the NumPy scalars that 0-d
+    # results are, they take NumPy's fast scalar path (about 10x cheaper than a ufunc call).
+    for op_name, fn in _OPERATOR_KERNELS.items():
+        registry.register_kernel(op_name, "numpy", fn)

@@ -17,6 +17,13 @@ from ..testing.samples import Sample, T, binary_samples, unary_samples
 from ._promote import _to, float_operand, promote
 from .registry import Op, defop
 
+
+def _write_out(fname: str, out: Any, inputs: tuple, compute: Callable[[], Any]) -> Any:
+    """``out=`` support, shared with the other families (see ``shape.write_out``)."""
+    from .shape import write_out
+
+    return write_out(fname, out, inputs, compute)
+
 # --- add / sub ----------------------------------------------------------------------------
 
 
@@ -40,6 +47,8 @@ direct("sub", "subtract")
 
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # noqa: A002
     """``input + alpha * other`` with broadcasting and type promotion."""
+    if out is not None:
+        return _write_out("add", out, (input, other), lambda: add(input, other, alpha=alpha))
     if alpha != 1:
         other = mul(other, alpha)
     x, y = promote(input, other, "add")
@@ -50,6 +59,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # noqa: A002
     """``input - alpha * other`` with broadcasting and type promotion."""
+    if out is not None:
+        return _write_out("sub", out, (input, other), lambda: sub(input, other, alpha=alpha))
     if alpha != 1:
         other = mul(other, alpha)
     x, y = promote(input, other, "sub")
@@ -100,6 +111,8 @@ direct("mul", "multiply")
 
 def mul(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
     """``input * other`` with broadcasting and type promotion."""
+    if out is not None:
+        return _write_out("mul", out, (input, other), lambda: mul(input, other))
     x, y = promote(input, other, "mul")
     if not hasattr(x, "_data"):
         x, y = y, x
@@ -148,6 +161,8 @@ def _div_rounded_kernel(xp: Any) -> Any:
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = None) -> Any:  # noqa: A002
     """True division (integer inputs give the default float dtype), or floor/trunc with ``rounding_mode``."""
+    if out is not None:
+        return _write_out("div", out, (input, other), lambda: div(input, other, rounding_mode=rounding_mode))
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(
