@@ -6,9 +6,8 @@ Skipped with a reason when torch is not installed; torch is a reference here, ne
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import plugrad
+import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; differential tests need it as a reference")
 

@@ -8,9 +8,8 @@ import threading
 import tracemalloc
 
 import numpy as np
-import pytest
-
 import plugrad as torch
+import pytest
 from plugrad.autograd import Variable
 
 

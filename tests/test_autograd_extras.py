@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-
 import plugrad
 import plugrad as torch
+import pytest
 from plugrad.autograd import Function, once_differentiable
 from plugrad.autograd import functional as AF
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-import pytest
-
 import plugrad as torch
+import pytest
 from plugrad.autograd import Variable
 
 

@@ -2,32 +2,58 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 __version__ = "0.1.0"
 
-from . import dtypes as _dtypes
-from .dtypes import (  # noqa: F401
-    Size, bool_ as bool, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
-    int32, int64, set_default_dtype, uint8,
+from . import (
+    _methods,  # noqa: F401,E402  (binds operators and methods to Tensor)
+    autograd,  # noqa: F401,E402
+)
+from .autograd import (  # noqa: F401,E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .backend import (  # noqa: F401,E402
+    Device as device,
+)
+from .backend import (  # noqa: F401
+    default_backend,
+    get_default_backend,
+    set_default_backend,
 )
 from .dtypes import ALIASES as _ALIASES
-from .hookspecs import hookimpl  # noqa: F401
-from .tensor import Tensor  # noqa: F401
-from . import _methods  # noqa: F401,E402  (binds operators and methods to Tensor)
-from .ops import *  # noqa: F401,F403,E402
+from .dtypes import (  # noqa: F401
+    Size,
+    complex64,
+    complex128,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from .dtypes import (  # noqa: F401
+    bool_ as bool,
+)
 from .factories import *  # noqa: F401,F403,E402
-from .autograd import (  # noqa: F401,E402
-    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
-)
-from . import autograd  # noqa: F401,E402
-from .backend import (  # noqa: F401,E402
-    Device as device, default_backend, get_default_backend, set_default_backend,
-)
-from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
 from .formatting import set_printoptions  # noqa: F401,E402
-from .serialization import load, save  # noqa: F401,E402
+from .hookspecs import hookimpl  # noqa: F401
 from .kernels import array_api as _array_api  # noqa: F401,E402
+from .ops import *  # noqa: F401,F403,E402
+from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
+from .tensor import Tensor  # noqa: F401
 
 globals().update(_ALIASES)
 half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names
@@ -35,11 +61,11 @@ half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTor
 )
 
 
-def is_tensor(obj: Any) -> bool:
+def is_tensor(obj: Any) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:  # noqa: A002
+def numel(input: Tensor) -> builtins.int:  # noqa: A002
     return input.numel()
 
 

@@ -6,7 +6,8 @@ carries over unchanged; they are plugrad objects, compared by identity.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class dtype:
@@ -30,7 +31,7 @@ class dtype:
     def __reduce__(self) -> str:
         return self.name
 
-    def to_real(self) -> "dtype":
+    def to_real(self) -> dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)  # type: ignore[return-value]
 
 
@@ -92,9 +93,9 @@ def as_dtype(value: Any) -> dtype:
         found = BY_NAME.get(name) or ALIASES.get(name)
         if found is not None:
             return found
-    name = getattr(value, "name", None)  # a backend's native dtype (numpy.dtype, cupy dtype)
-    if isinstance(name, str) and name in BY_NAME:
-        return BY_NAME[name]
+    native_name = getattr(value, "name", None)  # a backend's native dtype (numpy.dtype, cupy dtype)
+    if isinstance(native_name, str) and native_name in BY_NAME:
+        return BY_NAME[native_name]
     known = ", ".join(d.name for d in ALL_DTYPES)
     raise TypeError(f"cannot interpret {value!r} as a plugrad dtype; known dtypes: {known}")
 

@@ -5,7 +5,8 @@ Factories make tensors on the default backend unless ``device`` names another.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import dtypes as _dt
 from .backend import Backend, Device, default_backend_obj, resolve
@@ -102,7 +103,7 @@ _PYTHON_DATA = (list, tuple, int, float, bool, complex)
 
 
 def _flat_first(data: Any) -> list:
-    out = []
+    out: list = []
     stack = [data]
     while stack and len(out) < 64:
         x = stack.pop()
@@ -363,7 +364,7 @@ ByteTensor = _legacy_class("ByteTensor", _dt.uint8)
 BoolTensor = _legacy_class("BoolTensor", _dt.bool_)
 
 
-def _parse_to(t: Tensor, args: tuple, kwargs: dict) -> tuple[Backend | None, _dt.dtype | None, bool]:
+def _parse_to(t: Tensor | None, args: tuple, kwargs: dict) -> tuple[Backend | None, _dt.dtype | None, bool]:
     """Arguments of ``Tensor.to``: a device/backend, a dtype, another tensor, in PyTorch's accepted orders."""
     target = None
     dtype = None

@@ -2,15 +2,17 @@
 
 The engine never looks inside ``_data``: it is whatever array the tensor's
 backend makes. Methods that are plain ops (``x.exp()``) are the op functions
-themselves, attached at the bottom of ``plugrad.ops``; what is here is the
+themselves, bound in ``plugrad._methods``; what is here is the
 autograd surface (``grad``, ``backward``, hooks, in-place rules) and Python's
 protocols.
 """
 
 from __future__ import annotations
 
+import builtins
 import warnings
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import dtypes as _dt
 from .autograd import grad_mode as _gm
@@ -25,6 +27,17 @@ _new = object.__new__
 class Tensor:
     """An n-dimensional array that records the operations done on it when ``requires_grad`` is set."""
 
+    _data: Any
+    _backend: Backend
+    _requires_grad: builtins.bool
+    _grad_fn: Any
+    _grad: Tensor | None
+    _vc: list[builtins.int] | None
+    _output_nr: builtins.int
+    _acc: AccumulateGrad | None
+    _retains_grad: builtins.bool
+    _origin: str | None
+
     __slots__ = (
         "_data", "_backend", "_requires_grad", "_grad_fn", "_grad", "_vc", "_output_nr", "_acc",
         "_retains_grad", "_origin", "__weakref__", "__dict__",
@@ -37,26 +50,59 @@ class Tensor:
         src = _legacy_construct(_dt.get_default_dtype(), args, kwargs)
         _init_from(self, src._data, src._backend)
 
+    if TYPE_CHECKING:  # The op methods and operators are bound in plugrad._methods; declare them for type checkers.
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __floordiv__(self, other: Any) -> Tensor: ...
+        def __rfloordiv__(self, other: Any) -> Tensor: ...
+        def __mod__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
+        def __and__(self, other: Any) -> Tensor: ...
+        def __or__(self, other: Any) -> Tensor: ...
+        def __xor__(self, other: Any) -> Tensor: ...
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __getitem__(self, index: Any) -> Tensor: ...
+
     # --- basic facts ------------------------------------------------------------------
     @property
     def shape(self) -> _dt.Size:
         return _dt.Size(self._data.shape)
 
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: builtins.int | None = None) -> Any:
         if dim is None:
             return _dt.Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return self._data.ndim
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self._data.ndim
 
     ndimension = dim
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         n = 1
         for s in self._data.shape:
             n *= s
@@ -64,7 +110,7 @@ class Tensor:
 
     nelement = numel
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
@@ -83,25 +129,25 @@ class Tensor:
         return self._backend.name
 
     @property
-    def is_cuda(self) -> bool:
+    def is_cuda(self) -> builtins.bool:
         return self._backend.device_type == "cuda"
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return self.dtype.is_floating_point
 
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return self.dtype.is_complex
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         return self.dtype.itemsize
 
-    def is_contiguous(self, memory_format: Any = None) -> bool:
+    def is_contiguous(self, memory_format: Any = None) -> builtins.bool:
         return True
 
-    def contiguous(self, memory_format: Any = None) -> "Tensor":
+    def contiguous(self, memory_format: Any = None) -> Tensor:
         return self
 
-    def get_device(self) -> int:
+    def get_device(self) -> builtins.int:
         return -1 if self._backend.device_type == "cpu" else 0
 
     # --- conversion -------------------------------------------------------------------
@@ -117,7 +163,7 @@ class Tensor:
         """The values as nested Python lists (copied from the device if needed)."""
         return self._backend.to_numpy(self._data).tolist()
 
-    def numpy(self, *, force: bool = False) -> Any:
+    def numpy(self, *, force: builtins.bool = False) -> Any:
         """The data as a NumPy array sharing memory with this tensor (CPU backends)."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
@@ -134,39 +180,39 @@ class Tensor:
         arr = self.detach().numpy(force=True) if self._backend.device_type != "cpu" else self._backend.to_numpy(self._data)
         return arr.astype(dtype) if dtype is not None else arr
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.dtype.category > 1 or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         if not self._data.ndim:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> builtins.int:
         return id(self)
 
-    def __reversed__(self) -> "Tensor":
+    def __reversed__(self) -> Tensor:
         from . import ops
 
         return ops.flip(self, 0)
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device_or_backend)``, ``to(other_tensor)`` or ``to(device, dtype)``; returns self when nothing changes."""
         from .factories import _parse_to
 
@@ -182,12 +228,12 @@ class Tensor:
             out = self.clone()
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         if self._backend.device_type == "cpu":
             return self
         return _move(self, resolve("cpu"))
 
-    def cuda(self, device: Any = None) -> "Tensor":
+    def cuda(self, device: Any = None) -> Tensor:
         return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
 
     def type(self, dtype: Any = None) -> Any:
@@ -202,37 +248,37 @@ class Tensor:
             return self.to(dtype._legacy_dtype)
         return self.to(_dt.as_dtype(dtype))
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(_dt.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(_dt.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(_dt.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(_dt.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(_dt.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self.to(_dt.int16)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(_dt.bool_)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self.to(_dt.uint8)
 
     # --- autograd surface -------------------------------------------------------------
     @property
-    def requires_grad(self) -> bool:
+    def requires_grad(self) -> builtins.bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, value: bool) -> None:
+    def requires_grad(self, value: builtins.bool) -> None:
         if self._grad_fn is not None:
             if value:
                 return
@@ -244,12 +290,12 @@ class Tensor:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self._grad_fn is None
 
     @property
@@ -257,11 +303,11 @@ class Tensor:
         return self._grad_fn
 
     @property
-    def output_nr(self) -> int:
+    def output_nr(self) -> builtins.int:
         return self._output_nr
 
     @property
-    def grad(self) -> "Tensor | None":
+    def grad(self) -> Tensor | None:
         if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -275,7 +321,7 @@ class Tensor:
         return self._grad
 
     @grad.setter
-    def grad(self, value: "Tensor | None") -> None:
+    def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
@@ -295,7 +341,7 @@ class Tensor:
         self._grad = None
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         return self._retains_grad
 
     def retain_grad(self) -> None:
@@ -313,14 +359,14 @@ class Tensor:
             acc = self._acc = AccumulateGrad(self)
         return acc
 
-    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> RemovableHandle:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self._grad_fn if self._grad_fn is not None else self._accumulator()
         return node._register_tensor_hook(self._output_nr, hook)
 
-    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]) -> RemovableHandle:
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """``hook(tensor)`` runs after a leaf's ``.grad`` has been accumulated."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -335,14 +381,14 @@ class Tensor:
         acc._post_acc_hooks[h.id] = hook
         return h
 
-    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor with respect to the graph leaves and accumulate it in ``.grad``."""
         from .autograd.engine import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A new tensor sharing this one's data and version counter, outside the graph."""
         t = _wrap(self._data, self._backend)
         vc = self._vc
@@ -353,7 +399,7 @@ class Tensor:
             t._origin = "detach"
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         if self._grad_fn is not None and self._output_nr:
             raise RuntimeError("can't detach views in-place")
         self._grad_fn = None
@@ -361,7 +407,7 @@ class Tensor:
         return self
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """A tensor sharing this one's data, outside the graph; changes to it are not tracked."""
         t = _wrap(self._data, self._backend)
         if self._requires_grad:
@@ -369,14 +415,14 @@ class Tensor:
         return t
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
         self._data = value._data
         self._backend = value._backend
 
     @property
-    def _version(self) -> int:
+    def _version(self) -> builtins.int:
         vc = self._vc
         return 0 if vc is None else vc[0]
 
@@ -447,7 +493,7 @@ class Tensor:
         else:
             vc[0] += 1
 
-    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any, **kwargs: Any) -> "Tensor":
+    def _inplace(self, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
         """Run ``fn(self, *args)`` out of place, write the result into self, and take over its grad_fn."""
         self._check_inplace()
         recording = _grad_state.enabled and (
@@ -469,7 +515,7 @@ class Tensor:
             self._requires_grad = True
         return self
 
-    def _assign_result(self, res: "Tensor") -> None:
+    def _assign_result(self, res: Tensor) -> None:
         data = res._data
         if data.dtype != self._data.dtype:
             mine = self.dtype
@@ -489,71 +535,71 @@ class Tensor:
             self._data[...] = data
         self._bump_version()
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         from . import ops
 
         return self._inplace(ops.zeros_like_)
 
-    def fill_(self, value: Any) -> "Tensor":
+    def fill_(self, value: Any) -> Tensor:
         from . import ops
 
         return self._inplace(ops.full_like_, value)
 
-    def copy_(self, src: "Tensor", non_blocking: bool = False) -> "Tensor":
+    def copy_(self, src: Tensor, non_blocking: builtins.bool = False) -> Tensor:
         from . import ops
 
         return self._inplace(ops._copy_from, src)
 
-    def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         from . import ops
 
         return self._inplace(ops.add, other, alpha=alpha)
 
-    def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         from . import ops
 
         return self._inplace(ops.sub, other, alpha=alpha)
 
-    def mul_(self, other: Any) -> "Tensor":
+    def mul_(self, other: Any) -> Tensor:
         from . import ops
 
         return self._inplace(ops.mul, other)
 
-    def div_(self, other: Any, *, rounding_mode: str | None = None) -> "Tensor":
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         from . import ops
 
         return self._inplace(ops.div, other, rounding_mode=rounding_mode)
 
-    def pow_(self, exponent: Any) -> "Tensor":
+    def pow_(self, exponent: Any) -> Tensor:
         from . import ops
 
         return self._inplace(ops.pow, exponent)
 
-    def neg_(self) -> "Tensor":
+    def neg_(self) -> Tensor:
         from . import ops
 
         return self._inplace(ops.neg)
 
-    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002 - PyTorch's names
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         from . import ops
 
         return self._inplace(ops.clamp, min, max)
 
     clip_ = clamp_
 
-    def __iadd__(self, other: Any) -> "Tensor":
+    def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
 
-    def __isub__(self, other: Any) -> "Tensor":
+    def __isub__(self, other: Any) -> Tensor:
         return self.sub_(other)
 
-    def __imul__(self, other: Any) -> "Tensor":
+    def __imul__(self, other: Any) -> Tensor:
         return self.mul_(other)
 
-    def __itruediv__(self, other: Any) -> "Tensor":
+    def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
 
-    def __ipow__(self, other: Any) -> "Tensor":
+    def __ipow__(self, other: Any) -> Tensor:
         return self.pow_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -572,7 +618,7 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
-    def __deepcopy__(self, memo: dict) -> "Tensor":
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if self._grad_fn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."

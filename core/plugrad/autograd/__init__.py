@@ -9,7 +9,7 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # Note: binds the functions over the submodule
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401 - Note: binds the functions over the submodule
 from .variable import Variable
 
 __all__ = [

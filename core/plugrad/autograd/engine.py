@@ -11,7 +11,8 @@ from __future__ import annotations
 import heapq
 import warnings
 import weakref
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import grad_mode as _gm
 from .anomaly import anomaly_state, check_nan, node_context
@@ -33,7 +34,7 @@ class _LastBackward:
     """Which leaves the most recent backward pass reached (for ``Tensor.explain_grad``)."""
 
     runs = 0
-    leaves: "weakref.WeakSet[AccumulateGrad]" = weakref.WeakSet()
+    leaves: weakref.WeakSet[AccumulateGrad] = weakref.WeakSet()
 
 
 last_backward = _LastBackward()
@@ -165,7 +166,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         gouts = list(_as_tuple(grad_outputs))
     if len(gouts) != len(outs):
         raise RuntimeError(f"grad requires one grad_output per output: got {len(gouts)} for {len(outs)} outputs")
-    for i, t in enumerate(ins):
+    for t in ins:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if retain_graph is None:
@@ -272,10 +273,10 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if node._hooks is not None:
                 buf = _run_pre_hooks(node, buf)
             if capture:
-                for nr in range(len(buf)):
-                    k = capture.get((node, nr))
-                    if k is not None:
-                        captured[k] = buf[nr]
+                for out_nr in range(len(buf)):
+                    slot = capture.get((node, out_nr))
+                    if slot is not None:
+                        captured[slot] = buf[out_nr]
             if type(node) is AccumulateGrad:
                 if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
                     _accumulate(node, buf[0], create_graph)

@@ -9,7 +9,8 @@ so it can be differentiated again unless marked ``once_differentiable``.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import grad_mode as _gm
 from .anomaly import anomaly_state, record_trace
@@ -73,6 +74,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
     __slots__ = ("__dict__",)
     _forward_cls: Any = None
+    _n_args: int
+    _tensor_positions: list[int]
 
     def apply(self, grads: list) -> tuple:
         cls = self._forward_cls

@@ -9,7 +9,8 @@ ops. ``vectorize=True`` is accepted and computes the same result row by row.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .engine import grad as _grad
 from .grad_mode import enable_grad

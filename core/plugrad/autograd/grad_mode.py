@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +44,7 @@ class _GradModeContext:
 
         return wrapper  # type: ignore[return-value]
 
-    def clone(self) -> "_GradModeContext":
+    def clone(self) -> _GradModeContext:
         return self.__class__()
 
 
@@ -73,7 +74,7 @@ class set_grad_enabled(_GradModeContext):
     def __exit__(self, *exc: object) -> None:
         state.enabled = self._prev
 
-    def clone(self) -> "set_grad_enabled":
+    def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self.mode)
 
     def __call__(self, fn: F) -> F:  # type: ignore[override]
@@ -105,7 +106,7 @@ class inference_mode(_GradModeContext):
         state.enabled = self._prev
         state.inference = self._prev_inf
 
-    def clone(self) -> "inference_mode":
+    def clone(self) -> inference_mode:
         return inference_mode(self._inference)
 
     def __call__(self, fn: F) -> F:

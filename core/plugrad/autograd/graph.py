@@ -7,8 +7,9 @@ rule saved and their sizes, so a user can see why memory grows with a graph.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from .node import AccumulateGrad, Node
 

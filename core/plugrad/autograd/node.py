@@ -8,7 +8,8 @@ as PyTorch names it (``MulBackward0``), so ``print(y.grad_fn)`` reads the same.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -33,7 +34,7 @@ class RemovableHandle:
         if hooks is not None:
             hooks.pop(self.id, None)
 
-    def __enter__(self) -> "RemovableHandle":
+    def __enter__(self) -> RemovableHandle:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -74,6 +75,24 @@ class Node:
         "_saved", "_saved_versions", "_out", "_out_shapes", "_out_dtypes", "_released",
         "_hooks", "_metadata", "_trace", "_backend", "__weakref__",
     )
+
+    _op: Any
+    attrs: tuple
+    _seq: Any
+    next_functions: tuple
+    needs_input_grad: tuple
+    _input_shapes: Any
+    _input_dtypes: Any
+    _saved: Any
+    _saved_versions: Any
+    _out: Any
+    _out_shapes: tuple
+    _out_dtypes: tuple
+    _released: bool
+    _hooks: NodeHooks | None
+    _metadata: dict | None
+    _trace: Any
+    _backend: Any
 
     def __init__(self) -> None:
         self._saved = None
@@ -268,7 +287,7 @@ def _short_name(node: Node) -> str:
     return name[:k] if k > 0 else name
 
 
-def _modified_message(legacy: str, shape: tuple, producer: "Node | None", nr: int, now: int, expected: int) -> str:
+def _modified_message(legacy: str, shape: tuple, producer: Node | None, nr: int, now: int, expected: int) -> str:
     dims = ", ".join(str(s) for s in shape)
     where = f", which is output {nr} of {_short_name(producer)}," if producer is not None else ""
     return (
@@ -301,7 +320,7 @@ class AccumulateGrad(Node):
         self._variable = weakref.ref(tensor)
         self.next_functions = ()
         self._seq = float("inf")
-        self._post_acc_hooks = None
+        self._post_acc_hooks: HookDict | None = None
         self._out_shapes = (tensor._data.shape,)
 
     @property

@@ -7,7 +7,8 @@ possible. Backends override single ops where they have something faster.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..ops.registry import register_generic_kernel
 

@@ -6,26 +6,23 @@ importing this package declares every op and its generic kernel.
 
 from __future__ import annotations
 
-from typing import Any
-
-from . import registry
+from . import activation, comparison, elementwise, indexing, linalg, nn, reduction, registry, shape  # noqa: E402
+from .activation import *  # noqa: F401,F403
+from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
 from .comparison import __all__ as _cmp_all
 from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
 from .creation import _zeros_native, full_like, ones_like, zeros_like  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import __all__ as _ew_all
+from .indexing import *  # noqa: F401,F403
+from .indexing import __all__ as _idx_all
+from .linalg import *  # noqa: F401,F403
+from .linalg import __all__ as _linalg_all
 from .reduction import *  # noqa: F401,F403
 from .reduction import __all__ as _red_all
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
-from .activation import *  # noqa: F401,F403
-from .activation import __all__ as _act_all
-from .linalg import *  # noqa: F401,F403
-from .linalg import __all__ as _linalg_all
-from .indexing import *  # noqa: F401,F403
-from .indexing import __all__ as _idx_all
-from . import activation, comparison, elementwise, indexing, linalg, nn, reduction, shape  # noqa: E402
 
 FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn)
 

@@ -11,10 +11,12 @@ on the op, so a call costs one dict lookup.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ..autograd import grad_mode as _gm
-from ..autograd.anomaly import anomaly_state as _anomaly, record_trace as _record_trace
+from ..autograd.anomaly import anomaly_state as _anomaly
+from ..autograd.anomaly import record_trace as _record_trace
 from ..autograd.node import AccumulateGrad, Node, make_node_class
 
 VJP = Callable[..., Any]
@@ -138,7 +140,7 @@ class Op:
         return tuple(_wrap(o, backend) for o in out)
 
     def _record(self, args: tuple, attrs: tuple, out: Any, backend: Any) -> Any:
-        node = _new(self.node_cls)
+        node: Node = _new(self.node_cls)
         node._op = self
         node.attrs = attrs
         node._seq = next(_seq)
@@ -148,10 +150,10 @@ class Op:
         node._metadata = None
         node._out = None
         node._trace = _record_trace() if _anomaly.enabled else None
-        next_functions = []
-        needs = []
-        shapes = []
-        dtypes = []
+        next_functions: list[tuple[Any, int]] = []
+        needs: list[bool] = []
+        shapes: list[Any] = []
+        dtypes: list[Any] = []
         for a in args:
             if isinstance(a, Tensor):
                 data = a._data
@@ -170,16 +172,16 @@ class Op:
             next_functions.append(_NO_EDGE)
             needs.append(False)
         node.next_functions = tuple(next_functions)
-        node.needs_input_grad = needs = tuple(needs)
+        node.needs_input_grad = need_t = tuple(needs)
         node._input_shapes = shapes
         node._input_dtypes = dtypes
         # Save only what the rule needs for the inputs that require grad (cached per pattern of needs).
-        want = self._want.get(needs)
+        want = self._want.get(need_t)
         if want is None:
-            want = self._want_for(needs)
+            want = self._want_for(need_t)
         if want:
-            saved = []
-            versions = []
+            saved: list[Any] = []
+            versions: list[Any] = []
             for i, a in enumerate(args):
                 if i in want:
                     saved.append(a)
@@ -309,7 +311,9 @@ def register_kernel(op_name: str, backend_name: str, fn: Callable[..., Any], *, 
     _invalidate(op_name)
 
 
-def register_generic_kernel(op_name: str, factory: Callable[[Any], Callable[..., Any]], *, owner: str = "plugrad", override: bool = False) -> None:
+def register_generic_kernel(
+    op_name: str, factory: Callable[[Any], Callable[..., Any]], *, owner: str = "plugrad", override: bool = False
+) -> None:
     """A kernel written once against an array-API namespace: ``factory(xp)`` returns the kernel."""
     prev = GENERIC_KERNELS.get(op_name)
     if prev is not None and not override:

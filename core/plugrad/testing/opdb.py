@@ -374,6 +374,7 @@ class OpCase:
             want = self.dtype if r.dtype.kind == "f" and self._has_float_input() else r.dtype.name
             if self.dtype == "float32" and r.dtype.kind == "c" and self._has_float_input():
                 want = "complex64"
+            assert self.sample is not None
             want = self.sample.extra.get("output_dtype", want)
             got = o.dtype.name
             if got != want:
