@@ -213,22 +213,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
         roots.append((node, nr, g))
 
     # 1. Discover the graph and count, for each node, the edges that lead into it.
-    deps: dict[Node, int] = {}
-    seen = set()
-    stack = []
-    for node, _, _ in roots:
-        if node not in seen:
-            seen.add(node)
-            stack.append(node)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+    deps, seen = dependencies([node for node, _, _ in roots])
 
     # 2. Which nodes to capture (autograd.grad / backward(inputs=...)) and which need to run at all.
     capture: dict[tuple[Node, int], int] = {}
@@ -324,6 +309,27 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     finally:
         state.enabled = prev_mode
     return captured
+
+
+def dependencies(roots: Iterable[Node]) -> tuple[dict[Node, int], set[Node]]:
+    """For the graph below ``roots``: how many edges lead into each node, and the set of all nodes."""
+    deps: dict[Node, int] = {}
+    seen: set[Node] = set()
+    stack = []
+    for node in roots:
+        if node not in seen:
+            seen.add(node)
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
 
 
 def _needed_nodes(all_nodes: Iterable[Node], targets: set) -> set:

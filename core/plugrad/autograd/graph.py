@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .engine import dependencies
 from .node import AccumulateGrad, Node
 
 
@@ -28,18 +29,7 @@ def walk(t: Any) -> Iterator[Node]:
     root = _root(t)
     if root is None:
         return
-    indeg: dict[Node, int] = {}
-    stack = [root]
-    seen = {root}
-    while stack:
-        n = stack.pop()
-        for nxt, _ in n.next_functions:
-            if nxt is None:
-                continue
-            indeg[nxt] = indeg.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+    indeg, _ = dependencies([root])
     ready = [root]
     while ready:
         n = ready.pop()

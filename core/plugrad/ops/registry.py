@@ -119,25 +119,13 @@ class Op:
 
     def dispatch_nograd(self, args: tuple, attrs: tuple = ()) -> Any:
         """Run the op without recording (comparisons, argmax: outputs that never require grad)."""
-        backend = None
-        datas = []
-        for a in args:
-            if isinstance(a, Tensor):
-                b = a._backend
-                if backend is None:
-                    backend = b
-                elif b is not backend and b.device_type != backend.device_type:
-                    _device_mismatch(self, backend, b)
-                datas.append(a._data)
-            else:
-                datas.append(a)
-        k = self._cache.get(backend)
-        if k is None:
-            k = self.kernel(backend)
-        out = k(*datas, *attrs)
-        if self.nout == 1:
-            return _wrap(out, backend)
-        return tuple(_wrap(o, backend) for o in out)
+        state = _grad_state
+        prev = state.enabled
+        state.enabled = False
+        try:
+            return self.dispatch(args, attrs)
+        finally:
+            state.enabled = prev
 
     def _record(self, args: tuple, attrs: tuple, out: Any, backend: Any) -> Any:
         node: Node = _new(self.node_cls)
