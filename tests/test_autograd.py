@@ -10,6 +10,7 @@ import tracemalloc
 import numpy as np
 import plugrad as torch
 import pytest
+from _devices import to_numpy
 from plugrad.autograd import Variable
 
 
@@ -106,8 +107,11 @@ def test_non_leaf_grad_warns_and_retain_grad_populates():
 def test_only_floating_tensors_can_require_grad():
     with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"):
         torch.tensor([1, 2], requires_grad=True)
-    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
         torch.tensor([1, 2]).requires_grad_()
+    t = torch.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="only Tensors of floating point and complex dtype can require gradients"):
+        t.requires_grad = True
 
 
 def test_inplace_on_leaf_requiring_grad_raises_but_works_under_no_grad():
@@ -117,7 +121,7 @@ def test_inplace_on_leaf_requiring_grad_raises_but_works_under_no_grad():
     (w * 3).sum().backward()
     with torch.no_grad():
         w -= 0.1 * w.grad
-    np.testing.assert_allclose(w.detach().numpy(), [0.7, 0.7], rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(w), [0.7, 0.7], rtol=1e-6)
     assert w.is_leaf and w.requires_grad
 
 
@@ -160,7 +164,7 @@ def test_mul_inplace_with_both_sides_requiring_grad():
 
 
 def test_numpy_on_tensor_requiring_grad_raises():
-    x = torch.ones(2, requires_grad=True)
+    x = torch.ones(2, requires_grad=True, device="cpu")
     with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad. Use tensor.detach\(\).numpy\(\) instead."):
         x.numpy()
     assert x.detach().numpy().tolist() == [1.0, 1.0]

@@ -95,7 +95,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
                 arr = backend.namespace().asarray(arr, copy=True)
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
@@ -154,7 +154,7 @@ def _fill(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_gra
     arr = backend.namespace().full(shape, value, dtype=backend.native_dtype(d))
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
@@ -209,7 +209,7 @@ def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_gr
     arr = getattr(backend, kind)(_sizes(size), d)
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
@@ -290,7 +290,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         arr = arr.astype(backend.native_dtype(d))
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
@@ -303,7 +303,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
         backend.native_dtype(d))
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
@@ -314,7 +314,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
     arr = backend.namespace().eye(n, m if m is not None else n, dtype=backend.native_dtype(d))
     t = _wrap(arr, backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 

@@ -152,7 +152,7 @@ class Tensor:
 
     # --- conversion -------------------------------------------------------------------
     def item(self) -> Any:
-        """The value of a one-element tensor as a Python number (copied from the device if needed)."""
+        """The value of a one-element tensor as a Python number; on a device (CUDA) this copies it to the host."""
         if self.numel() != 1:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
@@ -160,24 +160,34 @@ class Tensor:
         return self._backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self) -> Any:
-        """The values as nested Python lists (copied from the device if needed)."""
+        """The values as nested Python lists; on a device (CUDA) this copies them to the host."""
         return self._backend.to_numpy(self._data).tolist()
 
     def numpy(self, *, force: builtins.bool = False) -> Any:
-        """The data as a NumPy array sharing memory with this tensor (CPU backends)."""
-        if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        if self._backend.device_type != "cpu":
-            if force:
-                return self._backend.to_numpy(self._data)
-            raise TypeError(
-                f"can't convert {self._backend.device_name()} device type tensor to numpy. "
-                "Use Tensor.cpu() to copy the tensor to host memory first."
-            )
+        """The data as a NumPy array sharing memory with this tensor (CPU backends).
+
+        A tensor on another device raises, as in PyTorch: copy it with ``cpu()`` first (or pass
+        ``force=True``, which copies it and ignores ``requires_grad``).
+        """
+        if not force:
+            if self._backend.device_type != "cpu":
+                raise self._not_on_cpu()
+            if self._requires_grad:
+                raise RuntimeError(
+                    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._backend.to_numpy(self._data)
 
+    def _not_on_cpu(self) -> TypeError:
+        return TypeError(
+            f"can't convert {self._backend.device_name()} device type tensor to numpy. "
+            "Use Tensor.cpu() to copy the tensor to host memory first."
+        )
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        arr = self.detach().numpy(force=True) if self._backend.device_type != "cpu" else self._backend.to_numpy(self._data)
+        # Note: no implicit transfer: np.asarray of a device tensor raises, as in PyTorch.
+        if self._backend.device_type != "cpu":
+            raise self._not_on_cpu()
+        arr = self._backend.to_numpy(self._data)
         return arr.astype(dtype) if dtype is not None else arr
 
     def __float__(self) -> builtins.float:
@@ -275,10 +285,15 @@ class Tensor:
     # --- autograd surface -------------------------------------------------------------
     @property
     def requires_grad(self) -> builtins.bool:
+        """Whether operations on this tensor are recorded so that gradients can flow back to it."""
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: builtins.bool) -> None:
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def _set_requires_grad(self, value: builtins.bool, dtype_error: str) -> None:
+        # PyTorch words the dtype error differently for the setter, requires_grad_() and factories.
         if self._grad_fn is not None:
             if value:
                 return
@@ -287,19 +302,27 @@ class Tensor:
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if value and not self.dtype.is_floating_point and not self.dtype.is_complex:
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(dtype_error)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
-        self.requires_grad = requires_grad
+        """Set ``requires_grad`` in place (on leaves) and return this tensor."""
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    def _factory_requires_grad(self) -> Tensor:
+        """``requires_grad=True`` given to a factory (``tensor(..., requires_grad=True)``)."""
+        self._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
         return self
 
     @property
     def is_leaf(self) -> builtins.bool:
+        """True for tensors created by the user (or that do not require grad); only leaves get ``.grad`` in backward."""
         return self._grad_fn is None
 
     @property
     def grad_fn(self) -> Any:
+        """The backward node of the op that produced this tensor (``AddBackward0``...), None for leaves."""
         return self._grad_fn
 
     @property
@@ -308,6 +331,7 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward() for a leaf (None until then); non-leaves need retain_grad()."""
         if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -342,6 +366,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> builtins.bool:
+        """Whether this non-leaf keeps its ``.grad`` during backward (see :meth:`retain_grad`)."""
         return self._retains_grad
 
     def retain_grad(self) -> None:

@@ -327,5 +327,8 @@ class AccumulateGrad(Node):
     def variable(self) -> Any:
         return self._variable()
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
     def apply(self, grads: list) -> tuple:  # pragma: no cover - the engine accumulates directly
         return ()

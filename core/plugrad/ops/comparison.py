@@ -102,4 +102,44 @@ def _broadcast_shapes(a: tuple, b: tuple) -> tuple:
     return tuple(max(x, y) for x, y in zip(a, b))
 
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "where"]
+def _isclose_samples() -> list[Sample]:
+    return [Sample((T((3, 4)), T((3, 4))), (1e-5, 1e-8, False), name="random", gradcheck=False, gradgradcheck=False),
+            Sample((T((3, 4)), T((4,))), (0.5, 0.5, True), name="broadcast_loose", gradcheck=False, gradgradcheck=False)]
+
+
+ISCLOSE = defop("isclose", 2, vjp=None, samples=_isclose_samples,
+                reference=lambda np, x, y, rtol, atol, equal_nan: np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@generic("isclose")
+def _isclose_kernel(xp: Any) -> Any:
+    def isclose(x: Any, y: Any, rtol: float, atol: float, equal_nan: bool) -> Any:
+        close = xp.abs(x - y) <= atol + rtol * xp.abs(y)
+        close = xp.logical_or(close, x == y)  # equal infinities
+        if equal_nan:
+            close = xp.logical_or(close, xp.logical_and(xp.isnan(x), xp.isnan(y)))
+        return close
+
+    return isclose
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:  # noqa: A002
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor (NaNs equal only with ``equal_nan``)."""
+    x, y = promote(input, other, "isclose")
+    return ISCLOSE.dispatch_nograd((x, y), (rtol, atol, equal_nan))
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
+    """True when :func:`isclose` holds everywhere."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def equal(input: Any, other: Any) -> bool:  # noqa: A002
+    """True when both tensors have the same shape and the same values."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(eq(input, other).all().item())
+
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "where",
+           "isclose", "allclose", "equal"]

@@ -38,7 +38,7 @@ def _like(input: Any, value: Any, dtype: Any, device: Any, requires_grad: bool) 
         input._data.dtype if backend is input._backend else backend.native_dtype(input.dtype))
     t = _wrap(xp.full(input._data.shape, value, dtype=native), backend)
     if requires_grad:
-        t.requires_grad_(True)
+        t._factory_requires_grad()
     return t
 
 
