@@ -363,3 +363,18 @@ def test_out_argument_writes_into_the_given_tensor_and_refuses_autograd():
     with pytest.raises(RuntimeError, match=r"add\(\): functions with out=\.\.\. arguments don't support automatic "
                                             r"differentiation, but one of the arguments requires grad"):
         torch.add(torch.ones(2, requires_grad=True), 1.0, out=torch.zeros(2))
+
+
+def test_no_grad_and_enable_grad_work_as_bare_decorators():
+    @torch.no_grad
+    def doubled(t):
+        return t * 2
+
+    @torch.enable_grad
+    def tracked(t):
+        return t * 2
+
+    x = torch.ones(1, requires_grad=True)
+    assert not doubled(x).requires_grad
+    with torch.no_grad():
+        assert tracked(x).requires_grad

@@ -48,13 +48,24 @@ class _GradModeContext:
         return self.__class__()
 
 
-class no_grad(_GradModeContext):
+class _NoParamDecorator(_GradModeContext):
+    """Also usable as a bare decorator, ``@no_grad`` as well as ``@no_grad()``, as in PyTorch."""
+
+    def __new__(cls, orig_func: Any = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments; use it as `with {cls.__name__}():` or as a decorator")
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Disable graph recording inside the block (or the decorated function)."""
 
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Enable graph recording inside the block, even within ``no_grad``."""
 
     mode = True
