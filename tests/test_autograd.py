@@ -339,7 +339,7 @@ def test_autograd_grad_unused_input_error_and_allow_unused():
     x = torch.ones(2, requires_grad=True)
     z = torch.ones(2, requires_grad=True)
     y = (x * 2).sum()
-    with pytest.raises(RuntimeError, match="One of the differentiated Tensors appears to not have been used in the graph. "
+    with pytest.raises(RuntimeError, match="The differentiated Tensor at index 1 appears to not have been used in the graph. "
                                             "Set allow_unused=True if this is the desired behavior."):
         torch.autograd.grad(y, [x, z], retain_graph=True)
     gx, gz = torch.autograd.grad(y, [x, z], allow_unused=True)
@@ -378,3 +378,9 @@ def test_no_grad_and_enable_grad_work_as_bare_decorators():
     assert not doubled(x).requires_grad
     with torch.no_grad():
         assert tracked(x).requires_grad
+
+
+def test_shapes_that_do_not_broadcast_raise_pytorchs_error():
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(3\) at "
+                                            r"non-singleton dimension 1"):
+        torch.ones(4, 2) + torch.ones(3)

@@ -173,13 +173,13 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph = create_graph
     result = run(outs, gouts, retain_graph, create_graph, ins, accumulate=False)
     final = []
-    for t, g in zip(ins, result):
+    for index, (t, g) in enumerate(zip(ins, result)):
         if g is None:
             if materialize_grads:
                 g = ops.zeros_like(t)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {index} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
         final.append(g)

@@ -37,6 +37,8 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
                 return x, y
             return _to(x, _dt.default_dtype_for_category(cat)), y
         if isinstance(y, T):
+            if x._data.shape != y._data.shape:
+                check_broadcast(x._data.shape, y._data.shape)
             dx = x._data.dtype
             if dx == y._data.dtype:
                 return x, y
@@ -52,6 +54,18 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
     if not _is_tensor(y):
         raise TypeError(f"{opname}(): expected at least one Tensor argument, got {type(x).__name__} and {type(y).__name__}")
     return x, _with_scalar(y, x, opname)
+
+
+def check_broadcast(a: tuple, b: tuple) -> None:
+    """Raise PyTorch's error when shapes ``a`` and ``b`` do not broadcast (checked before any kernel runs)."""
+    n = max(len(a), len(b))
+    for i in range(n - 1, -1, -1):
+        da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+        db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {i}"
+            )
 
 
 def _with_scalar(t: Any, s: Any, opname: str) -> Any:
