@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plugrad
 import pytest
+from _devices import to_numpy
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; differential tests need it as a reference")
 
@@ -96,7 +97,7 @@ def test_random_expressions_match_pytorch(seed: int) -> None:
         if t.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=str(steps))
+            np.testing.assert_allclose(to_numpy(p.grad), t.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=str(steps))
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -115,7 +116,7 @@ def test_second_derivatives_match_pytorch(seed: int) -> None:
             results.append(None)
             continue
         (ggx,) = m.autograd.grad(gx.sum(), x, allow_unused=True)
-        results.append(None if ggx is None else ggx.detach().numpy())
+        results.append(None if ggx is None else to_numpy(ggx.detach()))
     if results[1] is None or results[0] is None:
         assert results[0] is None or not np.any(results[0]), str(steps)
         return
@@ -131,4 +132,4 @@ def test_float32_values_match_pytorch_within_float_tolerance() -> None:
         out = (m.tanh(x) * 3 + x**2).softmax(dim=1).log().mean()
         out.backward()
     assert px.grad.dtype is plugrad.float32
-    np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(to_numpy(px.grad), tx.grad.numpy(), rtol=1e-5, atol=1e-7)

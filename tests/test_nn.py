@@ -9,11 +9,8 @@ import numpy as np
 import plugrad
 import plugrad.nn.functional as F
 import pytest
+from _devices import device_suffix, to_numpy
 from plugrad import nn, optim
-
-
-def _np(t):
-    return np.asarray(t.detach().numpy(force=True))
 
 
 def _two_layer(d_in=1000, h=100, d_out=10):
@@ -60,8 +57,9 @@ def test_state_dict_keys_and_shapes_match_torch():
 def test_parameter_is_a_leaf_tensor_that_requires_grad():
     p = nn.Parameter(plugrad.ones(2))
     assert isinstance(p, plugrad.Tensor) and p.is_leaf and p.requires_grad
-    assert repr(p) == "Parameter containing:\ntensor([1., 1.], requires_grad=True)"
-    assert repr(nn.Parameter(plugrad.ones(2), requires_grad=False)) == "Parameter containing:\ntensor([1., 1.])"
+    dev = device_suffix()
+    assert repr(p) == f"Parameter containing:\ntensor([1., 1.]{dev}, requires_grad=True)"
+    assert repr(nn.Parameter(plugrad.ones(2), requires_grad=False)) == f"Parameter containing:\ntensor([1., 1.]{dev})"
     assert type((p * 2).detach()) is plugrad.Tensor
 
 
@@ -135,7 +133,7 @@ def test_load_state_dict_copies_in_place_and_reports_keys_like_torch():
     src, dst = nn.Linear(2, 3), nn.Linear(2, 3)
     w = dst.weight
     assert repr(dst.load_state_dict(src.state_dict())) == "<All keys matched successfully>"
-    assert dst.weight is w and np.array_equal(_np(dst.weight), _np(src.weight))
+    assert dst.weight is w and np.array_equal(to_numpy(dst.weight), to_numpy(src.weight))
     with pytest.raises(RuntimeError) as err:
         dst.load_state_dict({"weight": plugrad.ones(3, 3), "foo": plugrad.ones(1)})
     assert str(err.value) == (
@@ -145,7 +143,7 @@ def test_load_state_dict_copies_in_place_and_reports_keys_like_torch():
     )
     result = dst.load_state_dict({"weight": plugrad.ones(3, 2)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == []
-    assert np.array_equal(_np(dst.weight), np.ones((3, 2), np.float32))
+    assert np.array_equal(to_numpy(dst.weight), np.ones((3, 2), np.float32))
 
 
 def test_containers_index_like_lists_and_dicts():
@@ -182,12 +180,12 @@ def test_linear_and_conv_default_init_bounds():
     lin = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
     for p in (lin.weight, lin.bias):
-        a = _np(p)
+        a = to_numpy(p)
         assert a.min() >= -bound and a.max() <= bound and a.max() > 0.9 * bound and a.min() < -0.9 * bound
-    assert abs(_np(lin.weight).std() - bound / math.sqrt(3)) < 0.01 * bound
+    assert abs(to_numpy(lin.weight).std() - bound / math.sqrt(3)) < 0.01 * bound
     conv = nn.Conv2d(4, 8, 3)
     cb = 1 / math.sqrt(4 * 9)
-    assert np.abs(_np(conv.weight)).max() <= cb and np.abs(_np(conv.bias)).max() <= cb
+    assert np.abs(to_numpy(conv.weight)).max() <= cb and np.abs(to_numpy(conv.bias)).max() <= cb
 
 
 def test_init_distributions():
@@ -195,23 +193,23 @@ def test_init_distributions():
     w = plugrad.empty(500, 400)
     nn.init.kaiming_uniform_(w, nonlinearity="relu")
     bound = math.sqrt(2) * math.sqrt(3 / 400)
-    assert np.abs(_np(w)).max() <= bound and abs(_np(w).std() - math.sqrt(2 / 400)) < 0.02 * math.sqrt(2 / 400)
+    assert np.abs(to_numpy(w)).max() <= bound and abs(to_numpy(w).std() - math.sqrt(2 / 400)) < 0.02 * math.sqrt(2 / 400)
     nn.init.kaiming_normal_(w, mode="fan_out")
     std = math.sqrt(2 / (1 + 0.01**2)) / math.sqrt(500)
-    assert abs(_np(w).std() - std) < 0.02 * std
+    assert abs(to_numpy(w).std() - std) < 0.02 * std
     nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain("tanh"))
     a = 5 / 3 * math.sqrt(6 / 900)
-    assert np.abs(_np(w)).max() <= a and np.abs(_np(w)).max() > 0.99 * a
+    assert np.abs(to_numpy(w)).max() <= a and np.abs(to_numpy(w)).max() > 0.99 * a
     nn.init.xavier_normal_(w)
-    assert abs(_np(w).std() - math.sqrt(2 / 900)) < 0.02 * math.sqrt(2 / 900)
+    assert abs(to_numpy(w).std() - math.sqrt(2 / 900)) < 0.02 * math.sqrt(2 / 900)
     nn.init.normal_(w, 2.0, 0.5)
-    assert abs(_np(w).mean() - 2.0) < 0.01 and abs(_np(w).std() - 0.5) < 0.01
+    assert abs(to_numpy(w).mean() - 2.0) < 0.01 and abs(to_numpy(w).std() - 0.5) < 0.01
     nn.init.uniform_(w, -3, -2)
-    assert _np(w).min() >= -3 and _np(w).max() <= -2
+    assert to_numpy(w).min() >= -3 and to_numpy(w).max() <= -2
     nn.init.constant_(w, 0.25)
-    assert np.all(_np(w) == 0.25)
+    assert np.all(to_numpy(w) == 0.25)
     nn.init.zeros_(w)
-    assert not _np(w).any()
+    assert not to_numpy(w).any()
     assert nn.init.calculate_gain("leaky_relu", 0.2) == math.sqrt(2 / 1.04)
     assert nn.init.calculate_gain("selu") == 0.75 and nn.init.calculate_gain("conv2d") == 1
     with pytest.raises(ValueError, match="Fan in and fan out can not be computed"):
@@ -223,10 +221,10 @@ def test_init_distributions():
 def test_embedding_and_layernorm_init():
     plugrad.manual_seed(2)
     emb = nn.Embedding(2000, 50, padding_idx=3)
-    w = _np(emb.weight)
+    w = to_numpy(emb.weight)
     assert abs(w.std() - 1) < 0.02 and not w[3].any()
     ln = nn.LayerNorm(6)
-    assert np.all(_np(ln.weight) == 1) and not _np(ln.bias).any()
+    assert np.all(to_numpy(ln.weight) == 1) and not to_numpy(ln.bias).any()
 
 
 def test_init_runs_without_recording_a_graph():
@@ -270,11 +268,11 @@ def test_functional_matches_torch(name, fn):
     xp, xt = plugrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yp = fn(F, xp, plugrad.tensor(t), plugrad.tensor(w))
     yt = fn(torch.nn.functional, xt, torch.tensor(t), torch.tensor(w))
-    np.testing.assert_allclose(_np(yp), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(yp), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert type(yp.grad_fn).__name__ == type(yt.grad_fn).__name__
     yp.sum().backward()
     yt.sum().backward()
-    np.testing.assert_allclose(_np(xp.grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(xp.grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_conv_pool_embedding_modules_match_torch():
@@ -286,11 +284,11 @@ def test_conv_pool_embedding_modules_match_torch():
         mine.load_state_dict({k: plugrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
         xp, xt = plugrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         yp, yt = nn.MaxPool2d(2, ceil_mode=True)(mine(xp)), torch.nn.MaxPool2d(2, ceil_mode=True)(theirs(xt))
-        np.testing.assert_allclose(_np(yp), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(to_numpy(yp), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
         (yp * yp).sum().backward()
         (yt * yt).sum().backward()
-        np.testing.assert_allclose(_np(xp.grad), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(_np(mine.weight.grad), theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(to_numpy(xp.grad), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(to_numpy(mine.weight.grad), theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-4)
         assert type(mine(xp).grad_fn).__name__ == "ConvolutionBackward0"
     emb_t = torch.nn.Embedding(7, 3, padding_idx=2)
     emb_p = nn.Embedding(7, 3, padding_idx=2)
@@ -298,7 +296,7 @@ def test_conv_pool_embedding_modules_match_torch():
     idx = np.array([[1, 2, 6], [2, 2, 0]])
     emb_p(plugrad.tensor(idx)).sum().backward()
     emb_t(torch.tensor(idx)).sum().backward()
-    np.testing.assert_allclose(_np(emb_p.weight.grad), emb_t.weight.grad.numpy())
+    np.testing.assert_allclose(to_numpy(emb_p.weight.grad), emb_t.weight.grad.numpy())
 
 
 def test_dropout_zeroes_and_rescales_in_training_only():
@@ -306,7 +304,7 @@ def test_dropout_zeroes_and_rescales_in_training_only():
     drop = nn.Dropout(0.25)
     x = plugrad.ones(200, 200, requires_grad=True)
     y = drop(x)
-    a = _np(y)
+    a = to_numpy(y)
     assert set(np.unique(a)) <= {0.0, np.float32(1 / 0.75)}
     assert abs((a == 0).mean() - 0.25) < 0.01
     assert type(y.grad_fn).__name__ == "MulBackward0"
@@ -319,7 +317,7 @@ def test_dropout_zeroes_and_rescales_in_training_only():
 def test_softmax_without_dim_warns_like_torch():
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax has been deprecated"):
         out = nn.Softmax()(plugrad.ones(2, 3))
-    np.testing.assert_allclose(_np(out), np.full((2, 3), 1 / 3), rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(out), np.full((2, 3), 1 / 3), rtol=1e-6)
 
 
 def test_cross_entropy_rejects_bad_targets():
@@ -370,13 +368,13 @@ def test_two_layer_network_matches_numpy_forward_backward():
     model = _two_layer().to(plugrad.float64)
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((64, 1000)), rng.standard_normal((64, 10))
-    init = [_np(p).copy() for p in model.parameters()]
+    init = [to_numpy(p).copy() for p in model.parameters()]
     losses = _train(model, plugrad.tensor(x), plugrad.tensor(y), 1e-4, 20)
     want, final = _numpy_two_layer(x, y, *init, lr=1e-4, steps=20)
     np.testing.assert_allclose(losses, want, rtol=1e-10)
     assert losses[-1] < 0.5 * losses[0]
     for p, w in zip(model.parameters(), final):
-        np.testing.assert_allclose(_np(p), w, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(to_numpy(p), w, rtol=1e-9, atol=1e-12)
 
 
 def test_two_layer_network_matches_torch():
@@ -398,7 +396,7 @@ def test_two_layer_network_matches_torch():
     got = _train(model, plugrad.tensor(x.numpy()), plugrad.tensor(y.numpy()), 1e-4, 20)
     np.testing.assert_allclose(got, want, rtol=2e-4)
     for p, q in zip(model.parameters(), ref.parameters()):
-        np.testing.assert_allclose(_np(p), q.detach().numpy(), rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(to_numpy(p), q.detach().numpy(), rtol=1e-3, atol=1e-5)
 
 
 def test_small_cnn_learns_the_digits():

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import plugrad
 import pytest
+from _devices import to_numpy
 from plugrad import nn, optim
 from plugrad.optim import lr_scheduler
 
@@ -25,7 +26,7 @@ def _run(make_opt, grads=GRADS, w0=W0):
         p.grad = plugrad.tensor(g)
         opt.step()
         assert id(p._data) == data_id and p.is_leaf and p.grad_fn is None  # written in place, no graph
-        out.append(p.detach().numpy().copy())
+        out.append(to_numpy(p).copy())
     return out
 
 
@@ -128,7 +129,7 @@ def test_zero_grad_sets_none_by_default_or_zeros():
     opt.zero_grad()
     assert p.grad is None
     opt.step()  # parameters without gradients are left alone
-    assert np.array_equal(p.detach().numpy(), np.ones(2, np.float32))
+    assert np.array_equal(to_numpy(p), np.ones(2, np.float32))
 
 
 def test_param_groups_have_their_own_hyperparameters():

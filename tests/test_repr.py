@@ -7,6 +7,7 @@ import math
 import numpy as np
 import plugrad
 import pytest
+from _devices import device_suffix
 from plugrad import formatting
 from plugrad.backend import Backend, resolve
 from plugrad.tensor import _wrap
@@ -215,27 +216,27 @@ def test_tutorial_add_prints_grad_fn_with_line_breaks():
     assert repr(y) == (
         "tensor([[6., 6., 6.],\n"
         "        [6., 6., 6.],\n"
-        "        [6., 6., 6.]], grad_fn=<AddBackward0>)"
+        f"        [6., 6., 6.]]{device_suffix()}, grad_fn=<AddBackward0>)"
     )
 
 
 def test_tutorial_mean_prints_scalar_with_grad_fn():
     x = plugrad.ones(2, 2, requires_grad=True)
     out = ((x + 1) ** 2 * 4).mean()
-    assert repr(out) == "tensor(16., grad_fn=<MeanBackward0>)"
+    assert repr(out) == f"tensor(16.{device_suffix()}, grad_fn=<MeanBackward0>)"
 
 
 def test_tutorial_leaf_prints_requires_grad():
-    assert repr(plugrad.tensor(2.0, requires_grad=True)) == "tensor(2., requires_grad=True)"
+    assert repr(plugrad.tensor(2.0, requires_grad=True)) == f"tensor(2.{device_suffix()}, requires_grad=True)"
 
 
 def test_tutorial_int_tensor_has_no_dtype_suffix():
-    assert repr(plugrad.tensor([1, 2, 3])) == "tensor([1, 2, 3])"
+    assert repr(plugrad.tensor([1, 2, 3])) == f"tensor([1, 2, 3]{device_suffix()})"
 
 
 def test_tutorial_mul_prints_grad_fn():
     x = plugrad.tensor([2.0, 2.0], requires_grad=True)
-    assert repr(x * 10) == "tensor([20., 20.], grad_fn=<MulBackward0>)"
+    assert repr(x * 10) == f"tensor([20., 20.]{device_suffix()}, grad_fn=<MulBackward0>)"
 
 
 def test_str_equals_repr_and_print_shows_grad_fn(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plugrad as torch
 import pytest
+from _devices import device_suffix, to_numpy
 from plugrad.autograd import Variable
 
 
@@ -47,36 +48,39 @@ def test_backward_of_matrix_needs_a_scalar_then_sum_gives_two_a():
 
 
 def test_ones_with_requires_grad_prints_and_requires_grad_():
+    dev = device_suffix()
     a = torch.ones((2, 2), requires_grad=True)
     assert a.requires_grad
-    assert repr(a) == "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)"
+    assert repr(a) == f"tensor([[1., 1.],\n        [1., 1.]]{dev}, requires_grad=True)"
     a = torch.ones((2, 2))
     a.requires_grad_()
     assert a.requires_grad
     assert not torch.ones(2, 2).requires_grad
     b = torch.ones((2, 2), requires_grad=True)
-    assert repr(a + b) == "tensor([[2., 2.],\n        [2., 2.]], grad_fn=<AddBackward0>)"
+    assert repr(a + b) == f"tensor([[2., 2.],\n        [2., 2.]]{dev}, grad_fn=<AddBackward0>)"
     assert torch.add(a, b).tolist() == [[2.0, 2.0], [2.0, 2.0]]
     assert torch.mul(a, b).tolist() == (a * b).tolist() == [[1.0, 1.0], [1.0, 1.0]]
 
 
 def test_five_x_plus_one_squared():
+    dev = device_suffix()
     x = torch.ones(2, requires_grad=True)
-    assert repr(x) == "tensor([1., 1.], requires_grad=True)"
+    assert repr(x) == f"tensor([1., 1.]{dev}, requires_grad=True)"
     y = 5 * (x + 1) ** 2
-    assert repr(y) == "tensor([20., 20.], grad_fn=<MulBackward0>)"
+    assert repr(y) == f"tensor([20., 20.]{dev}, grad_fn=<MulBackward0>)"
     o = (1 / 2) * torch.sum(y)
-    assert repr(o) == "tensor(20., grad_fn=<MulBackward0>)"
+    assert repr(o) == f"tensor(20.{dev}, grad_fn=<MulBackward0>)"
     o.backward()
-    assert repr(x.grad) == "tensor([10., 10.])"
+    assert repr(x.grad) == f"tensor([10., 10.]{dev})"
     assert x.requires_grad and y.requires_grad and o.requires_grad
 
 
 def test_graph_names_and_mean_of_squares():
+    dev = device_suffix()
     x = torch.ones(3, 3, requires_grad=True)
     y = x + 5
     assert repr(y) == (
-        "tensor([[6., 6., 6.],\n        [6., 6., 6.],\n        [6., 6., 6.]], grad_fn=<AddBackward0>)"
+        f"tensor([[6., 6., 6.],\n        [6., 6., 6.],\n        [6., 6., 6.]]{dev}, grad_fn=<AddBackward0>)"
     )
     assert type(y.grad_fn).__name__ == "AddBackward0"
     assert repr(y.grad_fn).startswith("<AddBackward0 object at 0x")
@@ -86,25 +90,26 @@ def test_graph_names_and_mean_of_squares():
     x = torch.ones(2, 2, requires_grad=True)
     z = (x + 3) ** 2
     res = z.mean()
-    assert repr(z) == "tensor([[16., 16.],\n        [16., 16.]], grad_fn=<PowBackward0>)"
-    assert repr(res) == "tensor(16., grad_fn=<MeanBackward0>)"
+    assert repr(z) == f"tensor([[16., 16.],\n        [16., 16.]]{dev}, grad_fn=<PowBackward0>)"
+    assert repr(res) == f"tensor(16.{dev}, grad_fn=<MeanBackward0>)"
     res.backward()
-    assert repr(x.grad) == "tensor([[2., 2.],\n        [2., 2.]])"
+    assert repr(x.grad) == f"tensor([[2., 2.],\n        [2., 2.]]{dev})"
 
 
 def test_leaves_without_grad_give_results_without_grad_fn():
+    dev = device_suffix()
     x = torch.ones(1, 1)
     y = torch.ones(1, 1)
     assert (x.requires_grad, x.grad_fn, x.is_leaf) == (False, None, True)
     z = x + y
-    assert repr(z) == "tensor([[2.]])"
+    assert repr(z) == f"tensor([[2.]]{dev})"
     assert (z.requires_grad, z.grad_fn, z.is_leaf) == (False, None, True)
     with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):
         z.backward()
     x = torch.ones(1, 1, requires_grad=True)
     y = torch.ones(1, 1, requires_grad=True)
     z = x + y
-    assert repr(z) == "tensor([[2.]], grad_fn=<AddBackward0>)"
+    assert repr(z) == f"tensor([[2.]]{dev}, grad_fn=<AddBackward0>)"
     assert (z.requires_grad, z.is_leaf) == (True, False)
     z.backward()
     assert x.grad.tolist() == [[1.0]] and y.grad.tolist() == [[1.0]]
@@ -133,7 +138,7 @@ def test_two_x_cubed_gradient_is_24_x_squared():
     y = 2 * x
     z = y**3
     z.backward()
-    np.testing.assert_allclose(x.grad.numpy(), 24 * x.detach().numpy() ** 2, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(x.grad), 24 * to_numpy(x) ** 2, rtol=1e-5)
 
 
 def test_variable_notebook_gradient_arguments():
@@ -148,11 +153,11 @@ def test_variable_notebook_gradient_arguments():
     z = (2 * x) ** 3
     z.backward(torch.FloatTensor([1]), retain_graph=True)  # one element for a 1x1 output: accepted with a warning
     g1 = x.grad.clone()
-    np.testing.assert_allclose(g1.numpy(), 24 * x.detach().numpy() ** 2, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(g1), 24 * to_numpy(x) ** 2, rtol=1e-5)
     x.grad.data.zero_()
     assert x.grad.tolist() == [[0.0]]
     z.backward(torch.FloatTensor([0.1]), retain_graph=True)
-    np.testing.assert_allclose(x.grad.numpy(), 0.1 * g1.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(x.grad), 0.1 * to_numpy(g1), rtol=1e-5)
 
 
 def test_variable_notebook_broadcast_gradient_for_a_matrix_output():
@@ -161,12 +166,12 @@ def test_variable_notebook_broadcast_gradient_for_a_matrix_output():
     assert z.shape == (2, 2)
     with pytest.warns(UserWarning, match=r"\(2,\).*\(2, 2\)"):
         z.backward(torch.FloatTensor([1, 1]), retain_graph=True)
-    full = 24 * x.detach().numpy() ** 2
-    np.testing.assert_allclose(x.grad.numpy(), full, rtol=1e-5)
+    full = 24 * to_numpy(x) ** 2
+    np.testing.assert_allclose(to_numpy(x.grad), full, rtol=1e-5)
     x.grad.data.zero_()
     with pytest.warns(UserWarning):
         z.backward(torch.FloatTensor([1, 0]), retain_graph=True)
-    np.testing.assert_allclose(x.grad.numpy(), full * np.array([1.0, 0.0]), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(x.grad), full * np.array([1.0, 0.0]), rtol=1e-5)
 
 
 def test_mismatched_gradient_shape_raises_pytorch_error():
@@ -182,10 +187,10 @@ def test_variable_notebook_mean_then_retain_graph_consumed():
     out = ((2 * x) ** 3).mean()
     with pytest.warns(UserWarning, match=r"\(1,\).*\(\)"):
         out.backward(torch.FloatTensor([1]), retain_graph=True)
-    np.testing.assert_allclose(x.grad.numpy(), 6 * x.detach().numpy() ** 2, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(x.grad), 6 * to_numpy(x) ** 2, rtol=1e-5)
     x.grad.data.zero_()
     out.backward(torch.tensor(0.1))
-    np.testing.assert_allclose(x.grad.numpy(), 0.6 * x.detach().numpy() ** 2, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(x.grad), 0.6 * to_numpy(x) ** 2, rtol=1e-5)
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
         out.backward(torch.tensor(0.1))
 
@@ -208,7 +213,7 @@ def test_gradient_of_sum_of_matrix_power_against_finite_differences():
             m = a_np.copy()
             m[i, j] -= eps
             numeric[i, j] = (_sum_a10(p) - _sum_a10(m)) / (2 * eps)
-    np.testing.assert_allclose(A.grad.numpy(), numeric, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(to_numpy(A.grad), numeric, rtol=1e-5, atol=1e-8)
 
 
 def test_matrix_power_with_detached_a9_as_a_leaf():
@@ -219,4 +224,4 @@ def test_matrix_power_with_detached_a9_as_a_leaf():
     A10 = A9 @ A
     torch.sum(A10).backward()
     # d sum(A9 @ A) / d A9 = ones @ A^T
-    np.testing.assert_allclose(A9.grad.numpy(), np.ones((3, 3)) @ A.numpy().T, rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(A9.grad), np.ones((3, 3)) @ to_numpy(A).T, rtol=1e-10)
