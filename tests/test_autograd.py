@@ -384,3 +384,43 @@ def test_shapes_that_do_not_broadcast_raise_pytorchs_error():
     with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(3\) at "
                                             r"non-singleton dimension 1"):
         torch.ones(4, 2) + torch.ones(3)
+
+
+def test_inplace_on_a_view_rewrites_the_history_of_its_base():
+    a = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    b = a * 1
+    v = b[1:3]
+    v.mul_(10)
+    assert b.tolist() == [1.0, 20.0, 30.0, 4.0]
+    assert type(b.grad_fn).__name__ == "CopySlices"
+    assert b._version == v._version == 1
+    (b * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    assert a.grad.tolist() == [1.0, 20.0, 30.0, 4.0]
+
+
+def test_value_written_into_a_view_gets_its_gradient_and_the_region_none():
+    c = torch.ones(2, 3, requires_grad=True) * 2
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    c.t().add_(w)
+    assert c.tolist() == [[3.0, 3.0, 3.0], [4.0, 4.0, 4.0]]
+    (c * c).sum().backward()
+    assert w.grad.tolist() == [18.0, 24.0]  # 2 * c summed over each row
+    src = torch.ones(2, 2, requires_grad=True)
+    z = src.clone()
+    z.view(4)[0] = 5
+    (z * z).sum().backward()
+    assert src.grad.tolist() == [[0.0, 2.0], [2.0, 2.0]]
+
+
+def test_inplace_on_a_view_of_a_leaf_requiring_grad_raises():
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place operation."):
+        x[0].add_(1)
+
+
+def test_views_share_data_and_version_with_their_base():
+    q = torch.ones(3)
+    r = q[0:2]
+    r.add_(1)
+    assert q.tolist() == [2.0, 2.0, 1.0]
+    assert q._version == 1

@@ -37,10 +37,11 @@ class Tensor:
     _acc: AccumulateGrad | None
     _retains_grad: builtins.bool
     _origin: str | None
+    _view_of: tuple | None
 
     __slots__ = (
         "_data", "_backend", "_requires_grad", "_grad_fn", "_grad", "_vc", "_output_nr", "_acc",
-        "_retains_grad", "_origin", "__weakref__", "__dict__",
+        "_retains_grad", "_origin", "_view_of", "__weakref__", "__dict__",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -533,12 +534,46 @@ class Tensor:
             src._output_nr = self._output_nr
             src._acc = self._acc
         res = fn(src, *args, **kwargs)
+        if recording and self._view_of is not None:
+            self._rebase_view(res)
+            return self
         self._assign_result(res)
         if recording and res._grad_fn is not None:
             self._grad_fn = res._grad_fn
             self._output_nr = res._output_nr
             self._requires_grad = True
         return self
+
+    def _rebase_view(self, res: Tensor) -> None:
+        """An in-place op on a view: the view's root gets the history ``root + V^T (res - V root)``.
+
+        ``V`` is the chain of view ops from the root (linear, and V V^T = I for the views marked as such), so
+        the root's new value is the old one with the view's region replaced by ``res``; its gradient is the
+        incoming one with that region zeroed for the old root, and the region itself for ``res``. The data was
+        already written exactly through the shared memory; only the graph is built here.
+        """
+        from .autograd.engine import grad as _autograd_grad
+        from .ops import zeros_like
+        from .ops.conversion import REBASE_VIEW
+        from .ops.registry import replay_view
+
+        assert self._view_of is not None
+        root, chain = self._view_of
+        if root._requires_grad and root._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        old_view = replay_view(root, chain)
+        probe = zeros_like(root)._factory_requires_grad()
+        delta = res - old_view
+        (spread,) = _autograd_grad(replay_view(probe, chain), probe, delta, create_graph=True)
+        new_root = REBASE_VIEW.dispatch((root, spread))
+        self._assign_result(res)  # writes through to the root's memory and bumps the shared version
+        root._grad_fn = new_root._grad_fn
+        root._output_nr = new_root._output_nr
+        root._requires_grad = True
+        fresh = replay_view(root, chain)
+        self._grad_fn = fresh._grad_fn
+        self._output_nr = fresh._output_nr
+        self._requires_grad = True
 
     def _assign_result(self, res: Tensor) -> None:
         data = res._data
@@ -679,6 +714,7 @@ def _init_from(t: Tensor, data: Any, backend: Backend) -> None:
     t._acc = None
     t._retains_grad = False
     t._origin = None
+    t._view_of = None
 
 
 def _wrap(data: Any, backend: Backend) -> Tensor:
@@ -693,6 +729,7 @@ def _wrap(data: Any, backend: Backend) -> Tensor:
     t._acc = None
     t._retains_grad = False
     t._origin = None
+    t._view_of = None
     return t
 
 

@@ -26,6 +26,11 @@ from .shape import __all__ as _shape_all
 
 FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn)
 
+registry.mark_views(
+    "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
+    "transpose", "unsqueeze", "split", "split_with_sizes", "unbind", "expand",
+)
+
 _BUILTIN_OPS = dict(registry.OPS)
 
 

@@ -122,6 +122,25 @@ def zeros_like_(t: Any) -> Any:
     return FILL.dispatch((t,), (0,))
 
 
+def _rebase_vjp(ctx: Any, g: Any) -> tuple:
+    return g, g
+
+
+# The root of a view that was changed in place: old root + the change spread back through the view ops.
+# PyTorch names this node CopySlices; its gradient is the sum rule.
+REBASE_VIEW = defop("rebase_view", 2, vjp=_rebase_vjp, node="CopySlices", saves=((), ()),
+                    samples=lambda: [Sample((T((3, 4)), T((3, 4))), name="same")],
+                    reference=lambda np, root, spread: root + spread)
+
+
+@generic("rebase_view")
+def _rebase_view_kernel(xp: Any) -> Any:
+    def rebase_view(root: Any, spread: Any) -> Any:
+        return root + spread
+
+    return rebase_view
+
+
 def _copy_vjp(ctx: Any, g: Any) -> tuple:
     from .creation import zeros_like
 

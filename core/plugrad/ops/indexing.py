@@ -657,6 +657,9 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
         from .conversion import _copy_from
 
         res = _copy_from(tensor, value)
+    if tensor._view_of is not None:
+        tensor._rebase_view(res)  # the write also changes the root this tensor is a view of
+        return
     tensor._assign_result(res)
     tensor._grad_fn = res._grad_fn
     tensor._output_nr = 0

@@ -35,7 +35,7 @@ class Op:
     __slots__ = (
         "name", "nin", "nout", "vjp", "node_cls", "saves", "save_all", "save_output",
         "differentiable_outputs", "samples", "owner", "doc", "_cache", "supports_gradgrad",
-        "reference", "inplace_view", "dtypes", "_want", "__weakref__",
+        "reference", "is_view", "dtypes", "_want", "__weakref__",
     )
 
     def __init__(
@@ -77,6 +77,7 @@ class Op:
         self.doc = doc
         self._cache: dict[Any, Callable[..., Any]] = {}
         self._want: dict[tuple, frozenset] = {}
+        self.is_view = False  # set by mark_views: outputs share memory and version counter with input 0
 
     def __repr__(self) -> str:
         return f"<plugrad op {self.name!r} from {self.owner}>"
@@ -111,11 +112,16 @@ class Op:
         out = k(*datas, *attrs)
         if requires:
             if _grad_state.enabled:
-                return self._record(args, attrs, out, backend)
-            return _no_history(self, out, backend)
-        if self.nout == 1:
-            return _wrap(out, backend)
-        return tuple(_wrap(o, backend) for o in out)
+                res = self._record(args, attrs, out, backend)
+            else:
+                res = _no_history(self, out, backend)
+        elif self.nout == 1:
+            res = _wrap(out, backend)
+        else:
+            res = tuple(_wrap(o, backend) for o in out)
+        if self.is_view:
+            _link_view(self, args[0], attrs, res)
+        return res
 
     def dispatch_nograd(self, args: tuple, attrs: tuple = ()) -> Any:
         """Run the op without recording (comparisons, argmax: outputs that never require grad)."""
@@ -222,6 +228,41 @@ class Op:
 
 
 _NO_EDGE = (None, 0)
+
+
+def mark_views(*names: str) -> None:
+    """Declare ops whose outputs are views of their first input (they share its memory when the backend can).
+
+    A view remembers its root tensor and the chain of view ops that leads to it, shares the root's version
+    counter, and an in-place op on it rewrites the root's history (see ``Tensor._inplace_on_view``).
+    """
+    for name in names:
+        OPS[name].is_view = True
+
+
+def _link_view(op: Op, base: Any, attrs: tuple, res: Any) -> None:
+    outs = res if isinstance(res, tuple) else (res,)
+    # Only where the backend really returned a view of the input's memory (NumPy and CuPy expose .base).
+    if getattr(outs[0]._data, "base", None) is None:
+        return
+    link = base._view_of
+    root, chain = (base, ()) if link is None else link
+    vc = root._vc
+    if vc is None:
+        vc = root._vc = [0]
+    for i, t in enumerate(outs):
+        t._view_of = (root, (*chain, (op, attrs, i)))
+        t._vc = vc
+
+
+def replay_view(root: Any, chain: tuple) -> Any:
+    """Apply a chain of view ops (as recorded in ``Tensor._view_of``) to ``root``."""
+    t = root
+    for op, attrs, i in chain:
+        t = op.dispatch((t,), attrs)
+        if isinstance(t, tuple):
+            t = t[i]
+    return t
 
 
 def _no_history(op: Op, out: Any, backend: Any) -> Any:
