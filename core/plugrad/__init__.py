@@ -54,6 +54,7 @@ from .ops import *  # noqa: F401,F403,E402
 from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from .tensor import Tensor  # noqa: F401
+from .threads import get_num_threads, set_num_threads  # noqa: F401,E402
 
 globals().update(_ALIASES)
 half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names

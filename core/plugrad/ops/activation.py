@@ -60,7 +60,7 @@ def _dispatcher(op: Any) -> Any:
 
 def _relu_vjp(ctx: Any, g: Any) -> tuple:
     # PyTorch's threshold_backward on the output: no gradient where the output is <= 0.
-    return (where(le(ctx.output, 0), 0.0, g),)
+    return (THRESHOLD_BACKWARD.dispatch((g, ctx.output), (0,)),)
 
 
 RELU = defop("relu", 1, vjp=_relu_vjp, saves=((-1,),), samples=unary_samples(),
@@ -129,7 +129,41 @@ def relu6(input: Any, inplace: bool = False) -> Any:  # noqa: A002
 
 def _threshold_vjp(ctx: Any, g: Any) -> tuple:
     (x,) = ctx.inputs
-    return (where(le(x, ctx.attrs[0]), 0.0, g),)
+    return (THRESHOLD_BACKWARD.dispatch((g, x), (ctx.attrs[0],)),)
+
+
+# threshold_backward(g, x, th): g where x > th, else 0 (PyTorch's threshold_backward, behind relu and
+# threshold): one op, so that a backend can apply the mask in one pass.
+
+
+def _threshold_backward_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import zeros_like
+
+    need = ctx.needs_input_grad
+    return (THRESHOLD_BACKWARD.dispatch((g, ctx.inputs[1]), ctx.attrs) if need[0] else None,
+            zeros_like(g) if need[1] else None)
+
+
+def _threshold_backward_samples() -> list[Sample]:
+    out = []
+    for th in (0, 0.25):
+        for shape in ((), (5,), (3, 4), (2, 3, 2)):
+            out.append(Sample((T(shape), T(shape, -1.0, 1.0)), (th,), name=f"th{th}_shape{list(shape)}"))
+    out.append(Sample((T((0, 3)), T((0, 3))), (0,), name="empty", gradgradcheck=False))
+    return out
+
+
+THRESHOLD_BACKWARD = defop("threshold_backward", 2, vjp=_threshold_backward_vjp, saves=((1,), ()),
+                           samples=_threshold_backward_samples,
+                           reference=lambda np, g, x, th: np.where(x <= th, 0.0, g))
+
+
+@generic("threshold_backward")
+def _threshold_backward_kernel(xp: Any) -> Any:
+    def threshold_backward(g: Any, x: Any, th: Any) -> Any:
+        return xp.where(x <= th, xp.zeros((), dtype=g.dtype), g)
+
+    return threshold_backward
 
 
 THRESHOLD = defop("threshold", 1, vjp=_threshold_vjp, saves=((0,),),
@@ -259,13 +293,60 @@ def _celu(input: Any, alpha: float) -> Any:  # noqa: A002
 
 
 def _softmax_vjp(ctx: Any, g: Any) -> tuple:
-    out = ctx.output
-    return (out * (g - sum(g * out, ctx.attrs[0], keepdim=True)),)
+    return (SOFTMAX_BACKWARD_DATA.dispatch((g, ctx.output), ctx.attrs),)
 
 
 def _log_softmax_vjp(ctx: Any, g: Any) -> tuple:
-    out = ctx.output
-    return (g - exp(out) * sum(g, ctx.attrs[0], keepdim=True),)
+    return (LOG_SOFTMAX_BACKWARD_DATA.dispatch((g, ctx.output), ctx.attrs),)
+
+
+# The backward ops of softmax and log_softmax (PyTorch's _softmax_backward_data and
+# _log_softmax_backward_data), each one op so that a backend can run it in one pass over each row:
+# softmax_backward_data(g, out, dim) = out * (g - sum(g * out, dim)),
+# log_softmax_backward_data(g, out, dim) = g - exp(out) * sum(g, dim).
+
+
+def _softmax_backward_data_vjp(ctx: Any, gg: Any) -> tuple:
+    g, out = ctx.inputs
+    (dim,) = ctx.attrs
+    need = ctx.needs_input_grad
+    d_g = SOFTMAX_BACKWARD_DATA.dispatch((gg, out), ctx.attrs) if need[0] else None
+    d_out = None
+    if need[1]:
+        d_out = gg * (g - sum(g * out, dim, keepdim=True)) - g * sum(gg * out, dim, keepdim=True)
+    return d_g, d_out
+
+
+def _log_softmax_backward_data_vjp(ctx: Any, gg: Any) -> tuple:
+    g, out = ctx.inputs
+    (dim,) = ctx.attrs
+    need = ctx.needs_input_grad
+    e = exp(out)
+    d_g = gg - sum(gg * e, dim, keepdim=True) if need[0] else None
+    d_out = -gg * e * sum(g, dim, keepdim=True) if need[1] else None
+    return d_g, d_out
+
+
+def _softmax_backward_samples(log: bool) -> Any:
+    def gen() -> list[Sample]:
+        # Note: outputs drawn from the range of (log_)softmax: the VJP formulas hold for any values.
+        low, high = (-3.0, -0.1) if log else (0.05, 0.9)
+        return [Sample((T((3, 4)), T((3, 4), low, high)), (1,), name="dim1"),
+                Sample((T((3, 4)), T((3, 4), low, high)), (0,), name="dim0"),
+                Sample((T((2, 3, 4)), T((2, 3, 4), low, high)), (2,), name="last"),
+                Sample((T((2, 3, 4)), T((2, 3, 4), low, high)), (1,), name="middle"),
+                Sample((T((5,)), T((5,), low, high)), (0,), name="vector"),
+                Sample((T(()), T((), low, high)), (0,), name="zero_dim"),
+                Sample((T((0, 3)), T((0, 3), low, high)), (1,), name="empty", gradgradcheck=False)]
+
+    return gen
+
+
+def _np_softmax_backward(np: Any, g: Any, out: Any, dim: int, log: bool) -> Any:
+    axis = dim if out.ndim else None
+    if log:
+        return g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)
+    return out * (g - np.sum(g * out, axis=axis, keepdims=True))
 
 
 def _softmax_samples() -> list[Sample]:
@@ -316,6 +397,30 @@ def _softmax_kernel(log: bool) -> Any:
 
 generic("softmax")(_softmax_kernel(False))
 generic("log_softmax")(_softmax_kernel(True))
+
+SOFTMAX_BACKWARD_DATA = defop("softmax_backward_data", 2, vjp=_softmax_backward_data_vjp,
+                              saves=((1,), (0, 1)), samples=_softmax_backward_samples(False),
+                              reference=lambda np, g, out, dim: _np_softmax_backward(np, g, out, dim, False))
+LOG_SOFTMAX_BACKWARD_DATA = defop("log_softmax_backward_data", 2, vjp=_log_softmax_backward_data_vjp,
+                                  saves=((1,), (0, 1)), samples=_softmax_backward_samples(True),
+                                  reference=lambda np, g, out, dim: _np_softmax_backward(np, g, out, dim, True))
+
+
+def _softmax_backward_kernel(log: bool) -> Any:
+    def factory(xp: Any) -> Any:
+        def softmax_backward_data(g: Any, out: Any, dim: int) -> Any:
+            axis = dim if out.ndim else None
+            if log:
+                return g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True)
+            return out * (g - xp.sum(g * out, axis=axis, keepdims=True))
+
+        return softmax_backward_data
+
+    return factory
+
+
+generic("softmax_backward_data")(_softmax_backward_kernel(False))
+generic("log_softmax_backward_data")(_softmax_backward_kernel(True))
 
 
 def _softmax_input(name: str, input: Any, dim: Any, dtype: Any) -> tuple:  # noqa: A002

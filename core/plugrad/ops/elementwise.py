@@ -247,7 +247,7 @@ def _pow_scalar_vjp(ctx: Any, g: Any) -> tuple:
         from .creation import zeros_like
 
         return (zeros_like(g),)
-    return (g * e * x ** (e - 1),)
+    return (POW_BACKWARD.dispatch((g, x), (e,)),)
 
 
 POW = defop("pow", 1, vjp=_pow_scalar_vjp, node="PowBackward0", saves=((0,),),
@@ -265,6 +265,50 @@ def _pow_kernel(xp: Any) -> Any:
         return xp.pow(x, e) if hasattr(xp, "pow") else xp.power(x, e)
 
     return pow_scalar
+
+
+# pow_backward(g, x, e) = g * e * x ** (e - 1): pow's gradient as one op, so that a backend can run it in one
+# pass. Recorded (with create_graph=True) as MulBackward0, the node PyTorch's composite pow_backward ends in.
+
+
+def _pow_backward_vjp(ctx: Any, g: Any) -> tuple:
+    grad, x = ctx.inputs
+    (e,) = ctx.attrs
+    need = ctx.needs_input_grad
+    gg = POW_BACKWARD.dispatch((g, x), (e,)) if need[0] else None
+    gx = None
+    if need[1]:
+        if e == 1:
+            from .creation import zeros_like
+
+            gx = zeros_like(g)
+        else:
+            gx = g * grad * (e * (e - 1)) * x ** (e - 2)
+    return gg, gx
+
+
+def _pow_backward_samples() -> list[Sample]:
+    out = []
+    for e, low in ((2, -1.0), (3, -1.0), (-1.5, 0.5), (0.5, 0.5), (1, -1.0)):
+        for shape in ((), (5,), (3, 4)):
+            out.append(Sample((T(shape), T(shape, low, 2.0)), (e,), name=f"e{e}_shape{list(shape)}"))
+        out.append(Sample((T((0, 3)), T((0, 3), low, 2.0)), (e,), name=f"e{e}_empty", gradgradcheck=False))
+    return out
+
+
+POW_BACKWARD = defop("pow_backward", 2, vjp=_pow_backward_vjp, node="MulBackward0", saves=((1,), (0, 1)),
+                     samples=_pow_backward_samples,
+                     reference=lambda np, g, x, e: g * e * np.power(x, e - 1))
+
+
+@generic("pow_backward")
+def _pow_backward_kernel(xp: Any) -> Any:
+    pow_scalar = _pow_kernel(xp)
+
+    def pow_backward(g: Any, x: Any, e: Any) -> Any:
+        return g * e * pow_scalar(x, e - 1)
+
+    return pow_backward
 
 
 def _pow_tensor_vjp(ctx: Any, g: Any) -> tuple:
@@ -363,7 +407,61 @@ def _sin_vjp(ctx: Any, g: Any) -> tuple:
 
 SIN, sin = _unary("sin", _sin_vjp, (0,))
 COS, cos = _unary("cos", lambda ctx, g: (-g * sin(ctx.inputs[0]),), (0,))
-TANH, tanh = _unary("tanh", lambda ctx, g: (g * (1 - ctx.output * ctx.output),), (-1,))
+
+
+# tanh_backward(g, out) = g * (1 - out * out) and sigmoid_backward(g, out) = g * out * (1 - out): the
+# multiply-adds of their VJPs as single ops (PyTorch's tanh_backward / sigmoid_backward), one pass each.
+
+
+def _tanh_backward_vjp(ctx: Any, g: Any) -> tuple:
+    grad, out = ctx.inputs
+    need = ctx.needs_input_grad
+    return (TANH_BACKWARD.dispatch((g, out)) if need[0] else None,
+            -2 * out * grad * g if need[1] else None)
+
+
+def _sigmoid_backward_vjp(ctx: Any, g: Any) -> tuple:
+    grad, out = ctx.inputs
+    need = ctx.needs_input_grad
+    return (SIGMOID_BACKWARD.dispatch((g, out)) if need[0] else None,
+            g * grad * (1 - 2 * out) if need[1] else None)
+
+
+def _output_grad_samples(low: float, high: float) -> Any:
+    """(grad, output) pairs for the backward ops of tanh and sigmoid, outputs drawn from their range."""
+
+    def gen() -> list[Sample]:
+        out = [Sample((T(shape), T(shape, low, high)), name=f"shape{list(shape)}")
+               for shape in ((), (5,), (3, 4), (2, 3, 2))]
+        out.append(Sample((T((0, 3)), T((0, 3), low, high)), name="empty", gradgradcheck=False))
+        return out
+
+    return gen
+
+
+TANH_BACKWARD = defop("tanh_backward", 2, vjp=_tanh_backward_vjp, saves=((1,), (0, 1)),
+                      samples=_output_grad_samples(-0.9, 0.9), reference=lambda np, g, out: g * (1 - out * out))
+SIGMOID_BACKWARD = defop("sigmoid_backward", 2, vjp=_sigmoid_backward_vjp, saves=((1,), (0, 1)),
+                         samples=_output_grad_samples(0.1, 0.9), reference=lambda np, g, out: g * out * (1 - out))
+
+
+@generic("tanh_backward")
+def _tanh_backward_kernel(xp: Any) -> Any:
+    def tanh_backward(g: Any, out: Any) -> Any:
+        return g * (1 - out * out)
+
+    return tanh_backward
+
+
+@generic("sigmoid_backward")
+def _sigmoid_backward_kernel(xp: Any) -> Any:
+    def sigmoid_backward(g: Any, out: Any) -> Any:
+        return g * out * (1 - out)
+
+    return sigmoid_backward
+
+
+TANH, tanh = _unary("tanh", lambda ctx, g: (TANH_BACKWARD.dispatch((g, ctx.output)),), (-1,))
 
 
 def _tan_vjp(ctx: Any, g: Any) -> tuple:
@@ -397,8 +495,7 @@ def rsqrt(input: Any) -> Any:  # noqa: A002
 
 
 def _sigmoid_vjp(ctx: Any, g: Any) -> tuple:
-    out = ctx.output
-    return (g * out * (1 - out),)
+    return (SIGMOID_BACKWARD.dispatch((g, ctx.output)),)
 
 
 SIGMOID = defop("sigmoid", 1, vjp=_sigmoid_vjp, saves=((-1,),), samples=unary_samples(low=-3, high=3),
@@ -940,9 +1037,56 @@ def _clamp_keep(x: Any, lo: Any, hi: Any) -> Any:
 
 
 def _clamp_vjp(ctx: Any, g: Any) -> tuple:
+    # Note: x goes in detached: the mask is piecewise constant in x, so, as in PyTorch, the gradient has
+    # history only through g (create_graph=True records WhereBackward0 only where g requires grad).
     (x,) = ctx.inputs
     lo, hi = ctx.attrs
-    return (_where(_clamp_keep(x, lo, hi), g, 0.0),)
+    return (CLAMP_BACKWARD.dispatch((g, x.detach()), (lo, hi)),)
+
+
+def _clamp_backward_vjp(ctx: Any, g: Any) -> tuple:
+    # The mask is piecewise constant in x: x gets no gradient.
+    if not ctx.needs_input_grad[0]:
+        return None, None
+    return CLAMP_BACKWARD.dispatch((g, ctx.inputs[1]), ctx.attrs), None
+
+
+def _clamp_backward_samples() -> list[Sample]:
+    out = []
+    for lo, hi in ((-0.5, 0.5), (0.0, None), (None, 0.25), (1.0, -1.0)):
+        for shape in ((), (5,), (3, 4)):
+            out.append(Sample((T(shape), T(shape, -2.0, 2.0, grad=False)), (lo, hi),
+                              name=f"{lo}_{hi}_shape{list(shape)}"))
+    out.append(Sample((T((0, 3)), T((0, 3), grad=False)), (-0.5, 0.5), name="empty", gradgradcheck=False))
+    return out
+
+
+def _np_clamp_backward(np: Any, g: Any, x: Any, lo: Any, hi: Any) -> Any:
+    keep = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        keep &= x >= lo
+    if hi is not None:
+        keep &= x <= hi
+    return np.where(keep, g, 0.0)
+
+
+# clamp_backward(g, x, lo, hi): g where lo <= x <= hi (bounds numbers or None), else 0, in one pass.
+CLAMP_BACKWARD = defop("clamp_backward", 2, vjp=_clamp_backward_vjp, node="WhereBackward0", saves=((1,), ()),
+                       samples=_clamp_backward_samples, reference=_np_clamp_backward)
+
+
+@generic("clamp_backward")
+def _clamp_backward_kernel(xp: Any) -> Any:
+    def clamp_backward(g: Any, x: Any, lo: Any, hi: Any) -> Any:
+        if lo is None:
+            keep = x <= hi
+        elif hi is None:
+            keep = x >= lo
+        else:
+            keep = xp.logical_and(x >= lo, x <= hi)
+        return xp.where(keep, g, xp.zeros((), dtype=g.dtype))
+
+    return clamp_backward
 
 
 def _clamp_tensor_vjp(ctx: Any, g: Any) -> tuple:
@@ -989,10 +1133,10 @@ CLAMP = defop("clamp", 1, vjp=_clamp_vjp, node="ClampBackward1", saves=((0,),), 
               reference=_np_clamp)
 CLAMP_TENSOR = defop("clamp_tensor", 3, vjp=_clamp_tensor_vjp, node="ClampBackward0",
                      saves=((0, 1, 2), (0, 1, 2), (0, 1, 2)), samples=_clamp_tensor_samples, reference=_np_clamp)
-CLAMP_MIN = defop("clamp_min", 1, vjp=lambda ctx, g: (_where(_clamp_keep(ctx.inputs[0], ctx.attrs[0], None), g, 0.0),),
+CLAMP_MIN = defop("clamp_min", 1, vjp=_clamp_vjp,
                   saves=((0,),), samples=lambda: [s for s in _clamp_samples() if s.attrs[1] is None],
                   reference=lambda np, x, lo, hi: np.maximum(x, lo))
-CLAMP_MAX = defop("clamp_max", 1, vjp=lambda ctx, g: (_where(_clamp_keep(ctx.inputs[0], None, ctx.attrs[1]), g, 0.0),),
+CLAMP_MAX = defop("clamp_max", 1, vjp=_clamp_vjp,
                   saves=((0,),), samples=lambda: [s for s in _clamp_samples() if s.attrs[0] is None],
                   reference=lambda np, x, lo, hi: np.minimum(x, hi))
 CLAMP_MIN_TENSOR = defop("clamp_min_tensor", 3, vjp=_clamp_tensor_vjp, node="ClampMinBackward1",

@@ -1077,6 +1077,134 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = No
     return NLL_LOSS.dispatch((input, target), (_class_weight(input, weight), reduction, int(ignore_index)))
 
 
+# --- cross_entropy_fused: log_softmax + nll_loss as one op, where a backend has a native kernel for it --------
+#
+# For (N, C) scores and (N,) class indices, with nll_loss's weight / reduction / ignore_index attributes.
+# cross_entropy uses it only on backends that register a native kernel (one pass forward, one pass
+# backward); elsewhere the graph stays PyTorch's (NllLossBackward0 over LogSoftmaxBackward0). Its node is
+# named NllLossBackward0 all the same. The generic kernels compute exactly what the two-op path computes.
+
+
+def _ce_fused_vjp(ctx: Any, g: Any) -> tuple:
+    x, target = ctx.inputs
+    return CROSS_ENTROPY_FUSED_BACKWARD.dispatch((g, x, target), ctx.attrs), None
+
+
+def _ce_fused_backward_vjp(ctx: Any, gg: Any) -> tuple:
+    # backward = coef[:, None] * (softmax(x) - onehot(target)), coef = g * (weight of the target) / denominator.
+    from ..tensor import _wrap
+    from .activation import SOFTMAX_BACKWARD_DATA, softmax
+    from .reduction import sum as _sum
+    from .shape import reshape
+
+    g, x, target = ctx.inputs
+    weight, reduction, ignore_index = ctx.attrs
+    need = ctx.needs_input_grad
+    backend = x._backend
+    xp = backend.namespace()
+    t = xp.reshape(target._data, (-1,))
+    safe, w = _nll_weights(xp, x._data, t, weight, ignore_index)
+    if reduction == "mean":
+        w = w / xp.sum(w)
+    scale = _wrap(w, backend)
+    p = softmax(x, 1)
+    d_g = d_x = None
+    if need[0]:
+        onehot = xp.reshape(xp.arange(x.shape[1]), (1, -1)) == xp.reshape(safe, (-1, 1))
+        y = _wrap(xp.astype(onehot, x._data.dtype) if hasattr(xp, "astype") else onehot.astype(x._data.dtype),
+                  backend)
+        per_row = _sum(gg * (p - y), 1) * scale
+        d_g = per_row if reduction == "none" else _sum(per_row)
+    if need[1]:
+        d_x = reshape(g * scale, (-1, 1)) * SOFTMAX_BACKWARD_DATA.dispatch((gg, p), (1,))
+    return d_g, d_x, None
+
+
+def _ce_fused_samples() -> list:
+    t = _target((4,), [0, 2, 1, 2])
+    return [
+        Sample((T((4, 3), -2.0, 2.0), t), (None, "mean", -100), name="mean"),
+        Sample((T((4, 3), -2.0, 2.0), t), (None, "sum", -100), name="sum"),
+        Sample((T((4, 3), -2.0, 2.0), t), (None, "none", -100), name="none"),
+        Sample((T((4, 3), -2.0, 2.0), _target((4,), [0, 2, 1, 1])), (T((3,), 0.5, 1.5), "mean", 1),
+               name="weight_ignore_index"),
+        Sample((T((2, 3), values=[[1000.0, 1000.0, -1000.0], [-5.0, 0.0, 5.0]]), _target((2,), [0, 2])),
+               (None, "mean", -100), name="large", gradgradcheck=False),
+        Sample((T((0, 3)), _target((0,), [])), (None, "sum", -100), name="empty", gradgradcheck=False),
+    ]
+
+
+def _ce_fused_backward_samples() -> list:
+    t = _target((4,), [0, 2, 1, 2])
+    return [
+        Sample((T(()), T((4, 3), -2.0, 2.0), t), (None, "mean", -100), name="mean"),
+        Sample((T(()), T((4, 3), -2.0, 2.0), t), (None, "sum", -100), name="sum"),
+        Sample((T((4,)), T((4, 3), -2.0, 2.0), t), (None, "none", -100), name="none"),
+        Sample((T(()), T((4, 3), -2.0, 2.0), _target((4,), [0, 2, 1, 1])), (T((3,), 0.5, 1.5), "mean", 1),
+               name="weight_ignore_index"),
+    ]
+
+
+def _np_ce_fused(np: Any, x: Any, target: Any, weight: Any, reduction: str, ignore_index: int) -> Any:
+    from .activation import _np_softmax
+
+    return _np_nll(np, _np_softmax(np, x, 1, True), target, weight, reduction, ignore_index)
+
+
+def _np_ce_fused_backward(np: Any, g: Any, x: Any, target: Any, weight: Any, reduction: str,
+                          ignore_index: int) -> Any:
+    from .activation import _np_softmax
+
+    grad = _np_nll_backward(np, g, target, x.shape, weight, reduction, ignore_index)
+    return grad - _np_softmax(np, x, 1, False) * np.sum(grad, axis=1, keepdims=True)
+
+
+CROSS_ENTROPY_FUSED = defop("cross_entropy_fused", 2, vjp=_ce_fused_vjp, node="NllLossBackward0",
+                            saves=((0, 1), ()), samples=_ce_fused_samples, reference=_np_ce_fused)
+CROSS_ENTROPY_FUSED_BACKWARD = defop("cross_entropy_fused_backward", 3, vjp=_ce_fused_backward_vjp,
+                                     node="NllLossBackwardBackward0", saves=((1, 2), (0, 1, 2), ()),
+                                     samples=_ce_fused_backward_samples, reference=_np_ce_fused_backward)
+
+
+@generic("cross_entropy_fused")
+def _ce_fused_kernel(xp: Any) -> Any:
+    from .activation import _softmax_kernel
+
+    log_softmax = _softmax_kernel(True)(xp)
+    nll = _nll_loss_kernel(xp)
+
+    def cross_entropy_fused(x: Any, target: Any, weight: Any, reduction: str, ignore_index: int) -> Any:
+        return nll(log_softmax(x, 1), target, weight, reduction, ignore_index)
+
+    return cross_entropy_fused
+
+
+@generic("cross_entropy_fused_backward")
+def _ce_fused_backward_kernel(xp: Any) -> Any:
+    from .activation import _softmax_backward_kernel, _softmax_kernel
+
+    log_softmax = _softmax_kernel(True)(xp)
+    log_softmax_backward = _softmax_backward_kernel(True)(xp)
+    nll_backward = _nll_loss_backward_kernel(xp)
+
+    def cross_entropy_fused_backward(g: Any, x: Any, target: Any, weight: Any, reduction: str,
+                                     ignore_index: int) -> Any:
+        grad = nll_backward(g, target, x.shape, weight, reduction, ignore_index)
+        return log_softmax_backward(grad, log_softmax(x, 1), 1)
+
+    return cross_entropy_fused_backward
+
+
+def _fused_cross_entropy_applies(input: Any, target: Any, label_smoothing: float) -> bool:  # noqa: A002
+    """Whether ``cross_entropy`` runs as the one op: (N, C) float scores, (N,) integer targets, no smoothing,
+    and a backend with a native kernel for it."""
+    from .registry import kernel_source
+
+    return (label_smoothing == 0.0 and input.dim() == 2 and target.dim() == 1 and input.dtype.is_floating_point
+            and not target.dtype.is_floating_point
+            and kernel_source("cross_entropy_fused", input._backend) == "native")
+
+
 # --- cross_entropy -------------------------------------------------------------------------------------
 
 
@@ -1093,6 +1221,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     _reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if _fused_cross_entropy_applies(input, target, label_smoothing):
+        _check_class_target(input, target)
+        return CROSS_ENTROPY_FUSED.dispatch((input, target),
+                                            (_class_weight(input, weight), reduction, int(ignore_index)))
     class_dim = 0 if input.dim() == 1 else 1
     logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
