@@ -22,6 +22,8 @@ from .ops import registry as _registry
 
 _grad_state = _gm.state
 _new = object.__new__
+_NO_DIRECT = object()
+_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
 
 
 class Tensor:
@@ -595,9 +597,38 @@ class Tensor:
             self._data[...] = data
         self._bump_version()
 
+    def _direct_operand(self, other: Any) -> Any:
+        """The operand for an in-place op that can write straight into this tensor's array, else ``_NO_DIRECT``.
+
+        That is when nothing is recorded, the array is writable, and ``other`` is a Python number this dtype
+        holds or a tensor of the same dtype and shape on the same device; every other case takes the general
+        path, which applies type promotion and broadcasting rules and records the op.
+        """
+        if _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+            return _NO_DIRECT
+        if not hasattr(self._data, "__setitem__"):
+            return _NO_DIRECT
+        if isinstance(other, Tensor):
+            od = other._data
+            if (other._backend.device_type == self._backend.device_type and od.dtype == self._data.dtype
+                    and od.shape == self._data.shape):
+                return od
+            return _NO_DIRECT
+        cat = _SCALAR_CATEGORY.get(type(other))
+        if cat is not None and cat <= self._backend.dtype_of(self._data).category:
+            return other
+        return _NO_DIRECT
+
+    def _direct_done(self) -> Tensor:
+        self._bump_version()
+        return self
+
     def zero_(self) -> Tensor:
         from . import ops
 
+        if self._direct_operand(0) is not _NO_DIRECT:
+            self._data[...] = 0
+            return self._direct_done()
         return self._inplace(ops.zeros_like_)
 
     def fill_(self, value: Any) -> Tensor:
@@ -611,21 +642,44 @@ class Tensor:
         return self._inplace(ops._copy_from, src)
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        if alpha == 1:
+            d = self._direct_operand(other)
+            if d is not _NO_DIRECT:
+                data = self._data
+                data += d
+                return self._direct_done()
         from . import ops
 
         return self._inplace(ops.add, other, alpha=alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        if alpha == 1:
+            d = self._direct_operand(other)
+            if d is not _NO_DIRECT:
+                data = self._data
+                data -= d
+                return self._direct_done()
         from . import ops
 
         return self._inplace(ops.sub, other, alpha=alpha)
 
     def mul_(self, other: Any) -> Tensor:
+        d = self._direct_operand(other)
+        if d is not _NO_DIRECT:
+            data = self._data
+            data *= d
+            return self._direct_done()
         from . import ops
 
         return self._inplace(ops.mul, other)
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None and self.dtype.is_floating_point:
+            d = self._direct_operand(other)
+            if d is not _NO_DIRECT:
+                data = self._data
+                data /= d
+                return self._direct_done()
         from . import ops
 
         return self._inplace(ops.div, other, rounding_mode=rounding_mode)

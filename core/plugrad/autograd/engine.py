@@ -270,7 +270,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if needed is not None and not _leads_further(node, needed):
                 _release_deps(node, deps, heap, retain_graph)
                 continue
-            if (buf[0] is None and len(buf) == 1) or all(g is None for g in buf):
+            if buf[0] is None if len(buf) == 1 else all(g is None for g in buf):
                 in_grads: tuple = (None,) * len(node.next_functions)
             else:
                 if anomaly_state.enabled:
@@ -467,7 +467,10 @@ def _accumulate(acc: AccumulateGrad, g: Any, create_graph: bool) -> None:
         if old._requires_grad:
             t._grad = old + g
         else:
-            old._data[...] = old._data + g._data
+            data = old._data
+            data += g._data
+            if data is not old._data:  # a NumPy scalar (0-d result) is immutable: += made a new one
+                old._data = data
             old._bump_version()
     if acc._post_acc_hooks:
         for hook in list(acc._post_acc_hooks.values()):

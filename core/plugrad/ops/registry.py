@@ -109,7 +109,7 @@ class Op:
         k = self._cache.get(backend)
         if k is None:
             k = self.kernel(backend)
-        out = k(*datas, *attrs)
+        out = k(*datas, *attrs) if attrs else k(*datas)
         if requires:
             if _grad_state.enabled:
                 res = self._record(args, attrs, out, backend)
