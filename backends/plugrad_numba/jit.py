@@ -15,7 +15,8 @@ Conventions:
   strided operands, coalesced to two dimensions). Each operand is an array of ``out``'s dimensions, a 1-d row
   broadcast over the rows of a 2-d ``out``, or a scalar; :func:`at` reads each, so one loop serves every mix.
 - Reductions take a C-contiguous array flattened to 1-d and its shape as ``(P, R, Q)``: ``P`` outer rows,
-  ``R`` reduced elements, ``Q`` trailing elements (``Q == 1``: each row's elements are adjacent).
+  ``R`` reduced elements, ``Q`` trailing elements (``Q == 1``: each row's elements are adjacent); the column
+  reduction (``Q > 1``) takes the 3-d view itself.
 - Sums keep partial sums in the input's dtype over at most ``FLUSH`` elements, then add them into a float64
   total: as fast as NumPy's pairwise float32 sums per thread, and at least as accurate.
 """
@@ -27,7 +28,7 @@ import math
 import numba
 import numpy as np
 from numba import njit, prange, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 compiled = njit(parallel=True, fastmath=False, cache=True, error_model="numpy", nogil=True)
 inline = njit(fastmath=False, error_model="numpy")  # helpers: compiled into the loops that call them
@@ -36,6 +37,8 @@ hot = njit(inline="always", fastmath=False, error_model="numpy")  # helpers with
 BLOCK = 16384  # elements per task of a whole-array reduction
 LANES = 16  # partial sums of a reduction
 FLUSH = 4096  # elements after which partial sums go into the float64 total (a power of 2, >= LANES)
+FLUSH_ROWS = 1024  # rows after which a column reduction's partial sums go into its float64 totals
+TASK_ROWS = 64  # rows per task of the row loops that need a scratch row
 
 
 # --- operand access: one loop for contiguous, strided and scalar operands ------------------------------
@@ -108,6 +111,91 @@ def maximum(a, b):
 def minimum(a, b):
     """NumPy's minimum: NaN wins, and of two equal values the second."""
     return a if (a < b or a != a) else b
+
+
+# --- exp, written so that it vectorizes ------------------------------------------------------------------
+#
+# LLVM vectorizes loops over +, *, min, max, floor and selects, but not over calls of the C library's exp:
+# the loops below that exponentiate every element (softmax, cross entropy, sigmoid) use this one instead,
+# which is accurate to about an ulp (float32) or a few (float64): Cody-Waite reduction by ln 2, a Taylor
+# polynomial on |r| <= ln(2)/2, and the power of two built from its bits (in two halves, so that results
+# down to the subnormals come out right).
+
+
+@intrinsic
+def _f32_from_bits(typingctx, bits):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float32))
+
+    return types.float32(types.int32), codegen
+
+
+@intrinsic
+def _f64_from_bits(typingctx, bits):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+def fexp(x):  # an overload stub: numba compiles the implementation below
+    """``exp(x)`` for a float32 or float64 scalar, in operations that vectorize."""
+
+
+@overload(fexp)
+def _fexp(x):
+    if x == types.float32:
+        f = np.float32
+        hi32, lo32 = f(88.72283905206835), f(-103.97208)
+
+        def exp32(x):
+            xc = min(max(x, lo32), hi32)
+            n = math.floor(xc * f(1.4426950408889634) + f(0.5))
+            r = (xc - n * f(0.693359375)) - n * f(-2.12194440e-4)
+            p = f(1 / 5040)
+            p = p * r + f(1 / 720)
+            p = p * r + f(1 / 120)
+            p = p * r + f(1 / 24)
+            p = p * r + f(1 / 6)
+            p = p * r + f(0.5)
+            p = p * r + f(1)
+            p = p * r + f(1)
+            k = np.int32(n)
+            half = k >> 1
+            y = p * _f32_from_bits(np.int32((half + 127) << 23)) * _f32_from_bits(np.int32((k - half + 127) << 23))
+            y = f(np.inf) if x > hi32 else y
+            y = f(0) if x < lo32 else y
+            return x if x != x else y
+
+        return exp32
+
+    hi64, lo64 = 709.782712893384, -745.1332191019412
+
+    def exp64(x):
+        xc = min(max(x, lo64), hi64)
+        n = math.floor(xc * 1.4426950408889634 + 0.5)
+        r = (xc - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10
+        p = 1 / 479001600
+        p = p * r + 1 / 39916800
+        p = p * r + 1 / 3628800
+        p = p * r + 1 / 362880
+        p = p * r + 1 / 40320
+        p = p * r + 1 / 5040
+        p = p * r + 1 / 720
+        p = p * r + 1 / 120
+        p = p * r + 1 / 24
+        p = p * r + 1 / 6
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        k = np.int64(n)
+        half = k >> 1
+        y = p * _f64_from_bits(np.int64((half + 1023) << 52)) * _f64_from_bits(np.int64((k - half + 1023) << 52))
+        y = np.inf if x > hi64 else y
+        y = 0.0 if x < lo64 else y
+        return x if x != x else y
+
+    return exp64
 
 
 # --- elementwise arithmetic ------------------------------------------------------------------------------
@@ -256,7 +344,7 @@ def sigmoid(x, out):
     for i in prange(out.shape[0]):
         for j in range(n):
             v = at(x, out, i, j)
-            e = math.exp(-abs(v))
+            e = fexp(-abs(v))
             one = like(v, 1)
             put(out, i, j, one / (one + e) if v >= 0 else e / (one + e))
 
@@ -332,30 +420,76 @@ def clamp_backward(g, x, lo, hi, has_lo, has_hi, zero, out):
             put(out, i, j, at(g, out, i, j) if keep else zero)
 
 
-# --- reductions over (P, R, Q) --------------------------------------------------------------------------
+# --- reductions --------------------------------------------------------------------------------------------
+#
+# Note: the loops over a row index it from 0 (a view per row), never from an offset: numba then knows the
+# index is not negative and skips the wrap-around check, which would stop LLVM from vectorizing the loop.
 
 
 @hot
-def sum_span(x, start, stop):
-    """``sum(x[start:stop])`` as a float64: sixteen partial sums in x's dtype (independent adds, which
+def row_sum(x):
+    """``sum(x)`` of a 1-d view as a float64: sixteen partial sums in x's dtype (independent adds, which
     vectorize without reassociating anything), added into a float64 total every ``FLUSH`` elements."""
     lanes = np.zeros(LANES, x.dtype)
     total = 0.0
-    i = start
-    while i + LANES <= stop:
+    n = x.shape[0]
+    i = 0
+    while i + LANES <= n:
         for k in range(LANES):
             lanes[k] += x[i + k]
         i += LANES
-        if ((i - start) & (FLUSH - 1)) == 0:
+        if (i & (FLUSH - 1)) == 0:
             for k in range(LANES):
                 total += lanes[k]
                 lanes[k] = 0
     for k in range(LANES):
         total += lanes[k]
-    while i < stop:
+    while i < n:
         total += x[i]
         i += 1
     return total
+
+
+@hot
+def row_max(x):
+    """The largest element of a non-empty 1-d view, NaN if there is one (sixteen partial maxima: exact)."""
+    n = x.shape[0]
+    if n < LANES:
+        m = x[0]
+        for i in range(n):
+            m = maximum(x[i], m)
+        return m
+    lanes = np.empty(LANES, x.dtype)
+    for k in range(LANES):
+        lanes[k] = x[k]
+    i = LANES
+    while i + LANES <= n:
+        for k in range(LANES):
+            lanes[k] = maximum(x[i + k], lanes[k])
+        i += LANES
+    m = lanes[0]
+    for k in range(LANES):
+        m = maximum(lanes[k], m)
+    while i < n:
+        m = maximum(x[i], m)
+        i += 1
+    return m
+
+
+@hot
+def row_extremum(x, largest):
+    """(value, index) of the largest (or smallest) element of a non-empty 1-d view: the first NaN if there
+    is one, else the first of equal values, as NumPy's max and argmax."""
+    best = x[0]
+    where = 0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if best != best:
+            break
+        if v != v or (v > best if largest else v < best):
+            best = v
+            where = i
+    return best, where
 
 
 @compiled
@@ -365,7 +499,7 @@ def sum_all(x):
     nb = (n + BLOCK - 1) // BLOCK
     part = np.empty(nb, np.float64)
     for b in prange(nb):
-        part[b] = sum_span(x, b * BLOCK, min(n, (b + 1) * BLOCK))
+        part[b] = row_sum(x[b * BLOCK:min(n, (b + 1) * BLOCK)])
     total = 0.0
     for b in range(nb):
         total += part[b]
@@ -373,181 +507,171 @@ def sum_all(x):
 
 
 @compiled
-def sum_rows(x, rows, length, count, out):
-    """``out[p] = sum(x[p * length:(p + 1) * length]) / count`` (count 1 for a sum, the size for a mean)."""
-    for p in prange(rows):
-        out[p] = sum_span(x, p * length, (p + 1) * length) / count
+def sum_rows(x, count, out):
+    """``out[p] = sum(x[p]) / count`` for a 2-d x (count 1 for a sum, the row length for a mean)."""
+    for p in prange(x.shape[0]):
+        out[p] = row_sum(x[p]) / count
 
 
 @compiled
-def sum_columns(x, rows, length, cols, groups, count, out):
-    """``out[p, q] = sum over r of x[p, r, q] / count``, x of shape (rows, length, cols): each of ``groups``
-    tasks per p adds a band of rows into float64 partial sums (row by row, so the adds run along q),
-    then the partial sums are added up."""
+def sum_columns(x, groups, count, out):
+    """``out[p, q] = sum over r of x[p, r, q] / count`` for x of shape (P, R, Q): ``groups`` bands of rows per
+    p are summed in parallel, a row at a time (adds along q, in x's dtype, flushed into float64 every
+    ``FLUSH_ROWS`` rows), then the bands' float64 sums are added up."""
+    rows, length, cols = x.shape
     part = np.zeros((rows, groups, cols))
     for task in prange(rows * groups):
         p = task // groups
         band = task - p * groups
-        acc = part[p, band]
-        base = p * length * cols
-        for r in range(band * length // groups, (band + 1) * length // groups):
-            row = base + r * cols
-            for q in range(cols):
-                acc[q] += x[row + q]
+        acc = np.zeros(cols, x.dtype)
+        total = part[p, band]
+        first = band * length // groups
+        for r in range(first, (band + 1) * length // groups):
+            acc += x[p, r]  # Note: a whole-row array expression: it vectorizes where an index loop would not
+            if (r - first + 1) % FLUSH_ROWS == 0:
+                total += acc
+                acc[:] = 0
+        total += acc
     for k in prange(rows * cols):
         p = k // cols
         q = k - p * cols
-        total = 0.0
+        s = 0.0
         for band in range(groups):
-            total += part[p, band, q]
-        out[k] = total / count
-
-
-@hot
-def extremum_span(x, start, stop, step, largest):
-    """(value, index) of the largest (or smallest) of ``x[start:stop:step]``: NaN wins (its first one), else
-    the first of equal values, as NumPy's max and argmax."""
-    best = x[start]
-    where = 0
-    k = 0
-    for i in range(start, stop, step):
-        v = x[i]
-        if best != best:
-            break
-        if v != v or (v > best if largest else v < best):
-            best = v
-            where = k
-        k += 1
-    return best, where
+            s += part[p, band, q]
+        out[p, q] = s / count
 
 
 @compiled
 def extremum_all(x, largest):
-    """The largest (or smallest) element of a 1-d array, NaN if there is one."""
+    """The largest (or smallest) element of a non-empty 1-d array, NaN if there is one."""
     n = x.size
     nb = (n + BLOCK - 1) // BLOCK
     part = np.empty(nb, x.dtype)
     for b in prange(nb):
-        part[b] = extremum_span(x, b * BLOCK, min(n, (b + 1) * BLOCK), 1, largest)[0]
-    return extremum_span(part, 0, nb, 1, largest)[0]
+        part[b] = row_extremum(x[b * BLOCK:min(n, (b + 1) * BLOCK)], largest)[0]
+    return row_extremum(part, largest)[0]
 
 
 @compiled
-def extremum_rows(x, rows, length, cols, largest, values, indices):
-    """Largest (or smallest) over r of x[p, r, q], and its index, for x of shape (rows, length, cols)."""
+def extremum_along(x, largest, values, indices):
+    """For x of shape (P, R, Q): the largest (or smallest) over r of x[p, r, q], and its index r."""
+    rows, length, cols = x.shape
     for task in prange(rows * cols):
         p = task // cols
         q = task - p * cols
-        start = p * length * cols + q
-        v, k = extremum_span(x, start, start + length * cols, cols, largest)
+        v, k = row_extremum(x[p, :, q], largest)
         values[task] = v
         indices[task] = k
 
 
+@inline
+def exp_into(row, m, buf):
+    """``buf[:] = exp(row - m)``: its own loop, which vectorizes (inside a reduction it would not)."""
+    for i in range(row.shape[0]):
+        buf[i] = fexp(row[i] - m)
+
+
 @compiled
-def logsumexp_rows(x, rows, length, out):
-    """``log(sum(exp(row)))`` of each row, shifted by the row's max (an infinite max shifts by 0)."""
-    for p in prange(rows):
-        start = p * length
-        m = extremum_span(x, start, start + length, 1, True)[0]
-        if math.isinf(m):
-            m = like(x, 0)  # all -inf (or +inf) rows stay finite here, as in the generic kernel
-        s = 0.0
-        for i in range(start, start + length):
-            s += math.exp(x[i] - m)
-        out[p] = like(x, math.log(s)) + m if s != 0 else -math.inf
+def logsumexp_rows(x, out):
+    """``log(sum(exp(row)))`` of each row of a 2-d x, shifted by the row's max (an infinite max shifts by 0)."""
+    rows, length = x.shape
+    for task in prange((rows + TASK_ROWS - 1) // TASK_ROWS):
+        buf = np.empty(length, x.dtype)
+        for p in range(task * TASK_ROWS, min(rows, (task + 1) * TASK_ROWS)):
+            row = x[p]
+            m = row_max(row)
+            if math.isinf(m):
+                m = like(row, 0)  # all -inf (or +inf) rows stay finite here, as in the generic kernel
+            exp_into(row, m, buf)
+            s = row_sum(buf)
+            out[p] = like(row, math.log(s)) + m if s != 0 else -math.inf
 
 
 # --- softmax, log_softmax and their backward ops over rows ---------------------------------------------
 
 
 @compiled
-def softmax_rows(x, rows, length, log, out):
-    """(log_)softmax of each row: shifted by its max, as the generic kernel computes it."""
-    for p in prange(rows):
-        start = p * length
-        stop = start + length
-        m = extremum_span(x, start, stop, 1, True)[0]
-        s = 0.0
+def softmax_rows(x, log, out):
+    """(log_)softmax of each row of a 2-d x: shifted by its max, as the generic kernel computes it."""
+    for p in prange(x.shape[0]):
+        row = x[p]
+        res = out[p]
+        n = row.shape[0]
+        m = row_max(row)
+        exp_into(row, m, res)
         if log:
-            for i in range(start, stop):
-                s += math.exp(x[i] - m)
-            shift = like(x, math.log(s))
-            for i in range(start, stop):
-                out[i] = (x[i] - m) - shift
+            shift = like(row, math.log(row_sum(res)))
+            for i in range(n):
+                res[i] = (row[i] - m) - shift
         else:
-            for i in range(start, stop):
-                e = math.exp(x[i] - m)
-                out[i] = e
-                s += e
-            total = like(x, s)
-            for i in range(start, stop):
-                out[i] = out[i] / total
+            total = like(row, row_sum(res))
+            for i in range(n):
+                res[i] = res[i] / total
 
 
 @compiled
-def softmax_backward_rows(g, y, rows, length, log, out):
-    """softmax: ``y * (g - sum(g * y))``; log_softmax: ``g - exp(y) * sum(g)``, per row."""
-    for p in prange(rows):
-        start = p * length
-        stop = start + length
-        s = 0.0
+def softmax_backward_rows(g, y, log, out):
+    """softmax: ``y * (g - sum(g * y))``; log_softmax: ``g - exp(y) * sum(g)``, per row of 2-d g and y."""
+    for p in prange(g.shape[0]):
+        gr = g[p]
+        yr = y[p]
+        res = out[p]
+        n = gr.shape[0]
         if log:
-            for i in range(start, stop):
-                s += g[i]
-            t = like(g, s)
-            for i in range(start, stop):
-                out[i] = g[i] - math.exp(y[i]) * t
+            t = like(gr, row_sum(gr))
+            for i in range(n):
+                res[i] = gr[i] - fexp(yr[i]) * t
         else:
-            for i in range(start, stop):
-                s += g[i] * y[i]
-            t = like(g, s)
-            for i in range(start, stop):
-                out[i] = y[i] * (g[i] - t)
+            for i in range(n):
+                res[i] = gr[i] * yr[i]
+            t = like(gr, row_sum(res))
+            for i in range(n):
+                res[i] = yr[i] * (gr[i] - t)
 
 
 # --- cross entropy: log_softmax + nll_loss, forward and backward one pass each ----------------------------
 
 
 @compiled
-def cross_entropy_rows(x, target, weight, has_weight, ignore_index, classes, losses, weights):
-    """Per row: ``-(x[t] - logsumexp(row)) * w[t]`` and ``w[t]`` (0 for ignored rows)."""
-    for p in prange(target.size):
-        t = target[p]
-        if t == ignore_index:
-            losses[p] = 0
-            weights[p] = 0
-            continue
-        start = p * classes
-        m = extremum_span(x, start, start + classes, 1, True)[0]
-        s = 0.0
-        for i in range(start, start + classes):
-            s += math.exp(x[i] - m)
-        w = weight[t] if has_weight else like(x, 1)
-        logp = (x[start + t] - m) - like(x, math.log(s))
-        losses[p] = -logp * w
-        weights[p] = w
+def cross_entropy_rows(x, target, weight, has_weight, ignore_index, losses, weights):
+    """Per row of a 2-d x: ``-(x[t] - logsumexp(row)) * w[t]`` and ``w[t]`` (both 0 for ignored rows)."""
+    rows, length = x.shape
+    for task in prange((rows + TASK_ROWS - 1) // TASK_ROWS):
+        buf = np.empty(length, x.dtype)
+        for p in range(task * TASK_ROWS, min(rows, (task + 1) * TASK_ROWS)):
+            t = target[p]
+            if t == ignore_index:
+                losses[p] = 0
+                weights[p] = 0
+                continue
+            row = x[p]
+            m = row_max(row)
+            exp_into(row, m, buf)
+            w = weight[t] if has_weight else like(row, 1)
+            logp = (row[t] - m) - like(row, math.log(row_sum(buf)))
+            losses[p] = -logp * w
+            weights[p] = w
 
 
 @compiled
-def cross_entropy_backward_rows(x, target, weight, has_weight, ignore_index, classes, coef, out):
-    """Per row: ``coef[p] * w[t] * (softmax(row) - onehot(t))``, zero for ignored rows."""
+def cross_entropy_backward_rows(x, target, weight, has_weight, ignore_index, coef, out):
+    """Per row of a 2-d x: ``coef[p] * w[t] * (softmax(row) - onehot(t))``, zero for ignored rows."""
     for p in prange(target.size):
         t = target[p]
-        start = p * classes
+        res = out[p]
+        n = res.shape[0]
         if t == ignore_index:
-            for i in range(start, start + classes):
-                out[i] = 0
+            for i in range(n):
+                res[i] = 0
             continue
-        m = extremum_span(x, start, start + classes, 1, True)[0]
-        s = 0.0
-        for i in range(start, start + classes):
-            s += math.exp(x[i] - m)
-        c = coef[p] * (weight[t] if has_weight else like(x, 1))
-        inv = 1.0 / s
-        for i in range(start, start + classes):
-            out[i] = c * (math.exp(x[i] - m) * inv)
-        out[start + t] = c * (math.exp(x[start + t] - m) * inv - 1)
+        row = x[p]
+        m = row_max(row)
+        exp_into(row, m, res)
+        c = coef[p] * (weight[t] if has_weight else 1)
+        scale = like(row, c / row_sum(res))
+        for i in range(n):
+            res[i] = res[i] * scale
+        res[t] = res[t] - like(row, c)
 
 
 def threads() -> int:

@@ -511,16 +511,15 @@ def _sum_into(x: Any, plan: tuple[int, int, int], count: float) -> Any:
     """Sums over R of x viewed as (P, R, Q), divided by ``count``: a flat array of P * Q, or a float."""
     p, r, q = plan
     j = loops()
-    flat = x.reshape(-1)
     if p == 1 and q == 1:
-        return j.sum_all(flat) / count
+        return j.sum_all(x.reshape(-1)) / count
     out = np.empty(p * q, x.dtype)
     if q == 1:
-        j.sum_rows(flat, p, r, count, out)
+        j.sum_rows(x.reshape(p, r), count, out)
     else:
         # Note: row bands in parallel; fewer (down to 1) when the float64 partial sums would grow large.
         groups = max(1, min(COLUMN_BANDS, r, (1 << 20) // (p * q)))
-        j.sum_columns(flat, p, r, q, groups, count, out)
+        j.sum_columns(x.reshape(p, r, q), groups, count, out.reshape(p, q))
     return out
 
 
@@ -569,7 +568,7 @@ def _extremum_values(x: Any, plan: tuple[int, int, int], largest: bool) -> tuple
     p, r, q = plan
     values = np.empty(p * q, x.dtype)
     indices = np.empty(p * q, np.int64)
-    loops().extremum_rows(x.reshape(-1), p, r, q, largest, values, indices)
+    loops().extremum_along(x.reshape(p, r, q), largest, values, indices)
     return values, indices
 
 
@@ -607,7 +606,7 @@ def logsumexp(x: Any, dims: Any, keepdim: bool) -> Any:
     if plan is None or plan[2] != 1:
         return fallback("logsumexp")(x, dims, keepdim)
     out = np.empty(plan[0], x.dtype)
-    loops().logsumexp_rows(x.reshape(-1), plan[0], plan[1], out)
+    loops().logsumexp_rows(x.reshape(plan[0], plan[1]), out)
     CALLS["logsumexp"] += 1
     return out.reshape(_reduced_shape(x.shape, dims, keepdim))
 
@@ -631,7 +630,7 @@ def _softmax(op: str, log: bool) -> Callable[..., Any]:
         if rows is None:
             return fallback(op)(x, dim)
         out = empty(x.shape, x.dtype)
-        loops().softmax_rows(x.reshape(-1), rows[0], rows[1], log, out.reshape(-1))
+        loops().softmax_rows(x.reshape(rows), log, out.reshape(rows))
         CALLS[op] += 1
         return out
 
@@ -646,7 +645,7 @@ def _softmax_backward(op: str, log: bool) -> Callable[..., Any]:
                 or not g.flags.c_contiguous):
             return fallback(op)(g, y, dim)
         out = empty(y.shape, y.dtype)
-        loops().softmax_backward_rows(g.reshape(-1), y.reshape(-1), rows[0], rows[1], log, out.reshape(-1))
+        loops().softmax_backward_rows(g.reshape(rows), y.reshape(rows), log, out.reshape(rows))
         CALLS[op] += 1
         return out
 
@@ -681,7 +680,7 @@ def cross_entropy_fused(x: Any, target: Any, weight: Any, reduction: str, ignore
     t, w, has_weight = operands
     losses = np.empty(t.shape[0], x.dtype)
     weights = np.empty(t.shape[0], x.dtype)
-    loops().cross_entropy_rows(x.reshape(-1), t, w, has_weight, ignore_index, x.shape[1], losses, weights)
+    loops().cross_entropy_rows(x, t, w, has_weight, ignore_index, losses, weights)
     CALLS["cross_entropy_fused"] += 1
     if reduction == "none":
         return losses
@@ -706,8 +705,7 @@ def cross_entropy_fused_backward(g: Any, x: Any, target: Any, weight: Any, reduc
             np.sum(valid, dtype=x.dtype)
         coef = np.full(n, g / total, x.dtype)
     out = empty(x.shape, x.dtype)
-    loops().cross_entropy_backward_rows(x.reshape(-1), t, w, has_weight, ignore_index, x.shape[1], coef,
-                                        out.reshape(-1))
+    loops().cross_entropy_backward_rows(x, t, w, has_weight, ignore_index, coef, out)
     CALLS["cross_entropy_fused_backward"] += 1
     return out
 

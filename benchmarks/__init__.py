@@ -1,0 +1,1 @@
+"""plugrad's benchmark suite: ``python benchmarks/run.py`` (see benchmarks/README.md)."""

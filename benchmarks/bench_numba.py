@@ -1,0 +1,366 @@
+#!/usr/bin/env python
+"""The Numba backend's speed, as ratios measured in one run: plugrad on Numba next to plugrad on NumPy,
+hand-written NumPy and PyTorch on the CPU (when torch is importable, with as many threads as Numba).
+
+    python benchmarks/bench_numba.py                  # every workload; prints a Markdown table
+    python benchmarks/bench_numba.py --quick          # fewer repeats and steps (a smoke run)
+    python benchmarks/bench_numba.py --only threshold --json out.json
+
+Workloads:
+
+``sum_of_squares``
+    forward and backward of ``0.5 * sum(5 * (x + 1) ** 2)`` on 10^7 float32 elements.
+``two_layer``
+    PyTorch's two-layer network tutorial: N=64, D_in=1000, H=100, D_out=10, 200 SGD steps
+    (``x.mm(w1).clamp(min=0).mm(w2)``, squared error, manual update under ``no_grad``).
+``mlp``
+    a 784-512-10 MLP (``nn.Linear``, ``nn.ReLU``, ``nn.CrossEntropyLoss``, ``optim.SGD``) on batches of 256,
+    20 steps.
+``threshold``
+    from which size a compiled loop beats the NumPy kernel: each kernel class timed at 2^8 .. 2^20 elements,
+    compiled loop against its NumPy fallback; the crossover sets ``MIN_SIZE`` / ``MIN_SIZE_FUSED`` in
+    ``plugrad_numba/kernels.py``.
+
+Each repeat runs every contender once, in turn (interleaved, so that a slow moment of the machine hits all
+of them); the table shows medians and the ratios of the medians. Nothing here is asserted: timings depend on
+the machine, so they are recorded in benchmarks/README.md with the machine's facts and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+WORKLOADS = ("sum_of_squares", "two_layer", "mlp", "threshold")
+
+
+# --- the workloads, written once against the PyTorch API (plugrad or torch) and once in NumPy -------------
+
+
+def sum_of_squares(lib: Any, device: str | None, n: int) -> Callable[[], Any]:
+    kw = {"device": device} if device else {}
+    x = lib.tensor(np.random.default_rng(0).standard_normal(n, dtype=np.float32), requires_grad=True, **kw)
+
+    def step() -> Any:
+        x.grad = None
+        y = 0.5 * (5 * (x + 1) ** 2).sum()
+        y.backward()
+        return x.grad
+
+    return step
+
+
+def sum_of_squares_numpy(n: int) -> Callable[[], Any]:
+    x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
+
+    def step() -> Any:
+        t = x + 1
+        0.5 * np.sum(5 * (t * t))
+        return 5 * t  # d/dx of 0.5 * 5 * (x + 1)^2
+
+    return step
+
+
+def _two_layer_data(n: int, d_in: int, h: int, d_out: int) -> tuple:
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((n, d_in), dtype=np.float32), rng.standard_normal((n, d_out), dtype=np.float32),
+            rng.standard_normal((d_in, h), dtype=np.float32), rng.standard_normal((h, d_out), dtype=np.float32))
+
+
+def two_layer(lib: Any, device: str | None, steps: int) -> Callable[[], Any]:
+    kw = {"device": device} if device else {}
+    xs, ys, w1s, w2s = _two_layer_data(64, 1000, 100, 10)
+    x, y = lib.tensor(xs, **kw), lib.tensor(ys, **kw)
+    lr = 1e-6
+
+    def run() -> Any:
+        w1 = lib.tensor(w1s, requires_grad=True, **kw)
+        w2 = lib.tensor(w2s, requires_grad=True, **kw)
+        for _ in range(steps):
+            y_pred = x.mm(w1).clamp(min=0).mm(w2)
+            loss = (y_pred - y).pow(2).sum()
+            loss.backward()
+            with lib.no_grad():
+                w1 -= lr * w1.grad
+                w2 -= lr * w2.grad
+                w1.grad.zero_()
+                w2.grad.zero_()
+        return loss
+
+    return run
+
+
+def two_layer_numpy(steps: int) -> Callable[[], Any]:
+    x, y, w1s, w2s = _two_layer_data(64, 1000, 100, 10)
+    lr = 1e-6
+
+    def run() -> Any:
+        w1, w2 = w1s.copy(), w2s.copy()
+        for _ in range(steps):
+            h = x.dot(w1)
+            h_relu = np.maximum(h, 0)
+            y_pred = h_relu.dot(w2)
+            loss = np.square(y_pred - y).sum()
+            grad_y_pred = 2.0 * (y_pred - y)
+            grad_w2 = h_relu.T.dot(grad_y_pred)
+            grad_h = grad_y_pred.dot(w2.T)
+            grad_h[h < 0] = 0
+            grad_w1 = x.T.dot(grad_h)
+            w1 -= lr * grad_w1
+            w2 -= lr * grad_w2
+        return loss
+
+    return run
+
+
+def _mlp_data(batches: int, batch: int) -> tuple:
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((batches, batch, 784), dtype=np.float32)
+    ys = rng.integers(0, 10, size=(batches, batch))
+    w1 = (rng.standard_normal((512, 784)) / 28).astype(np.float32)
+    w2 = (rng.standard_normal((10, 512)) / 22.6).astype(np.float32)
+    return xs, ys, w1, np.zeros(512, np.float32), w2, np.zeros(10, np.float32)
+
+
+def mlp(lib: Any, device: str | None, steps: int, batch: int = 256) -> Callable[[], Any]:
+    kw = {"device": device} if device else {}
+    xs, ys, w1, b1, w2, b2 = _mlp_data(4, batch)
+    data = [(lib.tensor(xs[i], **kw), lib.tensor(ys[i], **kw)) for i in range(len(xs))]
+
+    def run() -> Any:
+        model = lib.nn.Sequential(lib.nn.Linear(784, 512), lib.nn.ReLU(), lib.nn.Linear(512, 10))
+        with lib.no_grad():
+            for p, v in zip(model.parameters(), (w1, b1, w2, b2)):
+                p.copy_(lib.tensor(v, **kw))
+        if device:
+            model.to(device)
+        loss_fn = lib.nn.CrossEntropyLoss()
+        opt = lib.optim.SGD(model.parameters(), lr=0.01)
+        for i in range(steps):
+            xb, yb = data[i % len(data)]
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+        return loss
+
+    return run
+
+
+def mlp_numpy(steps: int, batch: int = 256) -> Callable[[], Any]:
+    xs, ys, w1s, b1s, w2s, b2s = _mlp_data(4, batch)
+    lr = np.float32(0.01)
+    rows = np.arange(batch)
+
+    def run() -> Any:
+        w1, b1, w2, b2 = w1s.copy(), b1s.copy(), w2s.copy(), b2s.copy()
+        for i in range(steps):
+            x, y = xs[i % len(xs)], ys[i % len(ys)]
+            h = x @ w1.T + b1
+            a = np.maximum(h, 0)
+            z = a @ w2.T + b2
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            p = e / e.sum(axis=1, keepdims=True)
+            loss = -np.log(p[rows, y]).mean()
+            p[rows, y] -= 1
+            p /= batch
+            da = p @ w2
+            da[h <= 0] = 0
+            w2 -= lr * (p.T @ a)
+            b2 -= lr * p.sum(axis=0)
+            w1 -= lr * (da.T @ x)
+            b1 -= lr * da.sum(axis=0)
+        return loss
+
+    return run
+
+
+# --- timing ---------------------------------------------------------------------------------------------
+
+
+def _time(fn: Callable[[], Any], min_seconds: float) -> float:
+    """Seconds per call: repeat until ``min_seconds`` have passed (at least once)."""
+    gc.collect()
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / n
+
+
+def _interleaved(contenders: dict[str, Callable[[], Any]], repeats: int, min_seconds: float) -> dict[str, float]:
+    """Median seconds per call of each contender; each repeat runs all of them in turn."""
+    for fn in contenders.values():
+        fn()  # warm up: compile or load the numba loops, fill caches
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            samples[name].append(_time(fn, min_seconds))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def _contenders(make: Callable[..., Callable[[], Any]], make_numpy: Callable[..., Callable[[], Any]],
+                torch: Any, *args: Any) -> dict[str, Callable[[], Any]]:
+    import plugrad
+
+    out = {"plugrad-numba": make(plugrad, "numba", *args), "plugrad-numpy": make(plugrad, "numpy", *args),
+           "numpy": make_numpy(*args)}
+    if torch is not None:
+        out["torch"] = make(torch, None, *args)
+    return out
+
+
+def _threshold(repeats: int, min_seconds: float) -> dict[str, Any]:
+    """Compiled loop against NumPy fallback, per kernel class and size: the ratio fallback / compiled."""
+    from plugrad_numba import kernels
+
+    rng = np.random.default_rng(0)
+    classes: dict[str, tuple[str, Callable[[np.ndarray], tuple]]] = {
+        # name: (op, arguments built from a float32 vector); streaming kernels (MIN_SIZE) first
+        "mul": ("mul", lambda x: (x, x)),
+        "add, broadcast over rows": ("add", lambda x: (x.reshape(-1, 64), x[:64])),
+        "sum": ("sum", lambda x: (x, None, False)),
+        "bias gradient (sum_to_size)": ("sum_to_size", lambda x: (x.reshape(-1, 64), (64,))),
+        "relu": ("relu", lambda x: (x,)),
+        "relu backward (threshold_backward)": ("threshold_backward", lambda x: (x, x, 0)),
+        "pow backward": ("pow_backward", lambda x: (x, x, 2)),
+        "sigmoid": ("sigmoid", lambda x: (x,)),
+        "softmax, rows of 16": ("softmax", lambda x: (x.reshape(-1, 16), 1)),
+        "cross entropy, 16 classes": ("cross_entropy_fused",
+                                      lambda x: (x.reshape(-1, 16), np.zeros(x.size // 16, np.int64), None, "mean",
+                                                 -100)),
+    }
+    sizes = [2 ** k for k in range(10, 25, 2)]
+    table: dict[str, dict[int, float]] = {}
+    previous = kernels.set_min_size(0, 0)
+    try:
+        for label, (op, args_of) in classes.items():
+            native = kernels.KERNELS[op]
+            fb = kernels.fallback(op)
+            row = {}
+            for n in sizes:
+                args = args_of(rng.standard_normal(n, dtype=np.float32))
+                t = _interleaved({"compiled": lambda a=args, f=native: f(*a), "numpy": lambda a=args, f=fb: f(*a)},
+                                 repeats, min_seconds)
+                row[n] = t["numpy"] / t["compiled"]
+            table[label] = row
+    finally:
+        kernels.set_min_size(*previous)
+    return {"sizes": sizes, "speedup_of_compiled": table}
+
+
+def run(workloads: tuple[str, ...] = WORKLOADS, quick: bool = False, threads: int | None = None) -> dict[str, Any]:
+    """Time the workloads; return the medians (seconds), the ratios and the machine's facts."""
+    import plugrad
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if threads is not None:
+        plugrad.set_num_threads(threads)
+    threads = plugrad.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    repeats, min_seconds = (3, 0.05) if quick else (9, 0.3)
+    results: dict[str, Any] = {"machine": machine(), "threads": threads,
+                               "torch": getattr(torch, "__version__", None), "quick": quick, "workloads": {}}
+    for name in workloads:
+        if name == "threshold":
+            results["workloads"][name] = _threshold(repeats, min_seconds / 10)
+            continue
+        if name == "sum_of_squares":
+            contenders = _contenders(sum_of_squares, sum_of_squares_numpy, torch, 10 ** 6 if quick else 10 ** 7)
+        elif name == "two_layer":
+            contenders = _contenders(two_layer, two_layer_numpy, torch, 20 if quick else 200)
+        elif name == "mlp":
+            contenders = _contenders(mlp, mlp_numpy, torch, 5 if quick else 20)
+        else:
+            raise ValueError(f"unknown workload {name!r}; workloads: {', '.join(WORKLOADS)}")
+        medians = _interleaved(contenders, repeats, min_seconds)
+        numba = medians["plugrad-numba"]
+        results["workloads"][name] = {
+            "seconds": medians,
+            "ratios": {f"numba / {k}": numba / v for k, v in medians.items() if k != "plugrad-numba"},
+        }
+    return results
+
+
+def machine() -> dict[str, Any]:
+    import numba
+
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+            "numba_threads": numba.get_num_threads(), "threading_layer": _threading_layer(),
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
+
+
+def _threading_layer() -> str:
+    import numba
+
+    try:
+        return str(numba.threading_layer())
+    except ValueError:  # no parallel loop has run yet
+        return "not started"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as the Markdown tables of benchmarks/README.md."""
+    lines = []
+    w = results["workloads"]
+    timed = [k for k in w if k != "threshold"]
+    if timed:
+        names = list(w[timed[0]]["seconds"])
+        lines.append("| workload | " + " | ".join(f"{n} (ms)" for n in names) + " | "
+                     + " | ".join(w[timed[0]]["ratios"]) + " |")
+        lines.append("|---" * (1 + len(names) + len(w[timed[0]]["ratios"])) + "|")
+        for k in timed:
+            row = [f"{1e3 * w[k]['seconds'][n]:.2f}" for n in names]
+            ratios = [f"{r:.2f}" for r in w[k]["ratios"].values()]
+            lines.append(f"| {k} | " + " | ".join(row + ratios) + " |")
+    if "threshold" in w:
+        t = w["threshold"]
+        lines.append("")
+        lines.append("| kernel (NumPy time / compiled time) | " + " | ".join(f"2^{int(np.log2(s))}" for s in t["sizes"])
+                     + " |")
+        lines.append("|---" * (1 + len(t["sizes"])) + "|")
+        for label, row in t["speedup_of_compiled"].items():
+            lines.append(f"| {label} | " + " | ".join(f"{row[s]:.2f}" for s in t["sizes"]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated workloads ({', '.join(WORKLOADS)})")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, steps and elements")
+    parser.add_argument("--threads", type=int, default=None, help="numba (and torch) threads (default: numba's)")
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    results = run(tuple(w.strip() for w in args.only.split(",") if w.strip()), args.quick, args.threads)
+    m = results["machine"]
+    print(f"{m['processor']}, nproc {m['nproc']}, numba {m['numba']} on {results['threads']} threads "
+          f"({m['threading_layer']}), numpy {m['numpy']}, torch {results['torch']}, load {m['load_average']}")
+    print(markdown(results))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
