@@ -48,15 +48,33 @@ def _mT(t: Any) -> Any:
 # --- mm / bmm / mv / dot ------------------------------------------------------------------
 
 
+def _is_transposed(t: Any) -> bool:
+    """Whether ``t``'s array is laid out column-major (a transposed view, like ``weight.t()`` in nn.Linear)."""
+    flags = getattr(t._data, "flags", None)
+    return flags is not None and bool(flags.f_contiguous) and not bool(flags.c_contiguous)
+
+
+def _mat2_grad(m1: Any, g: Any, m2: Any) -> Any:
+    """The gradient of ``mm(m1, m2)`` for ``m2``, in ``m2``'s layout (as PyTorch's mm_mat2_backward).
+
+    For a transposed weight the result is then a transposed view of a row-major array, so the leaf's
+    ``.grad`` comes out row-major like the weight itself; mixing layouts makes every later elementwise op
+    (optimizer updates) walk memory across strides.
+    """
+    if _is_transposed(m2):
+        return T_OP.dispatch((MM.dispatch((T_OP.dispatch((g,)), m1)),))
+    return MM.dispatch((T_OP.dispatch((m1,)), g))
+
+
 def _mm_vjp(ctx: Any, g: Any) -> tuple:
     a, b = ctx.inputs
     need = ctx.needs_input_grad
     ga = MM.dispatch((g, T_OP.dispatch((b,)))) if need[0] else None
-    gb = MM.dispatch((T_OP.dispatch((a,)), g)) if need[1] else None
+    gb = _mat2_grad(a, g, b) if need[1] else None
     return ga, gb
 
 
-MM = defop("mm", 2, vjp=_mm_vjp, saves=((1,), (0,)),
+MM = defop("mm", 2, vjp=_mm_vjp, saves=((1,), (0, 1)),
            samples=lambda: [Sample((T((3, 4)), T((4, 2))), name="rect"), Sample((T((1, 3)), T((3, 1))), name="outer1"),
                             Sample((T((0, 3)), T((3, 2))), name="empty", gradgradcheck=False)],
            reference=lambda np, a, b: np.matmul(a, b))
@@ -221,12 +239,12 @@ def _addmm_vjp(ctx: Any, g: Any) -> tuple:
         g1 = MM.dispatch((g, T_OP.dispatch((m2,))))
         g1 = g1 if alpha == 1 else g1 * alpha
     if need[2]:
-        g2 = MM.dispatch((T_OP.dispatch((m1,)), g))
+        g2 = _mat2_grad(m1, g, m2)
         g2 = g2 if alpha == 1 else g2 * alpha
     return gi, g1, g2
 
 
-ADDMM = defop("addmm", 3, vjp=_addmm_vjp, saves=((), (2,), (1,)),
+ADDMM = defop("addmm", 3, vjp=_addmm_vjp, saves=((), (2,), (1, 2)),
               samples=lambda: [Sample((T((2,)), T((3, 4)), T((4, 2))), (1, 1), name="bias"),
                                Sample((T((3, 2)), T((3, 4)), T((4, 2))), (0.5, 2.0), name="scaled")],
               reference=lambda np, x, a, b, beta, alpha: beta * x + alpha * np.matmul(a, b))
