@@ -619,6 +619,13 @@ class Tensor:
             return other
         return _NO_DIRECT
 
+    def _direct_alpha_ok(self, alpha: Any) -> builtins.bool:
+        """``alpha`` scales the operand without changing the result's dtype (a number this dtype holds)."""
+        if alpha == 1:
+            return True
+        cat = _SCALAR_CATEGORY.get(type(alpha))
+        return cat is not None and cat <= self._backend.dtype_of(self._data).category
+
     def _direct_done(self) -> Tensor:
         self._bump_version()
         return self
@@ -642,23 +649,21 @@ class Tensor:
         return self._inplace(ops._copy_from, src)
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        if alpha == 1:
-            d = self._direct_operand(other)
-            if d is not _NO_DIRECT:
-                data = self._data
-                data += d
-                return self._direct_done()
+        d = self._direct_operand(other)
+        if d is not _NO_DIRECT and self._direct_alpha_ok(alpha):
+            data = self._data
+            data += d if alpha == 1 else d * alpha
+            return self._direct_done()
         from . import ops
 
         return self._inplace(ops.add, other, alpha=alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        if alpha == 1:
-            d = self._direct_operand(other)
-            if d is not _NO_DIRECT:
-                data = self._data
-                data -= d
-                return self._direct_done()
+        d = self._direct_operand(other)
+        if d is not _NO_DIRECT and self._direct_alpha_ok(alpha):
+            data = self._data
+            data -= d if alpha == 1 else d * alpha
+            return self._direct_done()
         from . import ops
 
         return self._inplace(ops.sub, other, alpha=alpha)
