@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """The Numba backend's speed, as ratios measured in one run: plugrad on Numba next to plugrad on NumPy,
-hand-written NumPy and PyTorch on the CPU (when torch is importable, with as many threads as Numba).
+hand-written NumPy and PyTorch on the CPU (when torch is importable), all with the same number of threads
+(Numba's loops, ``torch.set_num_threads`` and, with threadpoolctl installed, NumPy's BLAS).
 
     python benchmarks/bench_numba.py                  # every workload; prints a Markdown table
     python benchmarks/bench_numba.py --quick          # fewer repeats and steps (a smoke run)
@@ -275,8 +276,9 @@ def run(workloads: tuple[str, ...] = WORKLOADS, quick: bool = False, threads: in
     threads = plugrad.get_num_threads()
     if torch is not None:
         torch.set_num_threads(threads)
+    blas = _limit_blas(threads)
     repeats, min_seconds = (3, 0.05) if quick else (9, 0.3)
-    results: dict[str, Any] = {"machine": machine(), "threads": threads,
+    results: dict[str, Any] = {"machine": machine(), "threads": threads, "blas_threads": blas,
                                "torch": getattr(torch, "__version__", None), "quick": quick, "workloads": {}}
     for name in workloads:
         if name == "threshold":
@@ -297,6 +299,17 @@ def run(workloads: tuple[str, ...] = WORKLOADS, quick: bool = False, threads: in
             "ratios": {f"numba / {k}": numba / v for k, v in medians.items() if k != "plugrad-numba"},
         }
     return results
+
+
+def _limit_blas(threads: int) -> int | None:
+    """Give NumPy's BLAS the same thread count (with threadpoolctl, if installed); return the count it has."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return None
+    _limit_blas.keep = threadpool_limits(limits=threads, user_api="blas")  # type: ignore[attr-defined]
+    counts = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    return counts[0] if counts else None
 
 
 def machine() -> dict[str, Any]:
@@ -348,13 +361,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated workloads ({', '.join(WORKLOADS)})")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, steps and elements")
-    parser.add_argument("--threads", type=int, default=None, help="numba (and torch) threads (default: numba's)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numba, torch and NumPy's BLAS (threadpoolctl) alike (default: numba's)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args(argv)
     results = run(tuple(w.strip() for w in args.only.split(",") if w.strip()), args.quick, args.threads)
     m = results["machine"]
     print(f"{m['processor']}, nproc {m['nproc']}, numba {m['numba']} on {results['threads']} threads "
-          f"({m['threading_layer']}), numpy {m['numpy']}, torch {results['torch']}, load {m['load_average']}")
+          f"({m['threading_layer']}), BLAS threads {results['blas_threads']}, numpy {m['numpy']}, "
+          f"torch {results['torch']}, load {m['load_average']}")
     print(markdown(results))
     if args.json:
         with open(args.json, "w") as f:

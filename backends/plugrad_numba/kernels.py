@@ -10,6 +10,7 @@ layouts the loops do not take.
 
 Nothing here imports numba: :func:`loops` imports :mod:`plugrad_numba.jit` the first time a compiled loop is
 needed, and each loop compiles on its first call (then loads from numba's on-disk cache in later sessions).
+Large outputs come from :mod:`plugrad_numba.memory`, which reuses freed blocks instead of faulting in fresh pages.
 
 :data:`CALLS` counts, per op, the calls that ran a compiled loop (tests use it to show a fused kernel ran).
 """
@@ -318,8 +319,8 @@ def _run(op: str, loop_name: str, operands: tuple, dtype: np.dtype, args: tuple)
 
 def _unary(op: str, loop_name: str) -> Callable[[Any], Any]:
     def kernel(x: Any) -> Any:
-        if not _float_array(x, _min[0]):
-            return fallback(op)(x)
+        if type(x) is not _nd or x.size < _min[0] or x.dtype.char not in "fd":
+            return (_FALLBACK.get(op) or fallback(op))(x)
         return _run(op, loop_name, (x,), x.dtype, (x,))
 
     kernel.__name__ = kernel.__qualname__ = op
@@ -332,8 +333,8 @@ def _with_constant(op: str, loop_name: str, constant: float, first: bool = False
     size = 1 if fused else 0
 
     def kernel(x: Any) -> Any:
-        if not _float_array(x, _min[size]):
-            return fallback(op)(x)
+        if type(x) is not _nd or x.size < _min[size] or x.dtype.char not in "fd":
+            return (_FALLBACK.get(op) or fallback(op))(x)
         c = x.dtype.type(constant)
         return _run(op, loop_name, (c, x) if first else (x, c), x.dtype, (x,))
 
@@ -346,8 +347,9 @@ def _binary(op: str, loop_name: str, fused: bool = False) -> Callable[[Any, Any]
 
     def kernel(x: Any, y: Any) -> Any:
         a = x if type(x) is _nd and (type(y) is not _nd or x.size >= y.size) else y
-        if not _float_array(a, _min[size]):
-            return fallback(op)(x, y)
+        # Note: the small-tensor path first and inline: it is most calls, and each costs on top of NumPy's.
+        if type(a) is not _nd or a.size < _min[size] or a.dtype.char not in "fd":
+            return (_FALLBACK.get(op) or fallback(op))(x, y)
         dtype = a.dtype
         xo, yo = _operand(x, dtype), _operand(y, dtype)
         if xo is None or yo is None:
@@ -386,8 +388,8 @@ def _bound(v: Any, dtype: np.dtype) -> tuple[Any, bool] | None:
 
 def _clamp(op: str) -> Callable[..., Any]:
     def kernel(x: Any, lo: Any, hi: Any) -> Any:
-        if not _float_array(x, _min[1]):
-            return fallback(op)(x, lo, hi)
+        if type(x) is not _nd or x.size < _min[1] or x.dtype.char not in "fd":
+            return (_FALLBACK.get(op) or fallback(op))(x, lo, hi)
         low, high = _bound(lo, x.dtype), _bound(hi, x.dtype)
         if low is None or high is None:
             return fallback(op)(x, lo, hi)
