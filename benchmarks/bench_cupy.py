@@ -24,13 +24,8 @@ benchmarks/README.md with the GPU's facts and the command.
 
 from __future__ import annotations
 
-import argparse
-import gc
-import json
 import platform
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 for _src in (ROOT / "core", ROOT / "backends"):  # Note: after the installed packages; runs from a checkout too
     if str(_src) not in sys.path:
         sys.path.append(str(_src))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._mlp_by_hand import mlp_by_hand, mlp_data  # noqa: E402
+from benchmarks._timing import command_line, interleaved, selected, write_json  # noqa: E402
 
 WORKLOADS = ("sum_of_squares", "mlp")
 PLUGRAD = "plugrad-cupy"
@@ -53,7 +53,7 @@ class Contender:
         self.name, self.lib, self.device, self.sync = name, lib, device, sync
 
 
-# --- the workloads: once against the PyTorch API (plugrad or torch), once in CuPy by hand --------------------
+# --- the workloads: once against the PyTorch API (plugrad or torch), once in CuPy by hand (the MLP: _mlp_by_hand)
 
 
 def sum_of_squares(c: Contender, host: np.ndarray) -> Callable[[], float]:
@@ -83,18 +83,9 @@ def sum_of_squares_cupy(cp: Any, host: np.ndarray) -> Callable[[], float]:
     return run
 
 
-def _mlp_data(batches: int, batch: int) -> tuple:
-    rng = np.random.default_rng(0)
-    xs = rng.standard_normal((batches, batch, 784), dtype=np.float32)
-    ys = rng.integers(0, 10, size=(batches, batch))
-    w1 = (rng.standard_normal((512, 784)) / 28).astype(np.float32)
-    w2 = (rng.standard_normal((10, 512)) / 22.6).astype(np.float32)
-    return xs, ys, w1, np.zeros(512, np.float32), w2, np.zeros(10, np.float32)
-
-
 def mlp(c: Contender, steps: int, batch: int) -> Callable[[], float]:
     lib, kw = c.lib, {"device": c.device}
-    xs, ys, *weights = _mlp_data(4, batch)
+    xs, ys, *weights = mlp_data(4, batch)
     data = [(lib.tensor(xs[i], **kw), lib.tensor(ys[i], **kw)) for i in range(len(xs))]
     model = lib.nn.Sequential(lib.nn.Linear(784, 512), lib.nn.ReLU(), lib.nn.Linear(512, 10)).to(c.device)
     start = [lib.tensor(w, **kw) for w in weights]
@@ -117,60 +108,7 @@ def mlp(c: Contender, steps: int, batch: int) -> Callable[[], float]:
     return run
 
 
-def mlp_cupy(cp: Any, steps: int, batch: int) -> Callable[[], float]:
-    xs, ys, *weights = (cp.asarray(a) for a in _mlp_data(4, batch))
-    lr = np.float32(0.01)
-    rows = cp.arange(batch)
-
-    def run() -> float:
-        w1, b1, w2, b2 = (w.copy() for w in weights)
-        for i in range(steps):
-            x, y = xs[i % len(xs)], ys[i % len(ys)]
-            h = x @ w1.T + b1
-            a = cp.maximum(h, 0)
-            z = a @ w2.T + b2
-            z -= z.max(axis=1, keepdims=True)
-            e = cp.exp(z)
-            p = e / e.sum(axis=1, keepdims=True)
-            loss = -cp.log(p[rows, y]).mean()
-            p[rows, y] -= 1
-            p /= batch
-            da = p @ w2
-            da[h <= 0] = 0
-            w2 -= lr * (p.T @ a)
-            b2 -= lr * p.sum(axis=0)
-            w1 -= lr * (da.T @ x)
-            b1 -= lr * da.sum(axis=0)
-        cp.cuda.runtime.deviceSynchronize()
-        return float(loss)
-
-    return run
-
-
-# --- timing ----------------------------------------------------------------------------------------------------
-
-
-def _time(fn: Callable[[], Any], min_seconds: float) -> float:
-    """Seconds per call: repeat until ``min_seconds`` have passed (at least once)."""
-    gc.collect()
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            return elapsed / n
-
-
-def _interleaved(contenders: dict[str, Callable[[], float]], repeats: int,
-                 min_seconds: float) -> tuple[dict[str, float], dict[str, float]]:
-    """Median seconds per call of each contender, and the loss of each one's first (warm-up) call."""
-    losses = {name: fn() for name, fn in contenders.items()}  # warm up: compile kernels, fill memory pools
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, fn in contenders.items():
-            samples[name].append(_time(fn, min_seconds))
-    return {name: statistics.median(s) for name, s in samples.items()}, losses
+# --- running them ------------------------------------------------------------------------------------------------
 
 
 def _libraries() -> tuple[Contender, Contender | None, Any]:
@@ -215,10 +153,11 @@ def run(workloads: tuple[str, ...] = WORKLOADS, quick: bool = False) -> dict[str
             steps, batch = (5, 1024) if quick else (20, 4096)
             params = {"layers": "784-512-10", "batch": batch, "steps": steps, "dtype": "float32"}
             contenders = {ours.name: mlp(ours, steps, batch)}
-            contenders[reference] = mlp(torch_cuda, steps, batch) if torch_cuda is not None else mlp_cupy(cp, steps, batch)
+            contenders[reference] = (mlp(torch_cuda, steps, batch) if torch_cuda is not None
+                                     else mlp_by_hand(cp, steps, batch, cp.cuda.runtime.deviceSynchronize))
         else:
             raise ValueError(f"unknown workload {name!r}; workloads: {', '.join(WORKLOADS)}")
-        medians, losses = _interleaved(contenders, repeats, min_seconds)
+        medians, losses = interleaved(contenders, repeats, min_seconds)
         results["workloads"][name] = {
             "params": params,
             "seconds": medians,
@@ -254,20 +193,13 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated workloads ({', '.join(WORKLOADS)})")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, steps and elements")
-    parser.add_argument("--json", default=None, help="also write the results to this file")
-    args = parser.parse_args(argv)
-    results = run(tuple(w.strip() for w in args.only.split(",") if w.strip()), args.quick)
+    args = command_line(__doc__, WORKLOADS).parse_args(argv)
+    results = run(selected(args.only), args.quick)
     m = results["machine"]
     print(f"{m['device']} (compute capability {m['compute capability']}), CUDA runtime {m['CUDA runtime']}, "
           f"driver {m['CUDA driver']}, cupy {m['cupy']}, torch {m['torch']}; reference: {results['reference']}")
     print(markdown(results))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1, default=str)
+    write_json(results, args.json)
     return 0
 
 

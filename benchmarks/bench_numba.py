@@ -29,18 +29,21 @@ the machine, so they are recorded in benchmarks/README.md with the machine's fac
 
 from __future__ import annotations
 
-import argparse
-import gc
-import json
 import os
 import platform
-import statistics
 import sys
-import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._mlp_by_hand import mlp_by_hand, mlp_data  # noqa: E402
+from benchmarks._timing import command_line, interleaved, selected, write_json  # noqa: E402
 
 WORKLOADS = ("sum_of_squares", "two_layer", "mlp", "threshold")
 
@@ -124,18 +127,9 @@ def two_layer_numpy(steps: int) -> Callable[[], Any]:
     return run
 
 
-def _mlp_data(batches: int, batch: int) -> tuple:
-    rng = np.random.default_rng(0)
-    xs = rng.standard_normal((batches, batch, 784), dtype=np.float32)
-    ys = rng.integers(0, 10, size=(batches, batch))
-    w1 = (rng.standard_normal((512, 784)) / 28).astype(np.float32)
-    w2 = (rng.standard_normal((10, 512)) / 22.6).astype(np.float32)
-    return xs, ys, w1, np.zeros(512, np.float32), w2, np.zeros(10, np.float32)
-
-
 def mlp(lib: Any, device: str | None, steps: int, batch: int = 256) -> Callable[[], Any]:
     kw = {"device": device} if device else {}
-    xs, ys, w1, b1, w2, b2 = _mlp_data(4, batch)
+    xs, ys, w1, b1, w2, b2 = mlp_data(4, batch)
     data = [(lib.tensor(xs[i], **kw), lib.tensor(ys[i], **kw)) for i in range(len(xs))]
 
     def run() -> Any:
@@ -158,59 +152,7 @@ def mlp(lib: Any, device: str | None, steps: int, batch: int = 256) -> Callable[
     return run
 
 
-def mlp_numpy(steps: int, batch: int = 256) -> Callable[[], Any]:
-    xs, ys, w1s, b1s, w2s, b2s = _mlp_data(4, batch)
-    lr = np.float32(0.01)
-    rows = np.arange(batch)
-
-    def run() -> Any:
-        w1, b1, w2, b2 = w1s.copy(), b1s.copy(), w2s.copy(), b2s.copy()
-        for i in range(steps):
-            x, y = xs[i % len(xs)], ys[i % len(ys)]
-            h = x @ w1.T + b1
-            a = np.maximum(h, 0)
-            z = a @ w2.T + b2
-            z -= z.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            p = e / e.sum(axis=1, keepdims=True)
-            loss = -np.log(p[rows, y]).mean()
-            p[rows, y] -= 1
-            p /= batch
-            da = p @ w2
-            da[h <= 0] = 0
-            w2 -= lr * (p.T @ a)
-            b2 -= lr * p.sum(axis=0)
-            w1 -= lr * (da.T @ x)
-            b1 -= lr * da.sum(axis=0)
-        return loss
-
-    return run
-
-
-# --- timing ---------------------------------------------------------------------------------------------
-
-
-def _time(fn: Callable[[], Any], min_seconds: float) -> float:
-    """Seconds per call: repeat until ``min_seconds`` have passed (at least once)."""
-    gc.collect()
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            return elapsed / n
-
-
-def _interleaved(contenders: dict[str, Callable[[], Any]], repeats: int, min_seconds: float) -> dict[str, float]:
-    """Median seconds per call of each contender; each repeat runs all of them in turn."""
-    for fn in contenders.values():
-        fn()  # warm up: compile or load the numba loops, fill caches
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, fn in contenders.items():
-            samples[name].append(_time(fn, min_seconds))
-    return {name: statistics.median(s) for name, s in samples.items()}
+# --- running them ------------------------------------------------------------------------------------------
 
 
 def _contenders(make: Callable[..., Callable[[], Any]], make_numpy: Callable[..., Callable[[], Any]],
@@ -254,8 +196,8 @@ def _threshold(repeats: int, min_seconds: float) -> dict[str, Any]:
             row = {}
             for n in sizes:
                 args = args_of(rng.standard_normal(n, dtype=np.float32))
-                t = _interleaved({"compiled": lambda a=args, f=native: f(*a), "numpy": lambda a=args, f=fb: f(*a)},
-                                 repeats, min_seconds)
+                t, _ = interleaved({"compiled": lambda a=args, f=native: f(*a), "numpy": lambda a=args, f=fb: f(*a)},
+                                   repeats, min_seconds)
                 row[n] = t["numpy"] / t["compiled"]
             table[label] = row
     finally:
@@ -289,10 +231,10 @@ def run(workloads: tuple[str, ...] = WORKLOADS, quick: bool = False, threads: in
         elif name == "two_layer":
             contenders = _contenders(two_layer, two_layer_numpy, torch, 20 if quick else 200)
         elif name == "mlp":
-            contenders = _contenders(mlp, mlp_numpy, torch, 5 if quick else 20)
+            contenders = _contenders(mlp, lambda steps: mlp_by_hand(np, steps, 256), torch, 5 if quick else 20)
         else:
             raise ValueError(f"unknown workload {name!r}; workloads: {', '.join(WORKLOADS)}")
-        medians = _interleaved(contenders, repeats, min_seconds)
+        medians, _ = interleaved(contenders, repeats, min_seconds)
         numba = medians["plugrad-numba"]
         results["workloads"][name] = {
             "seconds": medians,
@@ -314,21 +256,13 @@ def _limit_blas(threads: int) -> int | None:
 
 def machine() -> dict[str, Any]:
     import numba
+    from plugrad_numba import kernels
 
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "numba_threads": numba.get_num_threads(), "threading_layer": _threading_layer(),
+            "numba_threads": numba.get_num_threads(), "threading_layer": kernels.threading_layer(),
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
-
-
-def _threading_layer() -> str:
-    import numba
-
-    try:
-        return str(numba.threading_layer())
-    except ValueError:  # no parallel loop has run yet
-        return "not started"
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -357,23 +291,17 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated workloads ({', '.join(WORKLOADS)})")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, steps and elements")
+    parser = command_line(__doc__, WORKLOADS)
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numba, torch and NumPy's BLAS (threadpoolctl) alike (default: numba's)")
-    parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args(argv)
-    results = run(tuple(w.strip() for w in args.only.split(",") if w.strip()), args.quick, args.threads)
+    results = run(selected(args.only), args.quick, args.threads)
     m = results["machine"]
     print(f"{m['processor']}, nproc {m['nproc']}, numba {m['numba']} on {results['threads']} threads "
           f"({m['threading_layer']}), BLAS threads {results['blas_threads']}, numpy {m['numpy']}, "
           f"torch {results['torch']}, load {m['load_average']}")
     print(markdown(results))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1, default=str)
+    write_json(results, args.json)
     return 0
 
 

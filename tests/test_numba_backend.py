@@ -358,6 +358,42 @@ def test_plugrad_info_shows_numba_its_version_and_threads() -> None:
     assert set(kernels.KERNELS) <= set(numba_backend["kernels"]["native"])
 
 
+def test_plugrad_info_names_the_threading_layer_the_loops_run_on(compiled: Any) -> None:
+    import numba
+    from plugrad import plugins
+
+    (numba_tensor(np.ones(BIG, np.float32)) * 2).numpy()  # a parallel loop ran: numba has chosen its layer
+    report = plugins.report()
+    numba_backend = next(b for p in report["plugins"] for b in p["backends"] if b["name"] == "numba")
+    assert numba_backend["info"]["threading layer"] == numba.threading_layer()
+    assert kernels.threading_layer() == numba.threading_layer()
+
+
+def test_the_loops_run_on_tbb_whenever_it_loads() -> None:
+    # A fresh process with no threading layer named in the environment; whether tbb loads here (the numba
+    # extra installs it on x86-64) decides what to expect, so this holds with and without it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_THREADING_LAYER")}
+    env["PLUGRAD_NUMBA_MIN_SIZE"] = "0"
+    code = """
+        import plugrad
+        from plugrad_numba import kernels
+        print((plugrad.ones(1000, device="numba") * 2).sum().item())
+        print(kernels.threading_layer())
+        try:
+            from numba.np.ufunc import parallel, tbbpool  # noqa: F401
+            parallel._check_tbb_version_compatible()
+            print("tbb loads")
+        except ImportError:
+            print("no tbb")
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    total, layer, tbb = done.stdout.strip().split("\n")[-3:]
+    assert float(total) == 2000
+    assert (layer == "tbb") if tbb == "tbb loads" else (layer in ("omp", "workqueue")), (layer, tbb)
+
+
 def test_backend_holds_numpy_arrays_and_draws_numpys_random_numbers() -> None:
     plugrad.manual_seed(3)
     a = plugrad.randn(5, device="numba")

@@ -9,7 +9,9 @@ match the NumPy backend's: same dtypes, same shapes, values equal within float r
 
 It registers through the ``plugrad`` entry-point group like any third-party backend. Neither registering nor
 selecting it imports numba: the first compiled kernel does, and compiles (or loads from numba's cache) only
-the loops it runs. ``plugrad.set_num_threads(n)`` sets the loops' thread count.
+the loops it runs. ``plugrad.set_num_threads(n)`` sets the loops' thread count. The loops run on numba's
+``tbb`` threading layer when tbb is installed (the ``numba`` extra installs it), else on ``omp`` or
+``workqueue``; ``plugrad info`` names the one in use.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class NumbaBackend(NumpyBackend):
         facts = dict(super().info())
         facts["numba"] = _numba_version()
         facts["threads"] = kernels.get_num_threads()
+        facts["threading layer"] = kernels.threading_layer()
         single, fused = kernels.min_size()
         facts["compiled from"] = f"{single} elements ({fused} for fused kernels)"
         facts["cache"] = kernels.cache_dir()
