@@ -250,3 +250,105 @@ def test_schedulers_match_torch():
 
     for make in (lambda m, o: m.StepLR(o, 3, 0.3), lambda m, o: m.CosineAnnealingLR(o, 4, 0.02)):
         np.testing.assert_allclose(lrs(plugrad, make), lrs(torch, make), rtol=1e-14)
+
+
+# --- PyTorch's single-tensor algorithms, step by step, in float32 ------------------------------------------
+
+TORCH_CONFIGS = [
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.01, "maximize": True}),
+    ("Adam", {"lr": 0.02, "amsgrad": True, "weight_decay": 0.05, "maximize": True}),
+    ("AdamW", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01, "maximize": True}),
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}),
+    ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.5, "nesterov": True, "weight_decay": 0.1, "maximize": True}),
+]
+
+
+def _float32_problem(steps=5, seed=0):
+    """Initial float32 weights (a matrix and a bias) and ``steps`` gradients for each."""
+    rng = np.random.default_rng(seed)
+    shapes = [(4, 6), (6,)]
+    w0 = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(steps)]
+    return w0, grads
+
+
+def _trajectory(lib, name, kw, w0, grads, to_np):
+    params = [lib.nn.Parameter(lib.tensor(w.copy())) for w in w0]
+    opt = getattr(lib.optim, name)(params, **kw)
+    out = []
+    for step in grads:
+        opt.zero_grad()
+        for p, g in zip(params, step):
+            p.grad = lib.tensor(g.copy())
+        opt.step()
+        out.append([to_np(p).copy() for p in params])
+    return out, opt
+
+
+@pytest.mark.parametrize("name,kw", TORCH_CONFIGS, ids=[f"{n}-" + ",".join(f"{k}={v}" for k, v in kw.items())
+                                                       for n, kw in TORCH_CONFIGS])
+def test_optimizer_matches_torch_over_five_float32_steps(name, kw):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference optimizer")
+    w0, grads = _float32_problem()
+    want, topt = _trajectory(torch, name, kw, w0, grads, lambda p: p.detach().numpy())
+    got, opt = _trajectory(plugrad, name, kw, w0, grads, to_numpy)
+    for step, (g_step, w_step) in enumerate(zip(got, want)):
+        for g, w in zip(g_step, w_step):
+            assert g.dtype == np.float32
+            np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6, err_msg=f"{name} {kw} after step {step + 1}")
+    # The state follows PyTorch's: same keys, the step counter a float32 tensor.
+    tstate = topt.state_dict()["state"]
+    state = opt.state_dict()["state"]
+    assert {k: sorted(v) for k, v in state.items()} == {k: sorted(v) for k, v in tstate.items()}
+    if name != "SGD":
+        assert isinstance(state[0]["step"], plugrad.Tensor) and state[0]["step"].dtype == plugrad.float32
+        assert state[0]["step"].item() == tstate[0]["step"].item() == 5.0
+    for k in state:
+        for key, value in state[k].items():
+            if key != "step":
+                np.testing.assert_allclose(to_numpy(value), tstate[k][key].numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,kw", TORCH_CONFIGS, ids=[f"{n}-" + ",".join(f"{k}={v}" for k, v in kw.items())
+                                                       for n, kw in TORCH_CONFIGS])
+def test_optimizer_step_updates_parameters_and_state_in_place(name, kw):
+    w0, grads = _float32_problem(steps=3)
+    params = [nn.Parameter(plugrad.tensor(w.copy())) for w in w0]
+    opt = getattr(optim, name)(params, **kw)
+    arrays = [p._data for p in params]
+    state_arrays = None
+    for step in grads:
+        for p, g in zip(params, step):
+            p.grad = plugrad.tensor(g)
+        versions = [p._version for p in params]
+        ids = [id(p) for p in params]
+        opt.step()
+        assert [id(p) for p in opt.param_groups[0]["params"]] == ids
+        assert all(p._data is a for p, a in zip(params, arrays))  # the parameters' own arrays, written in place
+        assert all(p._version > v for p, v in zip(params, versions))
+        assert all(p.is_leaf and p.grad_fn is None and p.requires_grad for p in params)
+        now = [{k: v._data for k, v in opt.state[p].items()} for p in params]
+        if state_arrays is not None:  # the state tensors too: the same arrays from step to step
+            assert all(a[k] is b[k] for a, b in zip(now, state_arrays) for k in a)
+        state_arrays = now
+
+
+def test_adam_step_leaves_the_gradient_alone():
+    w0, grads = _float32_problem(steps=2)
+    p = nn.Parameter(plugrad.tensor(w0[0].copy()))
+    opt = optim.Adam([p], lr=0.1, weight_decay=0.1, amsgrad=True, maximize=True)
+    for g in grads:
+        p.grad = plugrad.tensor(g[0].copy())
+        opt.step()
+        np.testing.assert_array_equal(to_numpy(p.grad), g[0])

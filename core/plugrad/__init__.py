@@ -18,6 +18,8 @@ from .autograd import (  # noqa: F401,E402
     no_grad,
     set_grad_enabled,
 )
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401,E402
+from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401,E402
 from .backend import (  # noqa: F401,E402
     Device as device,
 )
@@ -40,7 +42,9 @@ from .dtypes import (  # noqa: F401
     int16,
     int32,
     int64,
+    layout,
     set_default_dtype,
+    strided,
     uint8,
 )
 from .dtypes import (  # noqa: F401
@@ -55,6 +59,7 @@ from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa
 from .serialization import load, save  # noqa: F401,E402
 from .tensor import Tensor  # noqa: F401
 from .threads import get_num_threads, set_num_threads  # noqa: F401,E402
+from .typeinfo import *  # noqa: F401,F403,E402
 
 globals().update(_ALIASES)
 half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names
@@ -77,7 +82,7 @@ def __getattr__(name: str) -> Any:
     ns = plugins.NAMESPACES.get(name)
     if ns is not None:
         return ns
-    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils"):
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda"):
         import importlib
 
         try:

@@ -29,17 +29,20 @@ def _binary(fn: Any, reflected: bool = False) -> Any:
     return op
 
 
+# Note: operators whose op takes (self, other) in that order are the op functions themselves (one call
+# less per operator); add and mul also serve the reflected form, as `2 + x` is `add(x, 2)` (the op keeps the
+# tensor first anyway, so the recorded node is the same).
 _OPERATORS = {
-    "__add__": _binary(ops.add), "__radd__": _binary(ops.add, True),
-    "__sub__": _binary(ops.sub), "__rsub__": _binary(ops.sub, True),
-    "__mul__": _binary(ops.mul), "__rmul__": _binary(ops.mul, True),
-    "__truediv__": _binary(ops.div), "__rtruediv__": _binary(ops.div, True),
-    "__floordiv__": _binary(ops.floor_divide), "__rfloordiv__": _binary(ops.floor_divide, True),
-    "__pow__": _binary(ops.pow), "__rpow__": _binary(ops.pow, True),
+    "__add__": ops.add, "__radd__": ops.add,
+    "__sub__": ops.sub, "__rsub__": _binary(ops.sub, True),
+    "__mul__": ops.mul, "__rmul__": ops.mul,
+    "__truediv__": ops.div, "__rtruediv__": _binary(ops.div, True),
+    "__floordiv__": ops.floor_divide, "__rfloordiv__": _binary(ops.floor_divide, True),
+    "__pow__": ops.pow, "__rpow__": _binary(ops.pow, True),
     "__neg__": ops.neg, "__pos__": lambda self: self,
-    "__eq__": _binary(ops.eq), "__ne__": _binary(ops.ne),
-    "__lt__": _binary(ops.lt), "__le__": _binary(ops.le),
-    "__gt__": _binary(ops.gt), "__ge__": _binary(ops.ge),
+    "__eq__": ops.eq, "__ne__": ops.ne,
+    "__lt__": ops.lt, "__le__": ops.le,
+    "__gt__": ops.gt, "__ge__": ops.ge,
     "where": _where_method,
 }
 # Each op family may add methods whose signature differs from its functions (x.T, x.view(2, 3), x[0]).

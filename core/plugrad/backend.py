@@ -157,6 +157,11 @@ class Device:
         return hash((self.type, self.index or 0))
 
 
+# Note: public as plugrad.device, the name PyTorch gives the class (type(x.device).__name__ == "device").
+Device.__module__ = "plugrad"
+Device.__name__ = Device.__qualname__ = "device"
+
+
 device = Device
 
 _backends: dict[str, Backend] = {}

@@ -13,6 +13,7 @@ from typing import Any
 class dtype:
     """A tensor element type, independent of any array library."""
 
+    __module__ = "plugrad"  # Note: public as plugrad.dtype; type(x.dtype) reads like torch.dtype
     __slots__ = ("name", "is_floating_point", "is_complex", "is_signed", "itemsize", "category", "rank", "legacy")
 
     def __init__(self, name: str, category: int, rank: int, itemsize: int, signed: bool, legacy: str) -> None:
@@ -163,9 +164,29 @@ def result_type(operands: Iterable[tuple[dtype, int] | int]) -> dtype:
     return result
 
 
+class layout:  # noqa: N801 - PyTorch's name
+    """How a tensor's elements are stored; plugrad has dense (``strided``) tensors only."""
+
+    __module__ = "plugrad"
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+strided = layout("strided")
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``torch.Size([2, 3])``."""
 
+    __module__ = "plugrad"  # Note: public as plugrad.Size
     __slots__ = ()
 
     def __repr__(self) -> str:

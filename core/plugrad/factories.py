@@ -5,6 +5,7 @@ Factories make tensors on the default backend unless ``device`` names another.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,7 +62,9 @@ def _python_dtype(data: Any) -> _dt.dtype | None:
 
 def _unwrap_nested(data: Any) -> Any:
     if isinstance(data, Tensor):
-        return data.tolist()
+        if data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return data.item()
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(x) for x in data]
     return data
@@ -73,6 +76,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else None
     if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
         src = data.detach()
         if src._backend is not backend:
             src = src.to(backend)
@@ -85,11 +94,17 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         inferred = _python_dtype(data) if type(data) in _PYTHON_DATA else None
         target = d or inferred
         if target is None:
+            if data is None or isinstance(data, (str, list, tuple)):
+                _check_python_data(data)
             arr = _from_array_like(data, backend)
+            if getattr(arr, "dtype", None) is not None and getattr(arr.dtype, "name", "") not in _dt.BY_NAME:
+                _check_python_data(data)
+                raise TypeError(f"can't make a tensor from data of type {type(data).__name__} (array dtype {arr.dtype})")
         else:
             try:
                 arr = backend.asarray(data, target)
             except (ValueError, TypeError) as exc:
+                _check_python_data(data)
                 raise ValueError(f"could not make a tensor from {type(data).__name__} data: {exc}") from None
             if type(data) not in _PYTHON_DATA:
                 arr = backend.namespace().asarray(arr, copy=True)
@@ -100,6 +115,57 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 _PYTHON_DATA = (list, tuple, int, float, bool, complex)
+
+
+def _check_python_data(data: Any) -> None:
+    """Raise PyTorch's error for nested data that is not a rectangular array of numbers.
+
+    The expected shape follows the first element at each depth, as in PyTorch, so ``[[1, 2], [3]]`` reports
+    the length it expected at the dimension where the data differs.
+    """
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    bad = _first_non_number(data)
+    if bad:
+        raise RuntimeError(f"Could not infer dtype of {type(bad[0]).__name__}")
+    dims = []
+    seq = data
+    while isinstance(seq, (list, tuple)):
+        dims.append(len(seq))
+        if not seq:
+            break
+        seq = seq[0]
+        if isinstance(seq, str):
+            raise ValueError("too many dimensions 'str'")
+
+    def walk(x: Any, dim: int) -> None:
+        if dim == len(dims):
+            if isinstance(x, str):
+                raise TypeError("new(): invalid data type 'str'")
+            if isinstance(x, (list, tuple)):
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+            return
+        if not isinstance(x, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(x) != dims[dim]:
+            raise ValueError(f"expected sequence of length {dims[dim]} at dim {dim} (got {len(x)})")
+        for item in x:
+            walk(item, dim + 1)
+
+    walk(data, 0)
+
+
+def _first_non_number(data: Any) -> tuple:
+    """``(leaf,)`` for the first leaf of nested data that is neither a number, a string, nor array-like; else ``()``."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif not isinstance(x, (bool, int, float, complex, str, Tensor)) and not hasattr(x, "__array__") \
+                and not hasattr(x, "__index__") and not hasattr(x, "__float__"):
+            return (x,)
+    return ()
 
 
 def _flat_first(data: Any) -> list:
@@ -160,7 +226,12 @@ def _fill(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_gra
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, **_: Any) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _fill(size, 0, dtype, device, requires_grad)
+    try:
+        return _fill(size, 0, dtype, device, requires_grad)
+    except RuntimeError as exc:
+        if str(exc).startswith("Trying to create tensor with negative dimension"):
+            raise RuntimeError("zeros: Dimension size must be non-negative.") from None  # PyTorch's wording here
+        raise
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, **_: Any) -> Tensor:
@@ -228,9 +299,14 @@ def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, 
     """Random integers in [low, high)."""
     if size is None:
         low, high, size = 0, low, high
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    return _wrap(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
+    t = _wrap(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
 
 
 def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
@@ -250,7 +326,7 @@ def manual_seed(seed: int) -> Any:
     for b in known_backends().values():
         if b.available()[0]:
             b.manual_seed(int(seed))
-    return _Generator(int(seed))
+    return Generator(int(seed))
 
 
 def seed() -> int:
@@ -261,12 +337,19 @@ def seed() -> int:
     return s
 
 
-class _Generator:
+class Generator:
+    """The default random generator, as :func:`manual_seed` returns it (it seeds every backend's generator)."""
+
     def __init__(self, seed: int) -> None:
         self._seed = seed
 
     def initial_seed(self) -> int:
         return self._seed
+
+    def manual_seed(self, seed: int) -> Generator:
+        manual_seed(seed)
+        self._seed = int(seed)
+        return self
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -275,8 +358,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
+    if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     backend = _backend_for(device)
     if dtype is not None:
         d = _dt.as_dtype(dtype)
@@ -296,6 +381,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     xp = backend.namespace()
@@ -309,6 +396,10 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix, n x m."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     arr = backend.namespace().eye(n, m if m is not None else n, dtype=backend.native_dtype(d))

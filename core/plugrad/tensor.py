@@ -33,18 +33,17 @@ class Tensor:
     _backend: Backend
     _requires_grad: builtins.bool
     _grad_fn: Any
-    _grad: Tensor | None
     _vc: list[builtins.int] | None
-    _output_nr: builtins.int
-    _acc: AccumulateGrad | None
-    _retains_grad: builtins.bool
-    _origin: str | None
-    _view_of: tuple | None
+    # Note: every op's output sets the slots above; the attributes below are rare (leaves, views,
+    # several outputs), so they are class-level defaults an instance overrides in its __dict__.
+    _grad: Tensor | None = None
+    _output_nr: builtins.int = 0
+    _acc: AccumulateGrad | None = None
+    _retains_grad: builtins.bool = False
+    _view_of: tuple | None = None
+    _origin: str  # "no_grad" or "detach": why it has no history; unset (read with getattr) on most tensors
 
-    __slots__ = (
-        "_data", "_backend", "_requires_grad", "_grad_fn", "_grad", "_vc", "_output_nr", "_acc",
-        "_retains_grad", "_origin", "_view_of", "__weakref__", "__dict__",
-    )
+    __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_origin", "__weakref__", "__dict__")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Legacy constructor: ``Tensor([1, 2])`` (float32 data) or ``Tensor(2, 3)`` (a 2x3 tensor of zeros)."""
@@ -144,14 +143,125 @@ class Tensor:
     def element_size(self) -> builtins.int:
         return self.dtype.itemsize
 
+    def stride(self, dim: builtins.int | None = None) -> Any:
+        """The step in elements between neighbours along each dimension (see :meth:`is_contiguous`)."""
+        strides = self._strides()
+        if dim is None:
+            return strides
+        return strides[_wrap_dim(dim, self._data.ndim)]
+
+    def _strides(self) -> tuple[builtins.int, ...]:
+        """PyTorch's element strides, as far as plugrad can tell them.
+
+        A view (``t()``, ``transpose``, slicing, ``expand``...) of a row-major tensor has the strides of its
+        backend array, which the backend laid out as PyTorch lays out the view; every other tensor counts
+        as row-major (contiguous), as the result of an op is in PyTorch (up to the layout of its inputs).
+        """
+        data = self._data
+        link = self._view_of
+        if link is not None:
+            strides = getattr(data, "strides", None)
+            root_flags = getattr(link[0]._data, "flags", None)
+            if strides is not None and root_flags is not None and root_flags.c_contiguous:
+                item = data.itemsize
+                return tuple(st // item for st in strides)
+        out = []
+        step = 1
+        for n in reversed(data.shape):
+            out.append(step)
+            step *= max(n, 1)
+        return tuple(reversed(out))
+
     def is_contiguous(self, memory_format: Any = None) -> builtins.bool:
+        """True when the elements are laid out row-major without gaps (views like ``t()`` are not)."""
+        if self._view_of is None:
+            return True
+        expected = 1
+        for n, st in zip(reversed(self._data.shape), reversed(self._strides())):
+            if n == 0:
+                return True
+            if n != 1:
+                if st != expected:
+                    return False
+                expected *= n
         return True
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        return self
+        """This tensor if it is contiguous, else a row-major copy (``CloneBackward0``)."""
+        if self.is_contiguous():
+            return self
+        from . import ops
+
+        return ops.clone(self)
 
     def get_device(self) -> builtins.int:
         return -1 if self._backend.device_type == "cpu" else 0
+
+    @property
+    def is_cpu(self) -> builtins.bool:
+        return self._backend.device_type == "cpu"
+
+    @property
+    def layout(self) -> _dt.layout:
+        return _dt.strided
+
+    @property
+    def itemsize(self) -> builtins.int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return self.numel() * self.dtype.itemsize
+
+    def data_ptr(self) -> builtins.int:
+        """The address of the first element (views share their root's memory, at an offset)."""
+        data = self._data
+        iface = getattr(data, "__array_interface__", None) or getattr(data, "__cuda_array_interface__", None)
+        if iface is None:
+            raise RuntimeError(f"backend {self._backend.name!r} does not expose the address of its arrays")
+        return iface["data"][0]
+
+    def storage_offset(self) -> builtins.int:
+        """How many elements into its root's memory this tensor starts (0 unless it is a view)."""
+        link = self._view_of
+        if link is None or not self._data.size:
+            return 0
+        return (self.data_ptr() - link[0].data_ptr()) // self._data.itemsize
+
+    # --- new tensors like this one ----------------------------------------------------------
+    def _new_kwargs(self, dtype: Any, device: Any) -> dict:
+        return {"dtype": self.dtype if dtype is None else dtype, "device": self._backend if device is None else device}
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+                   **_: Any) -> Tensor:
+        """A new leaf tensor holding ``data``, with this tensor's dtype and device unless given."""
+        from .factories import tensor
+
+        return tensor(data, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+                  **_: Any) -> Tensor:
+        from .factories import zeros
+
+        return zeros(*size, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+                 **_: Any) -> Tensor:
+        from .factories import ones
+
+        return ones(*size, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+                  **_: Any) -> Tensor:
+        from .factories import empty
+
+        return empty(*size, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False, **_: Any) -> Tensor:
+        from .factories import full
+
+        return full(size, fill_value, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
 
     # --- conversion -------------------------------------------------------------------
     def item(self) -> Any:
@@ -175,7 +285,7 @@ class Tensor:
         if not force:
             if self._backend.device_type != "cpu":
                 raise self._not_on_cpu()
-            if self._requires_grad:
+            if self._requires_grad and _grad_state.enabled:
                 raise RuntimeError(
                     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._backend.to_numpy(self._data)
@@ -194,9 +304,13 @@ class Tensor:
         return arr.astype(dtype) if dtype is not None else arr
 
     def __float__(self) -> builtins.float:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> builtins.int:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> builtins.int:
@@ -205,8 +319,10 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> builtins.bool:
-        if self.numel() != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        n = self.numel()
+        if n != 1:
+            what = "no values" if n == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self.item())
 
     def __complex__(self) -> complex:
@@ -260,6 +376,10 @@ class Tensor:
         if isinstance(dtype, type) and issubclass(dtype, Tensor) and hasattr(dtype, "_legacy_dtype"):
             return self.to(dtype._legacy_dtype)
         return self.to(_dt.as_dtype(dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor converted to ``other``'s dtype and device (itself when they already match)."""
+        return self.to(other)
 
     def float(self) -> Tensor:
         return self.to(_dt.float32)
@@ -341,7 +461,7 @@ class Tensor:
                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
                 "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access "
                 "the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                "github.com/pytorch/pytorch/pull/30531 for more informations.",
+                "github.com/pytorch/pytorch/pull/30531 for more information.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -465,13 +585,14 @@ class Tensor:
                 "stays None. Make it floating before asking for gradients: x = x.float().requires_grad_()."
             )
         if not self._requires_grad:
-            if self._origin == "no_grad":
+            origin = getattr(self, "_origin", None)  # a slot set only by no_grad results and detach()
+            if origin == "no_grad":
                 return (
                     "This tensor was computed from tensors that require grad while grad mode was off (inside "
                     "plugrad.no_grad(), inference_mode() or set_grad_enabled(False)), so no graph was recorded and it "
                     "has no .grad. Compute it outside that block."
                 )
-            if self._origin == "detach":
+            if origin == "detach":
                 return (
                     "This tensor came from detach() (or .data), which cuts it out of the graph: it does not require "
                     "grad, so backward() never reaches it. Use the original tensor, or call .requires_grad_() on "
@@ -689,6 +810,93 @@ class Tensor:
 
         return self._inplace(ops.div, other, rounding_mode=rounding_mode)
 
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """In-place :func:`addcmul`: ``self += value * tensor1 * tensor2``."""
+        if self._direct_value_ok(value):
+            d1 = self._direct_operand(tensor1)
+            d2 = self._direct_operand(tensor2)
+            if d1 is not _NO_DIRECT and d2 is not _NO_DIRECT and isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+                # Note: (tensor1 * value) * tensor2, then + self: the generic kernel's order, so the same bits.
+                if value == 1:
+                    term = d1 * d2
+                else:
+                    term = d1 * value
+                    term *= d2
+                data = self._data
+                data += term
+                return self._direct_done()
+        from . import ops
+        from .ops.elementwise import _require_tensors
+
+        _require_tensors("addcmul_", (tensor1, tensor2))
+        return self._inplace(ops.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """In-place :func:`addcdiv`: ``self += value * tensor1 / tensor2``."""
+        if self._direct_value_ok(value):
+            d1 = self._direct_operand(tensor1)
+            d2 = self._direct_operand(tensor2)
+            if d1 is not _NO_DIRECT and d2 is not _NO_DIRECT and isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+                # Note: (tensor1 * value) / tensor2, then + self: the generic kernel's order, so the same bits.
+                if value == 1:
+                    term = d1 / d2
+                else:
+                    term = d1 * value
+                    term /= d2
+                data = self._data
+                data += term
+                return self._direct_done()
+        from . import ops
+        from .ops.elementwise import _require_tensors
+
+        _require_tensors("addcdiv_", (tensor1, tensor2))
+        return self._inplace(ops.addcdiv, tensor1, tensor2, value=value)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        """In-place :func:`lerp`: ``self += weight * (end - self)``."""
+        if type(weight) in (float, builtins.int) and isinstance(end, Tensor) and self.dtype.is_floating_point:
+            d = self._direct_operand(end)
+            if d is not _NO_DIRECT:
+                # Note: the lerp kernel's two formulas, each exact at its own end, in the same order.
+                data = self._data
+                diff = d - data
+                if -0.5 < weight < 0.5:
+                    diff *= weight
+                    data += diff
+                else:
+                    diff *= 1 - weight
+                    data[...] = d
+                    data -= diff
+                return self._direct_done()
+        from . import ops
+
+        return self._inplace(ops.lerp, end, weight)
+
+    def sqrt_(self) -> Tensor:
+        """In-place :func:`sqrt`."""
+        if self.dtype.is_floating_point and self._direct_operand(0) is not _NO_DIRECT:
+            return self._direct_write("sqrt", self._data)
+        from . import ops
+
+        return self._inplace(ops.sqrt)
+
+    def _direct_value_ok(self, value: Any) -> builtins.bool:
+        """``value`` scales an addcmul_/addcdiv_ term without changing the dtype or overflowing it (floats only)."""
+        cat = _SCALAR_CATEGORY.get(type(value))
+        return (cat is not None and cat <= 2 and -3.4028234663852886e38 <= value <= 3.4028234663852886e38
+                and self._backend.dtype_of(self._data).category == 2)
+
+    def _direct_write(self, fn_name: str, *arrays: Any) -> Tensor:
+        """Write ``xp.<fn_name>(*arrays)`` into this tensor's array (through ``out=`` where the namespace takes it)
+        and bump the version once."""
+        fn = getattr(self._backend.namespace(), fn_name)
+        data = self._data
+        try:
+            fn(*arrays, out=data)
+        except TypeError:  # a namespace whose functions take no out=
+            data[...] = fn(*arrays)
+        return self._direct_done()
+
     def pow_(self, exponent: Any) -> Tensor:
         from . import ops
 
@@ -763,17 +971,12 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 
 def _init_from(t: Tensor, data: Any, backend: Backend) -> None:
+    """Initialise a fresh tensor object (the rare attributes keep their class-level defaults)."""
     t._data = data
     t._backend = backend
     t._requires_grad = False
     t._grad_fn = None
-    t._grad = None
     t._vc = None
-    t._output_nr = 0
-    t._acc = None
-    t._retains_grad = False
-    t._origin = None
-    t._view_of = None
 
 
 def _wrap(data: Any, backend: Backend) -> Tensor:
@@ -782,13 +985,7 @@ def _wrap(data: Any, backend: Backend) -> Tensor:
     t._backend = backend
     t._requires_grad = False
     t._grad_fn = None
-    t._grad = None
     t._vc = None
-    t._output_nr = 0
-    t._acc = None
-    t._retains_grad = False
-    t._origin = None
-    t._view_of = None
     return t
 
 

@@ -9,6 +9,7 @@ place (``unbroadcast``), never inside the rules.
 from __future__ import annotations
 
 import heapq
+import sys
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
@@ -245,10 +246,22 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     prev_mode = state.enabled
     heappop = heapq.heappop
     heappush = heapq.heappush
+    add = ops.registry.OPS["add"].dispatch
+    # Note: `pending` holds the one ready node while the heap is empty (a chain): it is what the heap would give
+    # next, so it runs without a push and a pop. A second ready node sends both to the heap.
+    pending: Node | None = None
+    in_grads: Any = None
+    g = None
     try:
         state.enabled = create_graph
-        while heap:
-            node = heappop(heap)[2]
+        while True:
+            if pending is not None:
+                node = pending
+                pending = None
+            elif heap:
+                node = heappop(heap)[2]
+            else:
+                break
             buf = buffers.pop(node, None)
             if buf is None:
                 buf = [None] * _num_outputs(node)
@@ -264,6 +277,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                         captured[slot] = buf[out_nr]
             if type(node) is AccumulateGrad:
                 if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
+                    in_grads = g = None  # Note: drop the previous node's references, so an unshared gradient is seen as such
                     _accumulate(node, buf[0], create_graph)
                     last_backward.leaves.add(node)
                 continue
@@ -271,12 +285,18 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 _release_deps(node, deps, heap, retain_graph)
                 continue
             if buf[0] is None if len(buf) == 1 else all(g is None for g in buf):
-                in_grads: tuple = (None,) * len(node.next_functions)
+                in_grads = (None,) * len(node.next_functions)
             else:
+                op = node._op
                 if anomaly_state.enabled:
                     with node_context(node):
                         in_grads = _apply(node, buf)
                         check_nan(node, in_grads)
+                elif op is not None and op.nout == 1:
+                    in_grads = op.vjp(node, buf[0])
+                    if in_grads.__class__ is not tuple:
+                        in_grads = (in_grads,)
+                    in_grads = _fit(node, in_grads)
                 else:
                     in_grads = _apply(node, buf)
                 hooks = node._hooks
@@ -301,11 +321,18 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                     elif nbuf[nr] is None:
                         nbuf[nr] = g
                     else:
-                        nbuf[nr] = _add(nbuf[nr], g, create_graph)
+                        # Both gradients have the input's shape and dtype by now: add them without promotion.
+                        nbuf[nr] = add((nbuf[nr], g))
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
-                    heappush(heap, (-nxt._seq, id(nxt), nxt))
+                    if pending is None and not heap:
+                        pending = nxt
+                    else:
+                        if pending is not None:
+                            heappush(heap, (-pending._seq, id(pending), pending))
+                            pending = None
+                        heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         state.enabled = prev_mode
     return captured
@@ -372,6 +399,7 @@ def _add(a: Any, b: Any, create_graph: bool) -> Any:
     return ops.add(a, b)
 
 
+
 def materialize(node: Node, buf: list) -> list:
     """Zeros for the outputs of a multi-output node that received no gradient."""
     out = list(buf)
@@ -411,6 +439,67 @@ def _run_pre_hooks(node: Node, buf: list) -> list:
     return buf
 
 
+_getrefcount = getattr(sys, "getrefcount", None)
+_NO_BASE = object()
+# References to the gradient tensor in _steal: the engine's buffer list, _accumulate's argument, this
+# function's argument and getrefcount's own; to its array: the tensor's attribute, the local name and getrefcount's.
+_TENSOR_REFS = 4
+_ARRAY_REFS = 3
+
+
+def _steal(g: Any, leaf_data: Any) -> Any:
+    """``g`` as the leaf's new ``.grad`` without a copy when nothing else can reach its memory, else None.
+
+    PyTorch's AccumulateGrad does the same: a gradient referenced only by the engine becomes ``.grad``.
+    The array must own its memory, or be a view spanning an array that only this view (and the internal
+    tensor it was viewed from) holds, as a transposed matmul result or a reshaped sum is; it must be
+    writable and have the leaf's strides (the layout the leaf's gradient must have).
+    """
+    if _getrefcount is None or _getrefcount(g) > _TENSOR_REFS or g._requires_grad:
+        return None
+    data = g._data
+    if _getrefcount(data) > _ARRAY_REFS or getattr(data, "strides", None) != getattr(leaf_data, "strides", 0):
+        return None
+    flags = getattr(data, "flags", None)
+    if flags is None or not getattr(flags, "writeable", True):
+        return None
+    base = getattr(data, "base", _NO_BASE)
+    if base is None:
+        return g
+    if base is _NO_BASE:
+        return None
+    link = g._view_of
+    root_data = None
+    if link is not None:
+        root = link[0]
+        # the view's link, this name and getrefcount's argument: the root is an internal tensor
+        if _getrefcount(root) <= 3:
+            root_data = root._data
+        root = None
+    # Walk the chain of bases (NumPy's keepdims sum is a view of its result): each must span the same
+    # memory and be held only by the view above it (and by the internal root tensor, if that is it).
+    for _ in range(4):
+        if getattr(base, "size", -1) != data.size:
+            return None
+        # the .base above it, the name `base` and getrefcount's argument (and the root's, by `root_data`)
+        allowed = 5 if base is root_data else 3
+        if _getrefcount(base) > allowed:
+            return None
+        base = getattr(base, "base", _NO_BASE)
+        if base is None:
+            break
+        if base is _NO_BASE:
+            return None
+    else:
+        return None
+    root_data = None
+    if link is None:
+        return g
+    from ..tensor import _wrap
+
+    return _wrap(data, g._backend)  # a plain tensor: the leaf's gradient is no view of an internal tensor
+
+
 def _detached_copy(g: Any) -> Any:
     from ..tensor import _wrap
 
@@ -419,38 +508,43 @@ def _detached_copy(g: Any) -> Any:
 
 def _apply(node: Node, buf: list) -> tuple:
     """Run the node's rule, then bring each input gradient to that input's shape and dtype."""
-    in_grads = node.apply(buf)
+    return _fit(node, node.apply(buf))
+
+
+def _fit(node: Node, in_grads: tuple) -> tuple:
+    """Check a rule's gradients and bring each to its input's shape and dtype (None where no edge needs it)."""
     nf = node.next_functions
     if len(in_grads) != len(nf):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients (expected {len(nf)}, got {len(in_grads)})"
         )
-    shapes = node._input_shapes
-    dtypes = node._input_dtypes
     fixed = None
-    for i, g in enumerate(in_grads):
-        if g is None or nf[i][0] is None:
-            if g is not None:
+    i = 0
+    for g, edge, shape, dt in zip(in_grads, nf, node._input_shapes, node._input_dtypes):
+        if g is not None:
+            if edge[0] is None:
                 if fixed is None:
                     fixed = list(in_grads)
                 fixed[i] = None
-            continue
-        shape = shapes[i]
-        # Note: gradients arrive in the output's broadcast shape; reduce them here, once, for every op.
-        if g._data.shape != shape:
-            if not _broadcasts(shape, g._data.shape):
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index {i} - got {list(g._data.shape)} "
-                    f"but expected shape compatible with {list(shape)}"
-                )
-            g = ops.sum_to_size(g, shape)
-            if fixed is None:
-                fixed = list(in_grads)
-            fixed[i] = g
-        if dtypes[i] is not None and g._data.dtype != dtypes[i]:
-            if fixed is None:
-                fixed = list(in_grads)
-            fixed[i] = ops._to_native_dtype(g, dtypes[i])
+            else:
+                data = g._data
+                # Note: gradients arrive in the output's broadcast shape; reduce them here, once, for every op.
+                if data.shape != shape:
+                    if not _broadcasts(shape, data.shape):
+                        raise RuntimeError(
+                            f"Function {node.name()} returned an invalid gradient at index {i} - got {list(data.shape)} "
+                            f"but expected shape compatible with {list(shape)}"
+                        )
+                    g = ops.sum_to_size(g, shape)
+                    if fixed is None:
+                        fixed = list(in_grads)
+                    fixed[i] = g
+                gd = g._data.dtype
+                if dt is not None and gd is not dt and gd != dt:
+                    if fixed is None:
+                        fixed = list(in_grads)
+                    fixed[i] = ops._to_native_dtype(g, dt)
+        i += 1
     return tuple(fixed) if fixed is not None else in_grads
 
 
@@ -459,7 +553,11 @@ def _accumulate(acc: AccumulateGrad, g: Any, create_graph: bool) -> None:
     if t is None:
         return
     if t._grad is None:
-        t._grad = g if create_graph else _detached_copy(g)
+        if create_graph:
+            t._grad = g
+        else:
+            stolen = _steal(g, t._data)
+            t._grad = stolen if stolen is not None else _detached_copy(g)
     elif create_graph or _gm.state.enabled:
         t._grad = t._grad + g
     else:

@@ -67,13 +67,26 @@ class NodeHooks:
         self.post: HookDict | None = None
 
 
+class _Released(tuple):
+    """The ``_saved`` of a node whose saved values were freed by a backward pass (empty, so it iterates)."""
+
+    __slots__ = ()
+
+
+RELEASED = _Released()
+
+
 class Node:
-    """A node of the backward graph. Subclasses exist per op only to carry PyTorch's name."""
+    """A node of the backward graph. Subclasses exist per op only to carry PyTorch's name.
+
+    The attributes every recorded op sets are slots; rare ones (hooks, metadata, the anomaly trace, the
+    output shapes of a single-output op) are class-level defaults that an instance overrides in its
+    ``__dict__`` when it needs to, so recording an op stores as little as possible.
+    """
 
     __slots__ = (
         "_op", "attrs", "_seq", "next_functions", "needs_input_grad", "_input_shapes", "_input_dtypes",
-        "_saved", "_saved_versions", "_out", "_out_shapes", "_out_dtypes", "_released",
-        "_hooks", "_metadata", "_trace", "_backend", "__weakref__",
+        "_saved", "_saved_versions", "_out", "_backend", "__weakref__", "__dict__",
     )
 
     _op: Any
@@ -84,23 +97,24 @@ class Node:
     _input_shapes: Any
     _input_dtypes: Any
     _saved: Any
-    _saved_versions: Any
+    _saved_versions: Any  # None when no tensor was saved; else one (version counter, version) or None per saved value
     _out: Any
-    _out_shapes: tuple
-    _out_dtypes: tuple
-    _released: bool
-    _hooks: NodeHooks | None
-    _metadata: dict | None
-    _trace: Any
     _backend: Any
+    # Rare attributes: class defaults.
+    _out_shapes: tuple = (None,)  # one entry per output; set only for nodes with several outputs
+    _out_dtypes: tuple = (None,)
+    _hooks: NodeHooks | None = None
+    _metadata: dict | None = None
+    _trace: Any = None
 
     def __init__(self) -> None:
         self._saved = None
+        self._saved_versions = None
         self._out = None
-        self._released = False
-        self._hooks = None
-        self._trace = None
-        self._metadata = None
+
+    @property
+    def _released(self) -> bool:
+        return self._saved is RELEASED
 
     @property
     def metadata(self) -> dict:
@@ -143,20 +157,23 @@ class Node:
 
     # --- saved values, checked against versions -----------------------------------------
     def _check_released(self) -> None:
-        if self._released:
+        if self._saved is RELEASED:
             raise RuntimeError(_FREED)
 
     @property
     def inputs(self) -> tuple:
         """The saved inputs (None where the rule did not need one), checked for in-place changes."""
-        self._check_released()
         saved = self._saved
         if saved is None:
             return ()
-        for i, (a, v) in enumerate(zip(saved, self._saved_versions)):
-            if v is not None and v[0][0] != v[1]:
-                _raise_modified(a, v[0][0], v[1], self, i)
-        return tuple(saved)
+        if saved is RELEASED:
+            raise RuntimeError(_FREED)
+        versions = self._saved_versions
+        if versions is not None:
+            for i, v in enumerate(versions):
+                if v is not None and v[0][0] != v[1]:
+                    _raise_modified(saved[i], v[0][0], v[1], self, i)
+        return saved
 
     @property
     def output(self) -> Any:
@@ -201,9 +218,9 @@ class Node:
     def release(self) -> None:
         """Drop saved values after a backward pass without ``retain_graph``."""
         if self._saved is not None or self._out is not None:
-            self._saved = None
+            self._saved = RELEASED
+            self._saved_versions = None
             self._out = None
-            self._released = True
 
     # --- hooks ---------------------------------------------------------------------------
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:

@@ -20,6 +20,7 @@ def _check_scalar(x: Any, opname: str) -> None:
 
 
 _SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
+_NATIVE_CATEGORY: dict[Any, int] = {}  # a backend's native dtype -> its category (bool 0, int 1, float 2, complex 3)
 
 
 def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
@@ -33,7 +34,11 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
         cat = _SCALAR_CATEGORY.get(type(y))
         if cat is not None:
             # Fast path: a Python number the tensor's dtype already holds.
-            if x._backend.dtype_of(x._data).category >= cat:
+            native = x._data.dtype
+            tcat = _NATIVE_CATEGORY.get(native)
+            if tcat is None:
+                tcat = _NATIVE_CATEGORY[native] = x._backend.dtype_of(x._data).category
+            if tcat >= cat:
                 return x, y
             return _to(x, _dt.default_dtype_for_category(cat)), y
         if isinstance(y, T):

@@ -8,13 +8,14 @@ function that applies PyTorch's type promotion before dispatch.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
 from ..kernels.array_api import direct, generic
 from ..testing.samples import Sample, T, binary_samples, unary_samples
-from ._promote import _to, float_operand, promote
+from ._promote import _to, check_broadcast, float_operand, promote
 from .registry import Op, defop
 
 
@@ -37,7 +38,7 @@ direct("add")
 
 
 def _sub_vjp(ctx: Any, g: Any) -> tuple:
-    return g, -g
+    return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 SUB = defop("sub", 2, vjp=_sub_vjp, saves=((), ()), samples=binary_samples(),
@@ -66,7 +67,21 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     x, y = promote(input, other, "sub")
     if not hasattr(x, "_data"):
         return rsub(y, x)
-    return SUB.dispatch((x, y))
+    try:
+        return SUB.dispatch((x, y))
+    except TypeError:
+        _check_bool_sub(x, y)
+        raise
+
+
+def _check_bool_sub(x: Any, y: Any) -> None:
+    """PyTorch refuses to subtract bools (array libraries word it their own way, or compute something)."""
+    if (x.dtype is _dt.bool_ if hasattr(x, "_data") else type(x) is bool) and \
+            (y.dtype is _dt.bool_ if hasattr(y, "_data") else type(y) is bool):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
 
 
 def _rsub_vjp(ctx: Any, g: Any) -> tuple:
@@ -92,7 +107,11 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:  # noqa: A002
     if hasattr(other, "_data"):
         return sub(other, input)
     x, s = promote(input, other, "rsub")
-    return RSUB.dispatch((x,), (s,))
+    try:
+        return RSUB.dispatch((x,), (s,))
+    except TypeError:
+        _check_bool_sub(x, s)
+        raise
 
 
 # --- mul / div ----------------------------------------------------------------------------
@@ -1022,6 +1041,168 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:  # noqa: A002
     return LERP.dispatch((input, end), (weight,))
 
 
+# --- addcmul / addcdiv ----------------------------------------------------------------------
+# input + value * tensor1 * tensor2 and input + value * tensor1 / tensor2 in one op (the optimizers' updates),
+# computed in PyTorch's order: (value * tensor1) first, then * or / tensor2, then + input.
+
+
+def _addcmul_vjp(ctx: Any, g: Any) -> tuple:
+    _, t1, t2 = ctx.inputs
+    (value,) = ctx.attrs
+    need = ctx.needs_input_grad
+    return (g if need[0] else None,
+            g * (t2 if value == 1 else t2 * value) if need[1] else None,
+            g * (t1 if value == 1 else t1 * value) if need[2] else None)
+
+
+def _addcdiv_vjp(ctx: Any, g: Any) -> tuple:
+    _, t1, t2 = ctx.inputs
+    (value,) = ctx.attrs
+    need = ctx.needs_input_grad
+    return (g if need[0] else None,
+            g * (value / t2) if need[1] else None,
+            -g * (value * t1 / (t2 * t2)) if need[2] else None)
+
+
+def _addc_samples(low: float, high: float) -> Any:
+    """Three-tensor samples: equal shapes, each operand broadcasting, 0-d, empty; ``tensor2`` in [low, high)."""
+
+    def gen() -> list[Sample]:
+        cases = (((3, 4), (3, 4), (3, 4), 1, "same"),
+                 ((3, 4), (4,), (3, 1), 0.5, "broadcast_operands"),
+                 ((4,), (3, 1), (2, 1, 1), -2.0, "broadcast_input"),
+                 ((), (), (), 0.75, "zero_dim"),
+                 ((2, 3), (), (3,), 1.5, "zero_dim_tensor1"),
+                 ((0, 3), (3,), (0, 1), 0.5, "empty"))
+        return [Sample((T(s0), T(s1), T(s2, low, high)), (value,), name=name, gradgradcheck=name != "empty")
+                for s0, s1, s2, value, name in cases]
+
+    return gen
+
+
+ADDCMUL = defop("addcmul", 3, vjp=_addcmul_vjp, saves=((), (2,), (1,)), samples=_addc_samples(-1.0, 1.0),
+                reference=lambda np, x, t1, t2, value: x + value * t1 * t2)
+ADDCDIV = defop("addcdiv", 3, vjp=_addcdiv_vjp, saves=((), (2,), (1, 2)), samples=_addc_samples(0.5, 2.0),
+                reference=lambda np, x, t1, t2, value: x + value * t1 / t2)
+
+
+@generic("addcmul")
+def _addcmul_kernel(xp: Any) -> Any:
+    def addcmul(x: Any, t1: Any, t2: Any, value: Any) -> Any:
+        return x + t1 * value * t2
+
+    return addcmul
+
+
+@generic("addcdiv")
+def _addcdiv_kernel(xp: Any) -> Any:
+    def addcdiv(x: Any, t1: Any, t2: Any, value: Any) -> Any:
+        return x + t1 * value / t2
+
+    return addcdiv
+
+
+_ADDC_ARGS = ("input", "tensor1", "tensor2")
+# The C++ type PyTorch names when ``value`` does not fit the result's dtype (half precision computes in float).
+_VALUE_CTYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+                 "float16": "float", "float32": "float", "float64": "double"}
+_FLOAT32_MAX = 3.4028234663852886e38
+_ADDCDIV_INTEGER = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true "
+    "division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * "
+    "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+    "for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes."
+)
+
+
+def _require_tensors(fname: str, args: tuple, first: int = 1) -> None:
+    """PyTorch's argument error for an operand of addcmul / addcdiv that is not a tensor (the last ``len(args)``
+    of input, tensor1, tensor2, numbered from ``first``)."""
+    for i, a in enumerate(args):
+        if not hasattr(a, "_data"):
+            name = _ADDC_ARGS[i + 3 - len(args)]
+            raise TypeError(f"{fname}(): argument '{name}' (position {i + first}) must be Tensor, "
+                            f"not {type(a).__name__}")
+
+
+def _addc_value(fname: str, value: Any, target: Any) -> Any:
+    """``value`` as a number of the result's dtype: truncated for integer results, as PyTorch converts it."""
+    if hasattr(value, "_data") and value._data.ndim == 0:
+        value = value.item()  # a 0-d tensor counts as a number, as in PyTorch
+    if hasattr(value, "_data") or not isinstance(value, numbers.Number):
+        raise TypeError(f"{fname}(): argument 'value' must be Number, not {type(value).__name__}")
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+        if not -(1 << 63) <= value < 1 << 63:
+            raise OverflowError("int too big to convert")
+    if target.category == 3:
+        return complex(value)
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        if value.imag != 0:
+            raise _value_overflow(fname, value, target)
+        value = value.real
+    if target.category == 2:
+        v = float(value)
+        if target is not _dt.float64 and math.isfinite(v) and not -_FLOAT32_MAX <= v <= _FLOAT32_MAX:
+            raise _value_overflow(fname, value, target)
+        return v
+    if not isinstance(value, int):
+        if not math.isfinite(value):
+            raise _value_overflow(fname, value, target)
+        value = int(value)
+    bits = 8 * target.itemsize
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if target.is_signed else (0, (1 << bits) - 1)
+    if not lo <= value <= hi:
+        raise _value_overflow(fname, value, target)
+    return value
+
+
+def _value_overflow(fname: str, value: Any, target: Any) -> RuntimeError:
+    return RuntimeError(f"value cannot be converted to type {_VALUE_CTYPES.get(target.name, target.name)} without "
+                        f"overflow ({fname}: value={value!r} for a {target.name} result; pass a value that dtype "
+                        f"holds, or cast the tensors to a wider dtype first)")
+
+
+def _addc(fname: str, op: Op, input: Any, tensor1: Any, tensor2: Any, value: Any) -> Any:  # noqa: A002
+    _require_tensors(fname, (input, tensor1, tensor2))
+    if op is ADDCDIV and tensor1.dtype.category <= 1 and tensor2.dtype.category <= 1:
+        raise RuntimeError(_ADDCDIV_INTEGER)
+    s0, s1, s2 = input._data.shape, tensor1._data.shape, tensor2._data.shape
+    if not s0 == s1 == s2:
+        check_broadcast(s0, s1)
+        check_broadcast(_broadcast_shape(s0, s1), s2)
+    d = input.dtype
+    if tensor1.dtype is not d or tensor2.dtype is not d:
+        d = _dt.result_type(((d, len(s0)), (tensor1.dtype, len(s1)), (tensor2.dtype, len(s2))))
+        input, tensor1, tensor2 = (t if t.dtype is d else _to(t, d) for t in (input, tensor1, tensor2))
+    if d is _dt.bool_:
+        raise _not_implemented(f"{fname}_cpu_out", input, f"{fname} needs number tensors; convert the bool "
+                                                          "tensors with .int() or .float() first")
+    if type(value) is not int or value != 1:
+        value = _addc_value(fname, value, d)
+    return op.dispatch((input, tensor1, tensor2), (value,))
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast shape of ``a`` and ``b`` (checked to broadcast first)."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    return tuple(y if x == 1 else x for x, y in zip(a, b))
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:  # noqa: A002
+    """``input + value * tensor1 * tensor2`` with broadcasting and type promotion over the three tensors."""
+    return _addc("addcmul", ADDCMUL, input, tensor1, tensor2, value)
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:  # noqa: A002
+    """``input + value * tensor1 / tensor2`` with broadcasting and type promotion; ``tensor1`` and ``tensor2``
+    may not both be integer tensors (write ``input + value * torch.trunc(tensor1 / tensor2)`` for that)."""
+    return _addc("addcdiv", ADDCDIV, input, tensor1, tensor2, value)
+
+
 # --- clamp ----------------------------------------------------------------------------------
 
 
@@ -1374,10 +1555,12 @@ TENSOR_METHODS = {
     "__or__": bitwise_or, "__ror__": bitwise_or, "__ior__": _inplace_method(bitwise_or),
     "__xor__": bitwise_xor, "__rxor__": bitwise_xor, "__ixor__": _inplace_method(bitwise_xor),
     "__mod__": remainder, "__rmod__": _swapped(remainder), "__imod__": _inplace_method(remainder),
+    # Note: sqrt_, lerp_, addcmul_ and addcdiv_ are Tensor's own (they write straight into the array when
+    # nothing is recorded, for the optimizers).
     **{f.__name__ + "_": _inplace_method(f) for f in (
-        abs, sign, floor, ceil, trunc, round, frac, square, exp, exp2, log, log2, log10, log1p, expm1, sqrt,
+        abs, sign, floor, ceil, trunc, round, frac, square, exp, exp2, log, log2, log10, log1p, expm1,
         rsqrt, sin, cos, tan, tanh, sigmoid, asin, acos, atan, sinh, cosh, reciprocal, erf, erfc, remainder,
-        fmod, lerp, clamp_min, clamp_max, logical_not, logical_and, logical_or, logical_xor, bitwise_not,
+        fmod, clamp_min, clamp_max, logical_not, logical_and, logical_or, logical_xor, bitwise_not,
         bitwise_and, bitwise_or, bitwise_xor, atan2, maximum, minimum)},
 }
 
@@ -1389,6 +1572,7 @@ __all__ = [
     "log2", "log10", "exp2", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",
     "arctan", "arcsinh", "arccosh", "arctanh", "erf", "erfc", "abs", "absolute", "sign", "floor", "ceil", "trunc",
     "fix", "round", "frac", "square", "remainder", "fmod", "maximum", "minimum", "atan2", "arctan2", "lerp",
+    "addcmul", "addcdiv",
     "clamp", "clip", "clamp_min", "clamp_max", "logical_not", "logical_and", "logical_or", "logical_xor",
     "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "isnan", "isinf", "isfinite",
 ]

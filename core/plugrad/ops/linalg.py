@@ -34,6 +34,8 @@ from .shape import (
     write_out,
 )
 
+_FLOAT_NATIVE: set = set()  # native dtypes known to be floating point (they skip the bool check)
+
 
 def _check_not_bool(a: Any, kernel: str) -> None:
     if a.dtype is _dt.bool_:
@@ -98,10 +100,14 @@ def mm(input: Any, mat2: Any, *, out: Any = None) -> Any:  # noqa: A002
     (n, k), (k2, m) = input._data.shape, mat2._data.shape
     if k != k2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    if input.dtype is not mat2.dtype:
+    native = input._data.dtype
+    if native != mat2._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_ctype(input.dtype)} != "
                            f"{_ctype(mat2.dtype)}")
-    _check_not_bool(input, "addmm_impl_cpu_")
+    if native not in _FLOAT_NATIVE:
+        _check_not_bool(input, "addmm_impl_cpu_")
+        if input.dtype.is_floating_point:
+            _FLOAT_NATIVE.add(native)
     return MM.dispatch((input, mat2))
 
 

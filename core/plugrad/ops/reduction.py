@@ -43,6 +43,20 @@ def _restore_dims(g: Any, dims: tuple[int, ...] | None, keepdim: bool, in_ndim: 
     return reshape(g, tuple(shape))
 
 
+def _reduce_over_dims(fn_name: str) -> Any:
+    """The kernel factory of a reduction ``(x, dims, keepdim)``: ``xp.<fn_name>`` over ``dims`` (None: all)."""
+
+    def factory(xp: Any) -> Any:
+        reduce = getattr(xp, fn_name)
+
+        def kernel(x: Any, dims: Any, keepdim: bool) -> Any:
+            return reduce(x, axis=dims, keepdims=keepdim)
+
+        return kernel
+
+    return factory
+
+
 def _reduction_samples() -> list[Sample]:
     return [
         Sample((T(()),), (None, False), name="zero_dim"),
@@ -73,30 +87,13 @@ SUM_DIM = defop("sum_dim", 1, vjp=_sum_vjp, node="SumBackward1", saves=((),),
                 reference=lambda np, x, dims, keepdim: np.sum(x, axis=dims, keepdims=keepdim))
 
 
-@generic("sum")
-def _sum_kernel(xp: Any) -> Any:
-    def sum_(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.sum(x, axis=dims, keepdims=keepdim)
-
-    return sum_
-
-
-@generic("sum_dim")
-def _sum_dim_kernel(xp: Any) -> Any:
-    def sum_dim(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.sum(x, axis=dims, keepdims=keepdim)
-
-    return sum_dim
+generic("sum")(_reduce_over_dims("sum"))
+generic("sum_dim")(_reduce_over_dims("sum"))
 
 
 def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A001,A002
     """Sum of all elements, or over ``dim`` (int or tuple); bool and integer inputs sum as int64."""
-    from .conversion import _to_dtype
-
-    if dtype is not None:
-        input = _to_dtype(input, _dt.as_dtype(dtype))
-    elif input.dtype.category < 2:
-        input = _to_dtype(input, _dt.int64)
+    input = _int_to_long(input, dtype)
     if dim is None:
         return SUM.dispatch((input,), (None, False))
     return SUM_DIM.dispatch((input,), (_dims(dim, input.ndim), keepdim))
@@ -110,12 +107,9 @@ def _mean_vjp(ctx: Any, g: Any) -> tuple:
 
     shape = ctx.input_shape(0)
     dims, keepdim = ctx.attrs[0], ctx.attrs[1]
-    n = 1
-    for i, s in enumerate(shape):
-        if dims is None or i in dims:
-            n *= s
-    return (expand(_restore_dims(g, dims, keepdim, len(shape)), shape) / _builtins.max(n, 1) if n else
-            expand(_restore_dims(g, dims, keepdim, len(shape)), shape) * float("nan"),)
+    n = _count(shape, dims)
+    spread = expand(_restore_dims(g, dims, keepdim, len(shape)), shape)
+    return (spread / n if n else spread * float("nan"),)
 
 
 MEAN = defop("mean", 1, vjp=_mean_vjp, node="MeanBackward0", saves=((),),
@@ -126,20 +120,8 @@ MEAN_DIM = defop("mean_dim", 1, vjp=_mean_vjp, node="MeanBackward1", saves=((),)
                  reference=lambda np, x, dims, keepdim: np.mean(x, axis=dims, keepdims=keepdim))
 
 
-@generic("mean")
-def _mean_kernel(xp: Any) -> Any:
-    def mean(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.mean(x, axis=dims, keepdims=keepdim)
-
-    return mean
-
-
-@generic("mean_dim")
-def _mean_dim_kernel(xp: Any) -> Any:
-    def mean_dim(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.mean(x, axis=dims, keepdims=keepdim)
-
-    return mean_dim
+generic("mean")(_reduce_over_dims("mean"))
+generic("mean_dim")(_reduce_over_dims("mean"))
 
 
 def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
@@ -152,7 +134,7 @@ def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
     if not (d.is_floating_point or d.is_complex):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {d.legacy[:-6] if d.legacy.endswith('Tensor') else d.name}"
+            f"dtype. Got: {_short(d)}"
         )
     if dim is None:
         return MEAN.dispatch((input,), (None, False))
@@ -372,15 +354,8 @@ PROD_DIM = defop("prod_dim", 1, vjp=_prod_vjp, node="ProdBackward1", saves=((0, 
                  reference=lambda np, x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim))
 
 
-def _prod_kernel(xp: Any) -> Any:
-    def prod_(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.prod(x, axis=dims, keepdims=keepdim)
-
-    return prod_
-
-
-generic("prod")(_prod_kernel)
-generic("prod_dim")(_prod_kernel)
+generic("prod")(_reduce_over_dims("prod"))
+generic("prod_dim")(_reduce_over_dims("prod"))
 
 
 def _np_prod_except(np: Any, x: Any, axis: int) -> Any:
@@ -551,6 +526,103 @@ def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A00
     return _extremum("min", MIN, MIN_DIM, return_types.min, "minimum", input, dim, keepdim)
 
 
+# --- sort / argsort / topk ----------------------------------------------------------------
+
+def _sort_vjp(ctx: Any, grads: Any) -> tuple:
+    # Note: each value's gradient goes back to the position its index names (scatter-add into zeros).
+    from .creation import _zeros_native
+    from .indexing import SCATTER_ADD
+
+    g = grads[0]
+    shape = tuple(ctx.input_shape(0))
+    if not shape:
+        return (g,)
+    zeros = _zeros_native(shape, g._data.dtype, g._backend)
+    return (SCATTER_ADD.dispatch((zeros, g), (ctx.attrs[0], ctx.outputs[1]._data)),)
+
+
+def _stable_argsort(xp: Any, x: Any, dim: int, descending: bool) -> Any:
+    """Indices that sort ``x`` along ``dim``; ties keep their order, NaN counts as the largest value."""
+    if not descending:
+        idx = xp.argsort(x, axis=dim, kind="stable")
+    else:
+        # Sorting the reversed array and reversing the result keeps ties in their original order.
+        idx = (x.shape[dim] - 1) - xp.flip(xp.argsort(xp.flip(x, axis=dim), axis=dim, kind="stable"), axis=dim)
+    return idx if idx.dtype == xp.int64 else idx.astype(xp.int64)
+
+
+def _np_sort(np: Any, x: Any, dim: int, descending: bool, k: int | None = None) -> tuple:
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), dtype=np.int64)
+    idx = _stable_argsort(np, x, dim, descending)
+    if k is not None:
+        idx = np.take(idx, np.arange(k), axis=dim)
+    return np.take_along_axis(x, idx, axis=dim), idx
+
+
+@generic("sort")
+def _sort_kernel(xp: Any) -> Any:
+    def sort_(x: Any, dim: int, descending: bool) -> tuple:
+        return _np_sort(xp, x, dim, descending)
+
+    return sort_
+
+
+@generic("topk")
+def _topk_kernel(xp: Any) -> Any:
+    def topk_(x: Any, dim: int, k: int, largest: bool) -> tuple:
+        return _np_sort(xp, x, dim, largest, k)
+
+    return topk_
+
+
+def _sort_samples() -> list[Sample]:
+    return [Sample((T((3, 4)),), (1, False), name="rows"),
+            Sample((T((3, 4)),), (0, True), name="descending"),
+            Sample((T((2, 3, 4)),), (2, True), name="last"),
+            Sample((T(()),), (0, False), name="zero_dim"),
+            Sample((T((0, 3)),), (1, False), name="empty", gradgradcheck=False)]
+
+
+def _topk_samples() -> list[Sample]:
+    return [Sample((T((3, 4)),), (1, 2, True), name="largest"),
+            Sample((T((3, 4)),), (0, 2, False), name="smallest"),
+            Sample((T((2, 3, 4)),), (2, 4, True), name="all"),
+            Sample((T(()),), (0, 1, True), name="zero_dim")]
+
+
+SORT = defop("sort", 1, vjp=_sort_vjp, node="SortBackward0", nout=2, differentiable_outputs=(True, False),
+             saves=((-1,),), samples=_sort_samples,
+             reference=lambda np, x, dim, descending: _np_sort(np, x, dim, descending))
+TOPK = defop("topk", 1, vjp=_sort_vjp, node="TopkBackward0", nout=2, differentiable_outputs=(True, False),
+             saves=((-1,),), samples=_topk_samples,
+             reference=lambda np, x, dim, k, largest: _np_sort(np, x, dim, largest, k))
+
+
+def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
+    """``(values, indices)``: ``input`` sorted along ``dim``; plugrad's sort is always stable (ties keep their order)."""
+    d = _one_dim(dim, input.ndim)
+    return return_types.sort(SORT.dispatch((input,), (d, bool(descending))))
+
+
+def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
+    """The indices that sort ``input`` along ``dim`` (as :func:`sort` returns them)."""
+    d = _one_dim(dim, input.ndim)
+    return SORT.dispatch_nograd((input,), (d, bool(descending)))[1]
+
+
+def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``, in order.
+
+    Ties are taken in index order (PyTorch leaves their order unspecified).
+    """
+    d = _one_dim(dim, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    return return_types.topk(TOPK.dispatch((input,), (d, int(k), bool(largest))))
+
+
 def _amax_vjp(ctx: Any, g: Any) -> tuple:
     # PyTorch's scale_grad_by_count: ties share the gradient evenly.
     from .comparison import eq
@@ -578,20 +650,8 @@ AMIN = defop("amin", 1, vjp=_amax_vjp, saves=((0, -1),), samples=_amax_samples,
              reference=lambda np, x, dims, keepdim: np.min(x, axis=dims, keepdims=keepdim))
 
 
-@generic("amax")
-def _amax_kernel(xp: Any) -> Any:
-    def amax(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.max(x, axis=dims, keepdims=keepdim)
-
-    return amax
-
-
-@generic("amin")
-def _amin_kernel(xp: Any) -> Any:
-    def amin(x: Any, dims: Any, keepdim: bool) -> Any:
-        return xp.min(x, axis=dims, keepdims=keepdim)
-
-    return amin
+generic("amax")(_reduce_over_dims("max"))
+generic("amin")(_reduce_over_dims("min"))
 
 
 def _all_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -985,14 +1045,7 @@ def _bool_reduction(name: str) -> Any:
                                        gradcheck=False, gradgradcheck=False)],
                reference=lambda np, x, dims, keepdim, _n=name: getattr(np, _n)(x, axis=dims, keepdims=keepdim))
 
-    @generic(name)
-    def factory(xp: Any) -> Any:
-        fn = getattr(xp, name)
-
-        def reduce(x: Any, dims: Any, keepdim: bool) -> Any:
-            return fn(x, axis=dims, keepdims=keepdim)
-
-        return reduce
+    generic(name)(_reduce_over_dims(name))
 
     def user(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
         from .conversion import _to_dtype
@@ -1060,16 +1113,23 @@ REVERSE_CUMSUM = defop("reverse_cumsum", 1, vjp=lambda ctx, g: (cumsum(g, ctx.at
                        reference=lambda np, x, dim: np.flip(np.cumsum(np.flip(x, dim), axis=dim), dim))
 
 
-@generic("cumsum")
-def _cumsum_kernel(xp: Any) -> Any:
-    cumsum_ = _cumulative(xp, "sum")
+def _cumulative_kernel(kind: str) -> Any:
+    """The kernel factory of ``cum<kind>`` along ``dim`` (a 0-d input comes back as a copy)."""
 
-    def cumsum(x: Any, dim: int) -> Any:
-        if x.ndim == 0:
-            return xp.asarray(x, copy=True)
-        return cumsum_(x, axis=dim)
+    def factory(xp: Any) -> Any:
+        accumulate = _cumulative(xp, kind)
 
-    return cumsum
+        def kernel(x: Any, dim: int) -> Any:
+            if x.ndim == 0:
+                return xp.asarray(x, copy=True)
+            return accumulate(x, axis=dim)
+
+        return kernel
+
+    return factory
+
+
+generic("cumsum")(_cumulative_kernel("sum"))
 
 
 @generic("reverse_cumsum")
@@ -1110,16 +1170,7 @@ CUMPROD = defop("cumprod", 1, vjp=_cumprod_vjp, saves=((0, -1),),
                 reference=lambda np, x, dim: np.cumprod(x, axis=dim) if x.ndim else x.copy())
 
 
-@generic("cumprod")
-def _cumprod_kernel(xp: Any) -> Any:
-    cumprod_ = _cumulative(xp, "prod")
-
-    def cumprod(x: Any, dim: int) -> Any:
-        if x.ndim == 0:
-            return xp.asarray(x, copy=True)
-        return cumprod_(x, axis=dim)
-
-    return cumprod
+generic("cumprod")(_cumulative_kernel("prod"))
 
 
 def _np_cumprod_backward(np: Any, x: Any, g: Any, out: Any, axis: int) -> Any:
@@ -1185,5 +1236,5 @@ TENSOR_METHODS = {
 
 __all__ = [
     "sum", "mean", "sum_to_size", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum", "cumprod",
+    "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum", "cumprod", "sort", "argsort", "topk",
 ]

@@ -76,7 +76,7 @@ class Op:
         self.owner = owner
         self.doc = doc
         self._cache: dict[Any, Callable[..., Any]] = {}
-        self._want: dict[tuple, frozenset] = {}
+        self._want: dict[tuple, tuple] = {}
         self.is_view = False  # set by mark_views: outputs share memory and version counter with input 0
 
     def __repr__(self) -> str:
@@ -90,33 +90,59 @@ class Op:
         return k
 
     # The hot path. args: Tensors or Python scalars; attrs: non-tensor arguments passed on to the kernel.
+    # Note: one and two arguments (nearly every call) take straight-line code; the loop handles the rest.
     def dispatch(self, args: tuple, attrs: tuple = ()) -> Any:
-        backend = None
-        datas = []
-        requires = False
-        for a in args:
-            if isinstance(a, Tensor):
-                b = a._backend
-                if backend is None:
-                    backend = b
-                elif b is not backend and b.device_type != backend.device_type:
-                    _device_mismatch(self, backend, b)
-                datas.append(a._data)
-                if a._requires_grad:
-                    requires = True
+        n = len(args)
+        a = args[0] if n else None
+        if n == 2 and isinstance(a, Tensor):
+            b = args[1]
+            backend = a._backend
+            if isinstance(b, Tensor):
+                bb = b._backend
+                if bb is not backend and bb.device_type != backend.device_type:
+                    _device_mismatch(self, backend, bb)
+                requires = a._requires_grad or b._requires_grad
+                k = self._cache.get(backend) or self.kernel(backend)
+                out = k(a._data, b._data, *attrs) if attrs else k(a._data, b._data)
             else:
-                datas.append(a)
-        k = self._cache.get(backend)
-        if k is None:
-            k = self.kernel(backend)
-        out = k(*datas, *attrs) if attrs else k(*datas)
+                requires = a._requires_grad
+                k = self._cache.get(backend) or self.kernel(backend)
+                out = k(a._data, b, *attrs) if attrs else k(a._data, b)
+        elif n == 1 and isinstance(a, Tensor):
+            backend = a._backend
+            requires = a._requires_grad
+            k = self._cache.get(backend) or self.kernel(backend)
+            out = k(a._data, *attrs) if attrs else k(a._data)
+        else:
+            backend = None
+            datas = []
+            requires = False
+            for x in args:
+                if isinstance(x, Tensor):
+                    xb = x._backend
+                    if backend is None:
+                        backend = xb
+                    elif xb is not backend and xb.device_type != backend.device_type:
+                        _device_mismatch(self, backend, xb)
+                    datas.append(x._data)
+                    if x._requires_grad:
+                        requires = True
+                else:
+                    datas.append(x)
+            k = self._cache.get(backend) or self.kernel(backend)
+            out = k(*datas, *attrs) if attrs else k(*datas)
         if requires:
             if _grad_state.enabled:
                 res = self._record(args, attrs, out, backend)
             else:
                 res = _no_history(self, out, backend)
         elif self.nout == 1:
-            res = _wrap(out, backend)
+            res = _new(Tensor)
+            res._data = out
+            res._backend = backend
+            res._requires_grad = False
+            res._grad_fn = None
+            res._vc = None
         else:
             res = tuple(_wrap(o, backend) for o in out)
         if self.is_view:
@@ -139,69 +165,106 @@ class Op:
         node.attrs = attrs
         node._seq = next(_seq)
         node._backend = backend
-        node._released = False
-        node._hooks = None
-        node._metadata = None
-        node._out = None
-        node._trace = _record_trace() if _anomaly.enabled else None
-        next_functions: list[tuple[Any, int]] = []
-        needs: list[bool] = []
-        shapes: list[Any] = []
-        dtypes: list[Any] = []
-        for a in args:
-            if isinstance(a, Tensor):
-                data = a._data
-                shapes.append(data.shape)
-                dtypes.append(data.dtype)
-                if a._requires_grad:
-                    fn = a._grad_fn
-                    if fn is None:
-                        fn = a._acc or a._accumulator()
-                    next_functions.append((fn, a._output_nr))
-                    needs.append(True)
-                    continue
+        if _anomaly.enabled:
+            node._trace = _record_trace()
+        n = len(args)
+        a = args[0]
+        # Edges, which inputs need a gradient, and the inputs' shapes and dtypes (to reduce gradients to them).
+        if n == 2 and isinstance(a, Tensor):
+            b = args[1]
+            da = a._data
+            if a._requires_grad:
+                fa = a._grad_fn
+                ea = (fa if fa is not None else (a._acc or a._accumulator()), a._output_nr)
+                na = True
             else:
-                shapes.append(None)
-                dtypes.append(None)
-            next_functions.append(_NO_EDGE)
-            needs.append(False)
-        node.next_functions = tuple(next_functions)
-        node.needs_input_grad = need_t = tuple(needs)
-        node._input_shapes = shapes
-        node._input_dtypes = dtypes
+                ea = _NO_EDGE
+                na = False
+            if isinstance(b, Tensor):
+                db = b._data
+                if b._requires_grad:
+                    fb = b._grad_fn
+                    node.next_functions = (ea, (fb if fb is not None else (b._acc or b._accumulator()), b._output_nr))
+                    need_t = _NEEDS_T if na else _NEEDS_FT
+                else:
+                    node.next_functions = (ea, _NO_EDGE)
+                    need_t = _NEEDS_TF
+                node._input_shapes = (da.shape, db.shape)
+                node._input_dtypes = (da.dtype, db.dtype)
+            else:
+                node.next_functions = (ea, _NO_EDGE)
+                need_t = _NEEDS_TF
+                node._input_shapes = (da.shape, None)
+                node._input_dtypes = (da.dtype, None)
+        elif n == 1 and isinstance(a, Tensor):
+            da = a._data
+            fa = a._grad_fn
+            node.next_functions = ((fa if fa is not None else (a._acc or a._accumulator()), a._output_nr),)
+            need_t = _NEEDS_1
+            node._input_shapes = (da.shape,)
+            node._input_dtypes = (da.dtype,)
+        else:
+            next_functions: list[tuple[Any, int]] = []
+            needs: list[bool] = []
+            shapes: list[Any] = []
+            dtypes: list[Any] = []
+            for x in args:
+                if isinstance(x, Tensor):
+                    data = x._data
+                    shapes.append(data.shape)
+                    dtypes.append(data.dtype)
+                    if x._requires_grad:
+                        fn = x._grad_fn
+                        if fn is None:
+                            fn = x._acc or x._accumulator()
+                        next_functions.append((fn, x._output_nr))
+                        needs.append(True)
+                        continue
+                else:
+                    shapes.append(None)
+                    dtypes.append(None)
+                next_functions.append(_NO_EDGE)
+                needs.append(False)
+            node.next_functions = tuple(next_functions)
+            need_t = tuple(needs)
+            node._input_shapes = tuple(shapes)
+            node._input_dtypes = tuple(dtypes)
+        node.needs_input_grad = need_t
         # Save only what the rule needs for the inputs that require grad (cached per pattern of needs).
         want = self._want.get(need_t)
         if want is None:
             want = self._want_for(need_t)
         if want:
-            saved: list[Any] = []
-            versions: list[Any] = []
-            for i, a in enumerate(args):
-                if i in want:
-                    saved.append(a)
-                    if isinstance(a, Tensor):
-                        vc = a._vc
+            saved: list[Any] = [None] * n
+            versions: list[Any] | None = None
+            for i in want:
+                if i < n:
+                    x = args[i]
+                    saved[i] = x
+                    if isinstance(x, Tensor):
+                        vc = x._vc
                         if vc is None:
-                            vc = a._vc = [0]
-                        versions.append((vc, vc[0]))
-                    else:
-                        versions.append(None)
-                else:
-                    saved.append(None)
-                    versions.append(None)
-            node._saved = saved
+                            vc = x._vc = [0]
+                        if versions is None:
+                            versions = [None] * n
+                        versions[i] = (vc, vc[0])
+            node._saved = tuple(saved)
             node._saved_versions = versions
         else:
             node._saved = None
+            node._saved_versions = None
         if self.nout == 1:
-            t = _wrap(out, backend)
+            t = _new(Tensor)
+            t._data = out
+            t._backend = backend
             t._requires_grad = True
             t._grad_fn = node
-            node._out_shapes = (out.shape,)
-            node._out_dtypes = (out.dtype,)
             if self.save_output:
                 t._vc = vc = [0]
                 node._out = (out, vc, 0)
+            else:
+                t._vc = None
+                node._out = None
             return t
         outs = []
         for i, (o, diff) in enumerate(zip(out, self.differentiable_outputs or itertools.repeat(True))):
@@ -213,21 +276,26 @@ class Op:
             outs.append(t)
         node._out_shapes = tuple(o.shape for o in out)
         node._out_dtypes = tuple(o.dtype for o in out)
-        if self.save_output:
-            node._out = tuple((o, None, 0) for o in out)
+        node._out = tuple((o, None, 0) for o in out) if self.save_output else None
         return tuple(outs)
 
-    def _want_for(self, needs: tuple) -> frozenset:
+    def _want_for(self, needs: tuple) -> tuple:
+        """The inputs to save (ascending indices) when ``needs`` says which inputs require grad."""
         saves = self.saves
         if saves is None:
             want = self.save_all
         else:
             want = frozenset().union(*(s for s, n in zip(saves, needs) if n))
-        self._want[needs] = want
-        return want
+        plan = tuple(sorted(i for i in want if i >= 0))
+        self._want[needs] = plan
+        return plan
 
 
 _NO_EDGE = (None, 0)
+_NEEDS_1: tuple[bool, ...] = (True,)
+_NEEDS_T: tuple[bool, ...] = (True, True)
+_NEEDS_TF: tuple[bool, ...] = (True, False)
+_NEEDS_FT: tuple[bool, ...] = (False, True)
 
 
 def mark_views(*names: str) -> None:

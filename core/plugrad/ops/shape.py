@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode as _gm
-from ..kernels.array_api import generic
+from ..kernels.array_api import direct, generic
 from ..testing.samples import Sample, T
 from . import registry as _reg
 from .registry import defop
@@ -176,13 +176,8 @@ UNSAFE_VIEW = defop("unsafe_view", 1, vjp=_reshape_vjp, node="UnsafeViewBackward
                     reference=lambda np, x, shape: np.reshape(x, shape))
 
 
-@generic("reshape")
-@generic("unsafe_view")
-def _reshape_kernel(xp: Any) -> Any:
-    def reshape_(x: Any, shape: tuple) -> Any:
-        return xp.reshape(x, shape)
-
-    return reshape_
+direct("reshape")
+direct("unsafe_view", "reshape")
 
 
 def reshape(input: Any, *shape: Any) -> Any:  # noqa: A002
@@ -203,11 +198,46 @@ def _unsafe_view(t: Any, shape: tuple) -> Any:
 
 
 def view(input: Any, *shape: Any) -> Any:  # noqa: A002
-    """Like :func:`reshape`; plugrad may copy where PyTorch would share memory (non-contiguous input)."""
+    """``input`` with a new shape, sharing its data; a non-contiguous view that cannot be reshaped without a copy
+    (``x.t().view(-1)``) raises, as in PyTorch: use :func:`reshape` there."""
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__iter__"):
         if isinstance(shape[0], _dt.dtype):
             raise RuntimeError("view(dtype) is not supported by plugrad; use .to(dtype), which copies")
+    if input._view_of is not None and not input.is_contiguous():
+        s = _infer_shape(_sizes(shape), input.numel(), input.shape)
+        if not _viewable(tuple(input._data.shape), input._strides(), s):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+                "across two contiguous subspaces). Use .reshape(...) instead."
+            )
     return reshape(input, *shape)
+
+
+def _viewable(old_shape: tuple, old_strides: tuple, new_shape: tuple) -> bool:
+    """Whether ``new_shape`` can index the same memory as ``old_shape``/``old_strides`` (PyTorch's stride rule).
+
+    Walk the old dimensions from the last, grouping those that are contiguous with each other into chunks;
+    each chunk must be covered exactly by consecutive new dimensions.
+    """
+    if not old_shape or 0 in old_shape:
+        return True
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        if tensor_d == 0 or (old_shape[tensor_d - 1] != 1 and old_strides[tensor_d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if tensor_d > 0:
+                chunk_base = old_strides[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    return view_d == -1
 
 
 def view_as(input: Any, other: Any) -> Any:  # noqa: A002
@@ -277,12 +307,7 @@ EXPAND = defop("expand", 1, vjp=_expand_vjp, saves=((),),
                reference=lambda np, x, shape: np.broadcast_to(x, shape))
 
 
-@generic("expand")
-def _expand_kernel(xp: Any) -> Any:
-    def expand_(x: Any, shape: tuple) -> Any:
-        return xp.broadcast_to(x, shape)
-
-    return expand_
+direct("expand", "broadcast_to")
 
 
 def expand(input: Any, *sizes: Any) -> Any:  # noqa: A002
@@ -1111,12 +1136,7 @@ REPEAT = defop("repeat", 1, vjp=_repeat_vjp, saves=((),),
                reference=lambda np, x, reps: np.tile(x, reps))
 
 
-@generic("repeat")
-def _repeat_kernel(xp: Any) -> Any:
-    def repeat_(x: Any, reps: tuple) -> Any:
-        return xp.tile(x, reps)
-
-    return repeat_
+direct("repeat", "tile")
 
 
 def repeat(input: Any, *sizes: Any) -> Any:  # noqa: A002

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,6 +40,9 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        # PyTorch's single-tensor Adam: the parameter and its state are updated in place, so a step holds at
+        # most two parameter-sized temporaries at once (the denominator and addcdiv_'s term), plus the
+        # gradient's copy under weight decay or maximize.
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         decoupled = group.get("decoupled_weight_decay", False)
@@ -61,20 +65,20 @@ class Adam(Optimizer):
                 if decoupled:
                     p.mul_(1 - lr * weight_decay)
                 else:
-                    grad = ops.add(grad, p.detach(), alpha=weight_decay)
-            exp_avg.add_(grad - exp_avg, alpha=1 - beta1)  # lerp towards grad
-            exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+                    grad = grad.add(p, alpha=weight_decay)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             step = step_t.item()
             bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            bias_correction2_sqrt = math.sqrt(1 - beta2**step)
             step_size = lr / bias_correction1
             if amsgrad:
-                max_sq = state["max_exp_avg_sq"]
-                max_sq.copy_(ops.maximum(max_sq, exp_avg_sq))
-                denom = ops.sqrt(max_sq) / bias_correction2_sqrt + eps
-            else:
-                denom = ops.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-            p.add_(exp_avg / denom, alpha=-step_size)
+                max_exp_avg_sq = state["max_exp_avg_sq"]
+                max_exp_avg_sq.copy_(ops.maximum(max_exp_avg_sq, exp_avg_sq))
+                exp_avg_sq = max_exp_avg_sq
+            # Note: PyTorch's (sqrt(v) / bias_correction2_sqrt).add_(eps), with the division done in place.
+            denom = exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
+            p.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 __all__ = ["Adam"]

@@ -33,25 +33,26 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        # PyTorch's single-tensor SGD: the momentum buffer and the parameter are updated in place.
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         for p in group["params"]:
-            d_p = p._grad
-            if d_p is None:
+            grad = p._grad
+            if grad is None:
                 continue
             if maximize:
-                d_p = -d_p
+                grad = -grad
             if weight_decay != 0:
-                d_p = ops.add(d_p, p.detach(), alpha=weight_decay)
+                grad = grad.add(p, alpha=weight_decay)
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = ops.clone(d_p).detach()
+                    buf = state["momentum_buffer"] = ops.clone(grad).detach()
                 else:
-                    buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
-                d_p = ops.add(d_p, buf, alpha=momentum) if nesterov else buf
-            p.add_(d_p, alpha=-lr)
+                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                grad = grad.add(buf, alpha=momentum) if nesterov else buf
+            p.add_(grad, alpha=-lr)
 
 
 __all__ = ["SGD"]
