@@ -383,20 +383,20 @@ def test_kernel_override_replaces_the_builtin_and_unregistering_restores_it() ->
 
     def overriding(registry: Any) -> None:
         registry.register_generic_kernel("sin", counting_sin, override=True)
-        registry.register_kernel("exp", "numpy", lambda x: 2.718281828459045 ** x)
+        registry.register_kernel("floor", "numpy", lambda x: x // 1)
 
     plugrad.register_plugin(make_plugin("faster_kernels", plugrad_register_kernels=overriding))
     try:
         x = plugrad.tensor([1.0, -2.0], device="numpy")
         assert plugrad.sin(x).tolist() == plugrad.tensor([1.0, -2.0]).sin().tolist()
         assert calls == [(2,), (2,)]
-        assert registry.kernel_source("exp", x._backend) == "native"
+        assert registry.kernel_source("floor", x._backend) == "native"
         assert registry.GENERIC_KERNELS["sin"][1] == "faster_kernels"
     finally:
         plugrad.unregister_plugin("faster_kernels")
     plugrad.sin(x)
     assert calls == [(2,), (2,)]  # the built-in kernel is back
-    assert registry.kernel_source("exp", x._backend) == "generic"
+    assert registry.kernel_source("floor", x._backend) == "generic"
 
 
 def test_op_override_replaces_the_builtin_until_unregistered() -> None:
