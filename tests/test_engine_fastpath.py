@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
-
 import plugrad
+import pytest
 from plugrad.autograd import engine
 
 

@@ -76,3 +76,10 @@ def plugrad_register_backends(registry: Any) -> None:
 def plugrad_register_kernels(registry: Any) -> None:
     for op_name, fn in kernels.KERNELS.items():
         registry.register_kernel(op_name, "numba", fn)
+    # The arrays are NumPy's: where no loop is compiled, the NumPy backend's own kernels (silent math,
+    # branchless selects, np.add.at scatters) serve rather than the generic ones.
+    from plugrad_numpy import KERNELS as NUMPY_KERNELS
+
+    for op_name, fn in NUMPY_KERNELS.items():
+        if op_name not in kernels.KERNELS:
+            registry.register_kernel(op_name, "numba", fn)

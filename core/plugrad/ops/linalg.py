@@ -263,8 +263,11 @@ def _addmm_kernel(xp: Any) -> Any:
         if alpha != 1:
             prod = prod * alpha
         if beta == 0:
-            return xp.broadcast_to(prod, prod.shape)
-        return prod + (x if beta == 1 else x * beta)
+            return prod
+        if beta == 1:
+            prod += x  # a fresh array of the same dtype: add the bias in place (no second result array)
+            return prod
+        return prod + x * beta
 
     return addmm
 

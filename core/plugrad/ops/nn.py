@@ -922,9 +922,24 @@ def _nll_weights(xp: Any, x2: Any, t: Any, weight: Any, ignore_index: int) -> tu
     return safe, w
 
 
+def _plain_targets(xp: Any, t: Any, c: int, ignore_index: int) -> bool:
+    """Whether the (M,) targets are all valid class indices and none is ``ignore_index`` (the common case)."""
+    if not t.shape[0]:
+        return False
+    lo, hi = int(xp.min(t)), int(xp.max(t))
+    return 0 <= lo and hi < c and not (lo <= ignore_index <= hi and bool(xp.any(t == ignore_index)))
+
+
 @generic("nll_loss")
 def _nll_loss_kernel(xp: Any) -> Any:
     def nll_loss(x: Any, target: Any, weight: Any, reduction: str, ignore_index: int) -> Any:
+        if weight is None and x.ndim == 2 and _plain_targets(xp, target, x.shape[1], ignore_index):
+            # Note: the same arithmetic as the general path below with every weight 1 (one gather, one sum).
+            picked = xp.take_along_axis(x, xp.reshape(target, (-1, 1)), axis=1)[:, 0]
+            if reduction == "none":
+                return -picked
+            total = xp.sum(-picked)
+            return total if reduction == "sum" else total / xp.asarray(x.shape[0], dtype=x.dtype)
         x2, t = _nll_flat(xp, x, target)
         safe, w = _nll_weights(xp, x2, t, weight, ignore_index)
         picked = xp.take_along_axis(x2, xp.reshape(safe, (-1, 1)), axis=1)[:, 0]
@@ -944,14 +959,24 @@ def _nll_loss_backward_kernel(xp: Any) -> Any:
     def nll_loss_backward(g: Any, target: Any, x_shape: tuple, weight: Any, reduction: str, ignore_index: int) -> Any:
         c = x_shape[1] if len(x_shape) > 1 else x_shape[0]
         t = xp.reshape(target, (-1,))
-        x2 = xp.zeros((t.shape[0], c), dtype=g.dtype)
-        safe, w = _nll_weights(xp, x2, t, weight, ignore_index)
-        if reduction == "none":
-            coef = -w * xp.reshape(g, (-1,))
-        elif reduction == "sum":
-            coef = -w * g
+        if weight is None and len(x_shape) == 2 and _plain_targets(xp, t, c, ignore_index):
+            # every weight 1: the coefficients of the general path without building the weights
+            safe = t
+            if reduction == "none":
+                coef = -xp.reshape(g, (-1,))
+            elif reduction == "sum":
+                coef = -g
+            else:
+                coef = -(g / xp.asarray(t.shape[0], dtype=g.dtype))
         else:
-            coef = -w * (g / xp.sum(w))
+            x2 = xp.zeros((t.shape[0], c), dtype=g.dtype)
+            safe, w = _nll_weights(xp, x2, t, weight, ignore_index)
+            if reduction == "none":
+                coef = -w * xp.reshape(g, (-1,))
+            elif reduction == "sum":
+                coef = -w * g
+            else:
+                coef = -w * (g / xp.sum(w))
         onehot = xp.reshape(xp.arange(c), (1, c)) == xp.reshape(safe, (-1, 1))
         grad = xp.where(onehot, xp.reshape(coef, (-1, 1)), xp.zeros((), dtype=g.dtype))
         if len(x_shape) <= 2:
