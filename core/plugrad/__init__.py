@@ -71,6 +71,13 @@ def is_tensor(obj: Any) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
+def is_inference(input: Tensor) -> builtins.bool:  # noqa: A002
+    """Whether ``input`` was made under ``inference_mode()`` (PyTorch's ``torch.is_inference``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_inference(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input.is_inference()
+
+
 def numel(input: Tensor) -> builtins.int:  # noqa: A002
     return input.numel()
 

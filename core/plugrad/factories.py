@@ -10,8 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import dtypes as _dt
+from .autograd.grad_mode import state as _grad_state
 from .backend import Backend, Device, default_backend_obj, resolve
 from .tensor import Tensor, _wrap
+
+
+def _made(data: Any, backend: Backend) -> Tensor:
+    """A factory's new tensor: an inference tensor when made inside ``inference_mode()``, as in PyTorch."""
+    t = _wrap(data, backend)
+    if _grad_state.inference:
+        t._inference = True
+    return t
 
 
 def _backend_for(device: Any) -> Backend:
@@ -108,7 +117,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
                 raise ValueError(f"could not make a tensor from {type(data).__name__} data: {exc}") from None
             if type(data) not in _PYTHON_DATA:
                 arr = backend.namespace().asarray(arr, copy=True)
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -197,7 +206,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data
     backend = _backend_for(device)
     if hasattr(data, "__array_interface__") and dtype is None and backend.device_type == "cpu":
-        return _wrap(backend.from_numpy(data), backend)
+        return _made(backend.from_numpy(data), backend)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -208,7 +217,7 @@ def from_numpy(ndarray: Any) -> Tensor:
     backend = default_backend_obj()
     if backend.device_type != "cpu":
         backend = resolve("cpu")
-    return _wrap(backend.from_numpy(ndarray), backend)
+    return _made(backend.from_numpy(ndarray), backend)
 
 
 def _fill(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
@@ -218,7 +227,7 @@ def _fill(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_gra
         _dt.get_default_dtype() if isinstance(value, float) or value in (0, 1) and not isinstance(value, bool)
         else _python_dtype(value) or _dt.get_default_dtype())
     arr = backend.namespace().full(shape, value, dtype=backend.native_dtype(d))
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -278,7 +287,7 @@ def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_gr
     if not d.is_floating_point:
         raise RuntimeError(f'"{kind}" not implemented for \'{d.legacy[:-6]}\'; use a floating dtype')
     arr = getattr(backend, kind)(_sizes(size), d)
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -303,7 +312,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, 
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    t = _wrap(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
+    t = _made(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -315,7 +324,7 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bo
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
     keys = backend.rand((n,), _dt.float64)
     xp = backend.namespace()
-    return _wrap(xp.astype(xp.argsort(keys), backend.native_dtype(d)) if hasattr(xp, "astype")
+    return _made(xp.astype(xp.argsort(keys), backend.native_dtype(d)) if hasattr(xp, "astype")
                  else xp.argsort(keys).astype(backend.native_dtype(d)), backend)
 
 
@@ -373,7 +382,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     arr = xp.arange(vals[0], vals[1], vals[2], dtype=backend.native_dtype(_dt.float64 if d.is_floating_point else d))
     if d.is_floating_point:
         arr = arr.astype(backend.native_dtype(d))
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -388,7 +397,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     xp = backend.namespace()
     arr = xp.linspace(float(start), float(end), int(steps), dtype=backend.native_dtype(_dt.float64)).astype(
         backend.native_dtype(d))
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
@@ -403,7 +412,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     arr = backend.namespace().eye(n, m if m is not None else n, dtype=backend.native_dtype(d))
-    t = _wrap(arr, backend)
+    t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t

@@ -34,16 +34,18 @@ class Tensor:
     _requires_grad: builtins.bool
     _grad_fn: Any
     _vc: list[builtins.int] | None
-    # Note: every op's output sets the slots above; the attributes below are rare (leaves, views,
-    # several outputs), so they are class-level defaults an instance overrides in its __dict__.
+    _output_nr: builtins.int
+    _view_of: tuple | None
+    _origin: str  # "no_grad" or "detach": why it has no history; unset (read with getattr) on most tensors
+    # Note: every tensor an op makes sets the slots above (but _origin); the attributes below belong to
+    # leaves only (and users' retain_grad), so they are class-level defaults a leaf overrides in its __dict__.
     _grad: Tensor | None = None
-    _output_nr: builtins.int = 0
     _acc: AccumulateGrad | None = None
     _retains_grad: builtins.bool = False
-    _view_of: tuple | None = None
-    _origin: str  # "no_grad" or "detach": why it has no history; unset (read with getattr) on most tensors
+    _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
 
-    __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_origin", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_output_nr", "_view_of", "_origin",
+                 "__weakref__", "__dict__")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Legacy constructor: ``Tensor([1, 2])`` (float32 data) or ``Tensor(2, 3)`` (a 2x3 tensor of zeros)."""
@@ -426,6 +428,8 @@ class Tensor:
             )
         if value and not self.dtype.is_floating_point and not self.dtype.is_complex:
             raise RuntimeError(dtype_error)
+        if value and self._inference and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
@@ -437,6 +441,10 @@ class Tensor:
         """``requires_grad=True`` given to a factory (``tensor(..., requires_grad=True)``)."""
         self._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
         return self
+
+    def is_inference(self) -> builtins.bool:
+        """True for an inference tensor: made inside ``inference_mode()``, or a view of one."""
+        return self._inference
 
     @property
     def is_leaf(self) -> builtins.bool:
@@ -545,6 +553,8 @@ class Tensor:
         t._vc = vc
         if self._requires_grad:
             t._origin = "detach"
+        if self._inference:
+            t._inference = True
         return t
 
     def detach_(self) -> Tensor:
@@ -560,6 +570,8 @@ class Tensor:
         t = _wrap(self._data, self._backend)
         if self._requires_grad:
             t._origin = "detach"
+        if self._inference:
+            t._inference = True
         return t
 
     @data.setter
@@ -571,6 +583,8 @@ class Tensor:
 
     @property
     def _version(self) -> builtins.int:
+        if self._inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         vc = self._vc
         return 0 if vc is None else vc[0]
 
@@ -636,6 +650,13 @@ class Tensor:
             )
 
     def _bump_version(self) -> None:
+        if self._inference and not _grad_state.inference:
+            # Note: PyTorch raises here too, after the in-place kernel has written
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
+                "get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                "more details."
+            )
         vc = self._vc
         if vc is None:
             self._vc = [1]
@@ -752,11 +773,11 @@ class Tensor:
         return self
 
     def zero_(self) -> Tensor:
-        from . import ops
-
         if self._direct_operand(0) is not _NO_DIRECT:
             self._data[...] = 0
             return self._direct_done()
+        from . import ops
+
         return self._inplace(ops.zeros_like_)
 
     def fill_(self, value: Any) -> Tensor:
@@ -977,6 +998,8 @@ def _init_from(t: Tensor, data: Any, backend: Backend) -> None:
     t._requires_grad = False
     t._grad_fn = None
     t._vc = None
+    t._output_nr = 0
+    t._view_of = None
 
 
 def _wrap(data: Any, backend: Backend) -> Tensor:
@@ -986,6 +1009,8 @@ def _wrap(data: Any, backend: Backend) -> Tensor:
     t._requires_grad = False
     t._grad_fn = None
     t._vc = None
+    t._output_nr = 0
+    t._view_of = None
     return t
 
 

@@ -71,7 +71,8 @@ def make_dot(output: Tensor | tuple | list, params: Mapping[str, Tensor] | None 
                 dot.node(sid, f"saved input {i}\n{_size(t.shape)}", fillcolor="orange")
                 dot.edge(sid, node_id(fn), dir="none")
         out = getattr(fn, "_out", None)
-        if out and not getattr(fn, "_released", False):
+        # Note: an output saved under saved-tensor hooks is packed (the hooks own it): no box for it.
+        if out and not getattr(fn, "_released", False) and isinstance(out, tuple):
             datas = [out[0]] if not isinstance(out[0], tuple) else [o[0] for o in out]
             for k, data in enumerate(datas):
                 saved_count[0] += 1

@@ -12,7 +12,7 @@ import heapq
 import sys
 import warnings
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import grad_mode as _gm
@@ -52,25 +52,30 @@ def _as_tuple(x: Any) -> tuple:
 
 
 def _make_grads(outputs: Sequence[Any], grads: Sequence[Any]) -> list:
-    """Check or create the initial gradients (PyTorch's ``_make_grads``, plus the 2017 broadcast leniency)."""
+    """Check or create the initial gradients (PyTorch's ``_make_grads``, plus the 2017 broadcast leniency).
+
+    As in PyTorch, ``outputs`` and ``grads`` are paired as ``zip`` pairs them: a count mismatch is reported
+    by :func:`_check_run`, after the types of the paired gradients were checked here.
+    """
     from .. import ops
     from ..tensor import Tensor
 
-    result = []
+    result: list[Any] = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
         if g is None:
+            if not out._requires_grad:
+                result.append(None)  # Note: _check_run reports the output that does not require grad
+                continue
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out.dtype.is_floating_point and not out.dtype.is_complex:
+            if not out.dtype.is_floating_point:
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                 )
             result.append(ops.ones_like(out))
             continue
         if not isinstance(g, Tensor):
-            from ..factories import tensor as _tensor
-
-            g = _tensor(g, dtype=out.dtype, device=out._backend)
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         gs, os_ = g._data.shape, out._data.shape
         if gs != os_:
             numel_g = g.numel()
@@ -96,18 +101,81 @@ def _make_grads(outputs: Sequence[Any], grads: Sequence[Any]) -> list:
                     f"Mismatch in shape: grad_output[{i}] has a shape of {_dt_size(gs)} and output[{i}] has a "
                     f"shape of {_dt_size(os_)}."
                 )
-        if g.dtype is not out.dtype and g.dtype.category != out.dtype.category:
-            raise RuntimeError(
-                f"For complex Tensors, both grad_output and output are required to have the same dtype. "
-                f"Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {out.dtype}."
-            )
+        gd, od = g.dtype, out.dtype
+        if gd is not od:
+            if gd.is_complex != od.is_complex:
+                raise RuntimeError(
+                    f"For complex Tensors, both grad_output and output are required to have the same dtype. "
+                    f"Mismatch in dtype: grad_output[{i}] has a dtype of {gd} and output[{i}] has a dtype of {od}."
+                )
         if g._backend.device_type != out._backend.device_type:
             raise RuntimeError(
                 f"grad_output[{i}] is on device {g.device} but output[{i}] is on device {out.device}; "
                 f"move it with .to({str(out.device)!r})"
             )
+        if gd is not od:
+            g = g.to(od)  # Note: PyTorch's engine casts a root gradient to its output's dtype
         result.append(g)
     return result
+
+
+def _check_run(outputs: Sequence[Any], grads: Sequence[Any], inputs: Sequence[Any] | None, accumulate: bool) -> None:
+    """The checks PyTorch's engine makes before a pass, in its order: counts, outputs, then ``inputs``."""
+    from ..tensor import Tensor
+
+    if len(outputs) != len(grads):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    for i, t in enumerate(outputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    for t in inputs or ():
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
+        if accumulate:
+            t.retain_grad()  # Note: backward(inputs=[non_leaf]) fills non_leaf.grad, as in PyTorch
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+
+def _inputs_tuple(inputs: Any, fn: str) -> tuple:
+    """``inputs`` of backward() / grad() as a tuple: a tensor, a sequence, or a dict (its values)."""
+    from ..tensor import Tensor
+
+    if isinstance(inputs, Tensor):
+        return (inputs,)
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(
+            f"`inputs` argument to `{fn}()` must be a dict, not {type(inputs).__name__}. "
+            "Other Mapping types are not supported."
+        )
+    return tuple(inputs)
+
+
+def _grads_tuple(grads: Any, n: int) -> tuple:
+    """PyTorch's ``_tensor_or_tensors_to_tuple``: None for each output, one tensor, or the given sequence."""
+    from ..tensor import Tensor
+
+    if grads is None:
+        return (None,) * n
+    if isinstance(grads, Tensor):
+        return (grads,)
+    return tuple(grads)
+
+
+class _CreateGraphWarning:
+    """PyTorch warns once per process about ``backward(create_graph=True)``."""
+
+    issued = False
+
+
+_CREATE_GRAPH_LEAK = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid "
+    "this. If you have to use this function, make sure to reset the .grad fields of your parameters to None "
+    "after use to break the cycle and avoid the leak."
+)
 
 
 def _dt_size(shape: tuple) -> str:
@@ -129,47 +197,50 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
              create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
     """Accumulate into ``.grad`` of the leaves the gradient of ``tensors`` (PyTorch's ``autograd.backward``)."""
     if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to `backward()`. "
+                "Please only use `grad_tensors`."
+            )
         grad_tensors = grad_variables
-    outputs = _as_tuple(tensors)
-    if grad_tensors is None:
-        grads: Sequence[Any] = [None] * len(outputs)
-    else:
-        grads = list(_as_tuple(grad_tensors)) if not _is_number(grad_tensors) else [grad_tensors]
-    if len(grads) != len(outputs):
-        raise RuntimeError(f"got {len(grads)} gradients for {len(outputs)} tensors")
-    inputs_t = _as_tuple(inputs)
+    inputs_t = () if inputs is None else _inputs_tuple(inputs, "backward")
     if inputs is not None and not inputs_t:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    outputs = _as_tuple(tensors)
+    grads = _make_grads(outputs, _grads_tuple(grad_tensors, len(outputs)))
+    _check_run(outputs, grads, inputs_t, accumulate=True)
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and not _CreateGraphWarning.issued:
+        _CreateGraphWarning.issued = True
+        warnings.warn(_CREATE_GRAPH_LEAK, UserWarning, stacklevel=3)
     run(outputs, grads, retain_graph, create_graph, inputs_t or None, accumulate=True)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float, complex))
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
-         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> Any:
     """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``."""
     from .. import ops
 
-    outs = _as_tuple(outputs)
-    ins = _as_tuple(inputs)
-    if allow_unused is None:
-        allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
-    if grad_outputs is None:
-        gouts: Sequence[Any] = [None] * len(outs)
-    else:
-        gouts = list(_as_tuple(grad_outputs))
-    if len(gouts) != len(outs):
-        raise RuntimeError(f"grad requires one grad_output per output: got {len(gouts)} for {len(outs)} outputs")
-    for t in ins:
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outs = _as_tuple(outputs)
+    ins = _inputs_tuple(inputs, "grad")
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate gradient for "
+            "other parts of the graph, please use torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    gouts = _make_grads(outs, _grads_tuple(grad_outputs, len(outs)))
+    _check_run(outs, gouts, ins, accumulate=False)
     if retain_graph is None:
         retain_graph = create_graph
     result = run(outs, gouts, retain_graph, create_graph, ins, accumulate=False)
@@ -177,13 +248,15 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     for index, (t, g) in enumerate(zip(ins, result)):
         if g is None:
             if materialize_grads:
-                g = ops.zeros_like(t)
+                g = ops.zeros_like(t, requires_grad=create_graph)
             elif not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {index} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
         final.append(g)
+    if type(inputs) is dict:
+        return dict(zip(inputs.keys(), final))
     return tuple(final)
 
 
@@ -198,12 +271,11 @@ def _root_edge(t: Any) -> tuple[Node, int]:
 
 def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
         inputs: Sequence[Any] | None, accumulate: bool) -> list:
-    """Walk the graph from ``outputs``. With ``accumulate`` leaves get ``.grad``; else grads of ``inputs`` are returned."""
+    """Walk the graph from ``outputs``. With ``accumulate`` leaves get ``.grad``; else grads of ``inputs`` are returned.
+
+    The arguments come checked (``_make_grads``, ``_check_run``), as PyTorch checks them before its engine runs.
+    """
     _ops()
-    for i, t in enumerate(outputs):
-        if not t._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-    grads = _make_grads(outputs, grads)
     if accumulate:
         last_backward.runs += 1
         last_backward.leaves = weakref.WeakSet()
@@ -417,8 +489,10 @@ def _run_pre_hooks(node: Node, buf: list) -> list:
             if buf[nr] is None:
                 continue
             for hook in list(hooks.values()):
-                res = hook(buf[nr])
+                value = buf[nr]
+                res = hook(value)
                 if res is not None:
+                    _check_hook_result(hook, value, res)
                     buf[nr] = res
     rg = node._retain_grad
     if rg:
@@ -437,6 +511,24 @@ def _run_pre_hooks(node: Node, buf: list) -> list:
             if res is not None:
                 buf = list(res)
     return buf
+
+
+def _check_hook_result(hook: Any, value: Any, res: Any) -> None:
+    """A tensor hook must return a tensor of the gradient's type, device and size (PyTorch's checks, in its order)."""
+    from ..tensor import Tensor
+
+    if not isinstance(res, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(res).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if res._data.dtype != value._data.dtype or res._backend.device_type != value._backend.device_type:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_type_name(value)} got {_type_name(res)})")
+    if res._data.shape != value._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+def _type_name(t: Any) -> str:
+    """PyTorch's name of a tensor's type: ``torch.FloatTensor``, ``torch.cuda.FloatTensor``."""
+    return f"torch.cuda.{t.dtype.legacy}" if t._backend.device_type == "cuda" else f"torch.{t.dtype.legacy}"
 
 
 _getrefcount = getattr(sys, "getrefcount", None)

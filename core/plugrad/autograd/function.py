@@ -16,7 +16,7 @@ from typing import Any
 
 from . import grad_mode as _gm
 from .anomaly import anomaly_state, record_trace
-from .node import RELEASED, Node
+from .node import RELEASED, Node, SavedPacked, check_inference_saved, pack_saved, saved_hooks
 
 
 class FunctionCtx:
@@ -61,7 +61,9 @@ class FunctionCtx:
             return ()
         out = []
         for t, vc, version, output_nr in saved:
-            if t is not None and vc is not None and vc[0] != version:
+            if t.__class__ is SavedPacked:
+                t = t.unpack(self)  # type: ignore[arg-type]
+            elif t is not None and vc is not None and vc[0] != version:
                 _raise_saved_modified(self, t, vc[0], version, output_nr)  # type: ignore[arg-type]
             out.append(t)
         return tuple(out)
@@ -286,16 +288,22 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             nr += 1
         to_save = d.pop("_to_save", None)
         if to_save is not None:
-            pairs = []
+            pairs: list[tuple[Any, Any, int, Any]] = []
+            packing = bool(saved_hooks.stack)
             for t in to_save:
                 if t is None:
                     pairs.append((None, None, 0, None))
+                    continue
+                check_inference_saved(t)
+                output_nr = t._output_nr if t._grad_fn is node else None
+                if packing:
+                    pairs.append((pack_saved(t, output_nr), None, 0, output_nr))
                     continue
                 vc = t._vc
                 if vc is None:
                     vc = t._vc = [0]
                 # An output of this node is reported, if modified later, as this node's output (as in PyTorch).
-                pairs.append((t, vc, vc[0], t._output_nr if t._grad_fn is node else None))
+                pairs.append((t, vc, vc[0], output_nr))
             d["_saved_pairs"] = pairs
             node._saved = ()  # Note: non-None so the engine releases this node after a backward pass
         return outs[0] if single else outs

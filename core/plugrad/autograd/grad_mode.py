@@ -101,13 +101,21 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """Like ``no_grad``; plugrad keeps no extra bookkeeping to skip, so the two behave the same."""
+    """Like ``no_grad``, and the tensors made inside are inference tensors (``is_inference()``), as in PyTorch:
+    they cannot be saved for backward, nor updated in place outside inference mode."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # a bare decorator: @inference_mode
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = not mode
         self._inference = mode
 
     def __enter__(self) -> None:
+        if self._inference and not _inference_seen:
+            _note_inference_seen()
         self._prev = state.enabled
         self._prev_inf = state.inference
         state.enabled = self.mode
@@ -132,4 +140,34 @@ class inference_mode(_GradModeContext):
 
 
 def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``)."""
     return state.inference
+
+
+_inference_seen = False
+
+
+def _note_inference_seen() -> None:
+    """The first ``inference_mode()`` of the process turns on the registry's checks for inference tensors."""
+    global _inference_seen
+    from ..ops import registry
+    from .node import refresh_saving_flag
+
+    _inference_seen = True
+    registry._inference_seen = True
+    refresh_saving_flag()
+
+
+def mark_inference(is_view: bool, args: tuple, res: Any) -> None:
+    """Mark an op's outputs as inference tensors where PyTorch does: a view is one when its base is; any other
+    output when it is made inside inference mode. (Called by dispatch once ``inference_mode()`` has been used.)"""
+    if is_view:
+        if not getattr(args[0], "_inference", False):
+            return
+    elif not state.inference:
+        return
+    if res.__class__ is tuple:
+        for t in res:
+            t._inference = True
+    else:
+        res._inference = True

@@ -1,18 +1,22 @@
-"""Look at a backward graph: walk its nodes, and report what each node keeps alive.
+"""Look at a backward graph and control what it keeps (PyTorch's ``torch.autograd.graph``).
 
 ``walk(t)`` yields the nodes reachable from ``t.grad_fn`` (each once, users
 before producers). ``saved_tensors_report(t)`` lists, per node, the tensors its
 rule saved and their sizes, so a user can see why memory grows with a graph.
+``saved_tensors_hooks(pack_hook, unpack_hook)`` changes how saved tensors are
+kept (``save_on_cpu()`` keeps them on the CPU); ``disable_saved_tensors_hooks``
+forbids that inside a block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import dependencies
-from .node import AccumulateGrad, Node
+from .node import AccumulateGrad, Node, SavedPacked, pop_saved_tensors_hooks, push_saved_tensors_hooks, saved_hooks
 
 
 def _root(t: Any) -> Node | None:
@@ -106,16 +110,18 @@ def saved_tensors_report(t: Any) -> SavedTensorsReport:
         rep = NodeReport(node.name(), freed=node._released)
         saved = node._saved or ()
         for i, s in enumerate(saved):
-            if s is not None and hasattr(s, "_data"):
+            if s is not None and hasattr(s, "_data"):  # Note: a value packed by saved-tensor hooks is not counted
                 e = _entry(f"input {i}", s._data)
                 if id(s._data) in counted:
                     e.nbytes = 0
                 counted.add(id(s._data))
                 rep.saved.append(e)
         out = node._out
-        if out is not None:
-            items = out if isinstance(out[0], tuple) else (out,)
+        if out is not None and out.__class__ is not SavedPacked:
+            items = out if isinstance(out[0], (tuple, SavedPacked)) else (out,)
             for k, item in enumerate(items):
+                if item.__class__ is SavedPacked:
+                    continue
                 e = _entry("output" if len(items) == 1 else f"output {k}", item[0])
                 if id(item[0]) in counted:
                     e.nbytes = 0
@@ -123,7 +129,7 @@ def saved_tensors_report(t: Any) -> SavedTensorsReport:
                 rep.saved.append(e)
         pairs = getattr(node, "__dict__", {}).get("_saved_pairs")
         for k, pair in enumerate(pairs or ()):
-            if pair[0] is not None:
+            if pair[0] is not None and pair[0].__class__ is not SavedPacked:
                 e = _entry(f"ctx.saved_tensors[{k}]", pair[0]._data)
                 if id(pair[0]._data) in counted:
                     e.nbytes = 0
@@ -133,4 +139,68 @@ def saved_tensors_report(t: Any) -> SavedTensorsReport:
     return SavedTensorsReport(reports)
 
 
-__all__ = ["walk", "saved_tensors_report", "SavedTensorsReport", "NodeReport", "SavedEntry"]
+class saved_tensors_hooks:
+    """Inside the block, each tensor an op saves for backward is kept as ``pack_hook(tensor)``, and its rule reads
+    ``unpack_hook(packed)`` instead (PyTorch's ``torch.autograd.graph.saved_tensors_hooks``).
+
+    ``pack_hook`` runs when the tensor is saved, with grad mode off, and must not change it in place;
+    ``unpack_hook`` runs each time backward (or ``grad_fn``) reads it and must return a tensor with the same
+    values. Only the innermost pair is used. Tensors kept this way are not checked against in-place changes.
+    """
+
+    def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> None:
+        push_saved_tensors_hooks(self.pack_hook, self.unpack_hook)
+
+    def __exit__(self, *args: object) -> None:
+        pop_saved_tensors_hooks()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep the tensors saved for backward on the CPU and move each back to its device when backward reads it.
+
+    On a CPU backend the saved tensor is kept as is. ``pin_memory`` asks for page-locked memory for the copies
+    (where the ``device_type`` module says its device is available).
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        import plugrad
+
+        device_module = getattr(plugrad, device_type, plugrad.cuda)
+
+        def pack_to_cpu(tensor: Any) -> tuple[Any, Any]:
+            if not pin_memory:
+                return (tensor.device, tensor.cpu())
+            is_pinnable = device_module.is_available()
+            packed = plugrad.empty(tensor.size(), dtype=tensor.dtype, layout=tensor.layout, pin_memory=is_pinnable)
+            packed.copy_(tensor, non_blocking=is_pinnable)
+            return (tensor.device, packed)
+
+        def unpack_from_cpu(packed: tuple[Any, Any]) -> Any:
+            device, tensor = packed
+            return tensor.to(device, non_blocking=pin_memory)
+
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message: str) -> Generator[None, None, None]:
+    """Inside the block, using saved-tensor hooks raises ``RuntimeError(error_message)`` (for features that do
+    not work with them); entering it while hooks are active raises the same."""
+    prev = saved_hooks.disabled
+    try:
+        saved_hooks.disabled = error_message
+        if saved_hooks.stack:
+            raise RuntimeError(error_message)
+        yield
+    finally:
+        saved_hooks.disabled = prev
+
+
+__all__ = [
+    "walk", "saved_tensors_report", "SavedTensorsReport", "NodeReport", "SavedEntry", "saved_tensors_hooks",
+    "save_on_cpu", "disable_saved_tensors_hooks",
+]

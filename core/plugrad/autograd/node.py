@@ -7,6 +7,7 @@ as PyTorch names it (``MulBackward0``), so ``print(y.grad_fn)`` reads the same.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -79,14 +80,14 @@ RELEASED = _Released()
 class Node:
     """A node of the backward graph. Subclasses exist per op only to carry PyTorch's name.
 
-    The attributes every recorded op sets are slots; rare ones (hooks, metadata, the anomaly trace, the
-    output shapes of a single-output op) are class-level defaults that an instance overrides in its
-    ``__dict__`` when it needs to, so recording an op stores as little as possible.
+    The attributes every recorded op sets are slots; the ones only users' hooks, metadata and anomaly
+    mode set are class-level defaults that such a node overrides in its ``__dict__``, so recording an op
+    builds no dict and stores nothing it does not need.
     """
 
     __slots__ = (
         "_op", "attrs", "_seq", "next_functions", "needs_input_grad", "_input_shapes", "_input_dtypes",
-        "_saved", "_saved_versions", "_out", "_backend", "__weakref__", "__dict__",
+        "_saved", "_saved_versions", "_out", "_out_shapes", "_out_dtypes", "_backend", "__weakref__", "__dict__",
     )
 
     _op: Any
@@ -99,10 +100,10 @@ class Node:
     _saved: Any
     _saved_versions: Any  # None when no tensor was saved; else one (version counter, version) or None per saved value
     _out: Any
+    _out_shapes: tuple  # one entry per output ((None,) for a single-output op's node: only the length is read)
+    _out_dtypes: tuple
     _backend: Any
-    # Rare attributes: class defaults.
-    _out_shapes: tuple = (None,)  # one entry per output; set only for nodes with several outputs
-    _out_dtypes: tuple = (None,)
+    # Rare attributes (set by users' hooks and metadata, anomaly mode): class defaults.
     _hooks: NodeHooks | None = None
     _metadata: dict | None = None
     _trace: Any = None
@@ -170,9 +171,11 @@ class Node:
             raise RuntimeError(_FREED)
         versions = self._saved_versions
         if versions is not None:
+            if versions is PACKED:
+                return tuple(x.unpack(self) if x.__class__ is SavedPacked else x for x in saved)
             for i, v in enumerate(versions):
                 if v is not None and v[0][0] != v[1]:
-                    _raise_modified(saved[i], v[0][0], v[1], self, i)
+                    _raise_modified(saved[i], v[0][0], v[1])
         return saved
 
     @property
@@ -193,6 +196,8 @@ class Node:
             t._requires_grad = True
             t._grad_fn = self
             return t
+        if out.__class__ is SavedPacked:
+            return out.unpack(self)
         raise RuntimeError(f"{self.name()} has several outputs; use .outputs")
 
     @property
@@ -202,8 +207,12 @@ class Node:
 
         backend = _backend_of(self)
         outs = []
-        for i, (data, _vc, _v) in enumerate(self._out):
-            t = _wrap(data, backend)
+        for i, item in enumerate(self._out):
+            if item.__class__ is SavedPacked:
+                value = item.unpack_value()
+                t = _wrap(value._data, value._backend)
+            else:
+                t = _wrap(item[0], backend)
             diffs = self._op.differentiable_outputs
             if not diffs or diffs[i]:  # empty: a variable number of outputs, all differentiable
                 t._requires_grad = True
@@ -315,9 +324,8 @@ def _modified_message(legacy: str, shape: tuple, producer: Node | None, nr: int,
     )
 
 
-def _raise_modified(t: Any, now: int, expected: int, node: Node, index: int) -> None:
-    msg = _modified_message(_legacy_name(t), tuple(t._data.shape), t._grad_fn, t._output_nr, now, expected)
-    raise RuntimeError(f"{msg} (It was saved as input {index} of {node.name()}; backend {t._backend.name}.)")
+def _raise_modified(t: Any, now: int, expected: int) -> None:
+    raise RuntimeError(_modified_message(_legacy_name(t), tuple(t._data.shape), t._grad_fn, t._output_nr, now, expected))
 
 
 def _raise_modified_output(data: Any, now: int, expected: int, node: Node) -> None:
@@ -349,3 +357,163 @@ class AccumulateGrad(Node):
 
     def apply(self, grads: list) -> tuple:  # pragma: no cover - the engine accumulates directly
         return ()
+
+
+# --- saved-tensor hooks and inference tensors -------------------------------------------------------------
+# Recording an op looks at what it saved only while the registry's `_special_saving` flag is on: once
+# inference_mode() was entered (inference tensors cannot be saved) or while saved-tensor hooks are active.
+
+INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+)
+_PACK_MODIFIED = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook cannot be "
+    "modified by in-place operations as this can lead to unexpected side-effects. Please open an issue if you need "
+    "to perform in-place operations on the input to a pack hook."
+)
+
+
+class _SavedHooksState(threading.local):
+    """The (pack, unpack) hook pairs in force in this thread, innermost last, and the message forbidding them."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]] = []
+        self.disabled: str | None = None
+
+
+saved_hooks = _SavedHooksState()
+_hooks_active = [0]  # pairs pushed and not yet popped, over all threads
+_flags_lock = threading.Lock()
+
+
+class _PackedMarker:
+    """The ``_saved_versions`` of a node whose ``_saved`` holds :class:`SavedPacked` values."""
+
+    __slots__ = ()
+
+
+PACKED = _PackedMarker()
+
+
+class SavedPacked:
+    """A tensor saved while saved-tensor hooks were active: what ``pack_hook`` returned, the ``unpack_hook`` that
+    reads it back, and the tensor's place in the graph, which the unpacked tensor takes (as in PyTorch). As in
+    PyTorch, no version check is made on such a tensor: the hooks own what is kept.
+    """
+
+    __slots__ = ("packed", "unpack_hook", "is_output", "requires_grad", "grad_fn", "output_nr", "acc")
+
+    def __init__(self, packed: Any, unpack_hook: Callable[[Any], Any], t: Any, output_nr: int | None) -> None:
+        self.packed = packed
+        self.unpack_hook = unpack_hook
+        self.is_output = output_nr is not None
+        self.requires_grad = t._requires_grad
+        self.grad_fn = None if self.is_output else t._grad_fn
+        self.output_nr = t._output_nr if output_nr is None else output_nr
+        self.acc = t._acc
+
+    def unpack_value(self) -> Any:
+        """What ``unpack_hook`` gives back, checked to be a tensor."""
+        from ..tensor import Tensor
+
+        value = self.unpack_hook(self.packed)
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(value).__name__}"
+            )
+        return value
+
+    def unpack(self, node: Node) -> Any:
+        """The saved tensor for ``node``'s rule: the unpacked data, in the saved tensor's place in the graph."""
+        from ..tensor import _wrap
+
+        value = self.unpack_value()
+        t = _wrap(value._data, value._backend)
+        if self.is_output:  # Note: an output's node is not kept here (that would be a reference cycle)
+            t._requires_grad = True
+            t._grad_fn = node
+            t._output_nr = self.output_nr
+        elif self.requires_grad:
+            t._requires_grad = True
+            if self.grad_fn is not None:
+                t._grad_fn = self.grad_fn
+                t._output_nr = self.output_nr
+            else:
+                t._acc = self.acc
+        return t
+
+
+def pack_saved(t: Any, output_nr: int | None = None) -> SavedPacked:
+    """Run the innermost ``pack_hook`` on ``t`` (with grad mode off, as PyTorch does); ``output_nr``: ``t`` is
+    that output of the node saving it."""
+    from . import grad_mode
+
+    pack_hook, unpack_hook = saved_hooks.stack[-1]
+    before = t._version
+    state = grad_mode.state
+    prev = state.enabled
+    state.enabled = False
+    try:
+        packed = pack_hook(t)
+    finally:
+        state.enabled = prev
+    if t._version != before:
+        raise RuntimeError(_PACK_MODIFIED)
+    return SavedPacked(packed, unpack_hook, t, output_nr)
+
+
+def check_inference_saved(t: Any) -> None:
+    if t._inference:
+        raise RuntimeError(INFERENCE_SAVED)
+
+
+def special_save(node: Node, outputs: Any) -> None:
+    """What recording an op does while the registry's ``_special_saving`` flag is on: refuse inference tensors
+    among the saved values, and, while saved-tensor hooks are active, keep what ``pack_hook`` returns instead."""
+    from ..tensor import Tensor
+
+    saved = node._saved
+    if saved:
+        for x in saved:
+            if isinstance(x, Tensor):
+                check_inference_saved(x)
+    if not saved_hooks.stack:
+        return
+    if saved and node._saved_versions is not None:  # Note: versions are set when a tensor was saved
+        node._saved = tuple(pack_saved(x) if isinstance(x, Tensor) else x for x in saved)
+        node._saved_versions = PACKED
+    out = node._out
+    if out is not None:
+        if len(outputs) == 1 and len(out) == 3 and not isinstance(out[0], tuple):
+            node._out = pack_saved(outputs[0], 0)
+        else:
+            node._out = tuple(pack_saved(t, i) for i, t in enumerate(outputs))
+
+
+def push_saved_tensors_hooks(pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+    """Make ``(pack_hook, unpack_hook)`` the pair in force in this thread (``saved_tensors_hooks.__enter__``)."""
+    message = saved_hooks.disabled
+    if message is not None:
+        raise RuntimeError(message)
+    saved_hooks.stack.append((pack_hook, unpack_hook))
+    _count_hooks(1)
+
+
+def pop_saved_tensors_hooks() -> None:
+    saved_hooks.stack.pop()
+    _count_hooks(-1)
+
+
+def _count_hooks(delta: int) -> None:
+    with _flags_lock:
+        _hooks_active[0] += delta
+        refresh_saving_flag()
+
+
+def refresh_saving_flag() -> None:
+    """Turn the registry's ``_special_saving`` on while it is needed (see :func:`special_save`)."""
+    from ..ops import registry
+
+    registry._special_saving = registry._inference_seen or _hooks_active[0] > 0

@@ -26,6 +26,8 @@ class Parameter(Tensor):
             )
         p = object.__new__(cls)
         _init_from(p, data._data, data._backend)
+        if data._inference:
+            p._inference = True
         if requires_grad:
             p.requires_grad_(True)
         return p

@@ -30,13 +30,13 @@ def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = N
 
 def _like(input: Any, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Any:  # noqa: A002
     from ..backend import resolve
-    from ..tensor import _wrap
+    from ..factories import _made
 
     backend = input._backend if device is None else resolve(device)
     xp = backend.namespace()
     native = backend.native_dtype(_dt.as_dtype(dtype)) if dtype is not None else (
         input._data.dtype if backend is input._backend else backend.native_dtype(input.dtype))
-    t = _wrap(xp.full(input._data.shape, value, dtype=native), backend)
+    t = _made(xp.full(input._data.shape, value, dtype=native), backend)
     if requires_grad:
         t._factory_requires_grad()
     return t

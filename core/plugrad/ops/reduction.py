@@ -304,11 +304,13 @@ def _nonempty(name: str, input: Any, dims: tuple[int, ...] | None) -> None:  # n
 
 def _int_to_long(input: Any, dtype: Any) -> Any:  # noqa: A002
     """sum/prod/cumsum rule: an explicit dtype wins, else bool and integer inputs accumulate in int64."""
-    from .conversion import _to_dtype
-
     if dtype is not None:
+        from .conversion import _to_dtype
+
         return _to_dtype(input, _dt.as_dtype(dtype))
     if input.dtype.category < 2:
+        from .conversion import _to_dtype
+
         return _to_dtype(input, _dt.int64)
     return input
 

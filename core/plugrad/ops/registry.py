@@ -17,12 +17,17 @@ from typing import Any
 from ..autograd import grad_mode as _gm
 from ..autograd.anomaly import anomaly_state as _anomaly
 from ..autograd.anomaly import record_trace as _record_trace
-from ..autograd.node import AccumulateGrad, Node, make_node_class
+from ..autograd.node import AccumulateGrad, Node, make_node_class, special_save
 
 VJP = Callable[..., Any]
 _grad_state = _gm.state
 _seq = itertools.count()
 _new = object.__new__
+# Off until a feature is first used, so that each costs the hot path one truth test until then (set by
+# autograd.grad_mode and autograd.node): inference_mode() was entered in this process (outputs may be inference
+# tensors); values saved for backward need a look (inference tensors may exist, or saved-tensor hooks are active).
+_inference_seen = False
+_special_saving = False
 
 
 class RegistrationError(ValueError):
@@ -143,10 +148,14 @@ class Op:
             res._requires_grad = False
             res._grad_fn = None
             res._vc = None
+            res._output_nr = 0
+            res._view_of = None
         else:
             res = tuple(_wrap(o, backend) for o in out)
         if self.is_view:
             _link_view(self, args[0], attrs, res)
+        if _inference_seen:
+            _gm.mark_inference(self.is_view, args, res)
         return res
 
     def dispatch_nograd(self, args: tuple, attrs: tuple = ()) -> Any:
@@ -259,12 +268,17 @@ class Op:
             t._backend = backend
             t._requires_grad = True
             t._grad_fn = node
+            t._output_nr = 0
+            t._view_of = None
+            node._out_shapes = node._out_dtypes = _ONE_OUTPUT
             if self.save_output:
                 t._vc = vc = [0]
                 node._out = (out, vc, 0)
             else:
                 t._vc = None
                 node._out = None
+            if _special_saving:
+                special_save(node, (t,))
             return t
         outs = []
         for i, (o, diff) in enumerate(zip(out, self.differentiable_outputs or itertools.repeat(True))):
@@ -277,6 +291,8 @@ class Op:
         node._out_shapes = tuple(o.shape for o in out)
         node._out_dtypes = tuple(o.dtype for o in out)
         node._out = tuple((o, None, 0) for o in out) if self.save_output else None
+        if _special_saving:
+            special_save(node, outs)
         return tuple(outs)
 
     def _want_for(self, needs: tuple) -> tuple:
@@ -292,6 +308,7 @@ class Op:
 
 
 _NO_EDGE = (None, 0)
+_ONE_OUTPUT = (None,)  # _out_shapes/_out_dtypes of a single-output node: only their length is read
 _NEEDS_1: tuple[bool, ...] = (True,)
 _NEEDS_T: tuple[bool, ...] = (True, True)
 _NEEDS_TF: tuple[bool, ...] = (True, False)
