@@ -540,9 +540,12 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool | None = None,
                  create_graph: builtins.bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor with respect to the graph leaves and accumulate it in ``.grad``."""
-        from .autograd.engine import backward
+        from .autograd import engine
 
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and inputs is None and not create_graph and self._grad_fn is not None:
+            engine.backward_scalar(self, retain_graph)  # loss.backward(): the common call, checked in fewer steps
+        else:
+            engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new tensor sharing this one's data and version counter, outside the graph."""
@@ -634,7 +637,7 @@ class Tensor:
             )
         if last_backward.runs == 0:
             return "No backward() has run yet: call backward() on an output computed from this tensor."
-        if self._acc is None or self._acc not in last_backward.leaves:
+        if self._acc is None or self._acc._reached_in != last_backward.runs:
             return (
                 "This leaf requires grad, but it was never used in the graph of the last backward() call (or that "
                 "call passed inputs=[...] without it), so its .grad is still None. Check that the output you called "

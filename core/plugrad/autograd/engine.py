@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import sys
 import warnings
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,10 +31,10 @@ def _ops() -> Any:
 
 
 class _LastBackward:
-    """Which leaves the most recent backward pass reached (for ``Tensor.explain_grad``)."""
+    """How many accumulating backward passes ran; each leaf's AccumulateGrad node keeps the number of the
+    last pass that reached it (``_reached_in``), so ``Tensor.explain_grad`` can tell if the latest did."""
 
     runs = 0
-    leaves: weakref.WeakSet[AccumulateGrad] = weakref.WeakSet()
 
 
 last_backward = _LastBackward()
@@ -218,6 +217,23 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     run(outputs, grads, retain_graph, create_graph, inputs_t or None, accumulate=True)
 
 
+def backward_scalar(t: Any, retain_graph: bool | None) -> None:
+    """``t.backward()`` for a non-leaf ``t`` with no gradient, inputs or create_graph given (a loss).
+
+    The same checks and result as :func:`backward`, in fewer steps: a one-element real floating output gets
+    a gradient of ones made straight from the backend; anything else takes :func:`backward`'s path.
+    """
+    data = t._data
+    if getattr(data, "size", None) != 1 or not t.dtype.is_floating_point:
+        backward(t, None, retain_graph)
+        return
+    backend = t._backend
+    from ..tensor import _wrap
+
+    ones = _wrap(backend.namespace().ones(data.shape, dtype=data.dtype), backend)
+    run((t,), (ones,), bool(retain_graph), False, None, accumulate=True)
+
+
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False) -> Any:
@@ -278,7 +294,6 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     _ops()
     if accumulate:
         last_backward.runs += 1
-        last_backward.leaves = weakref.WeakSet()
 
     roots: list[tuple[Node, int, Any]] = []
     for t, g in zip(outputs, grads):
@@ -351,7 +366,7 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
                     in_grads = g = None  # Note: drop the previous node's references, so an unshared gradient is seen as such
                     _accumulate(node, buf[0], create_graph)
-                    last_backward.leaves.add(node)
+                    node._reached_in = last_backward.runs
                 continue
             if needed is not None and not _leads_further(node, needed):
                 _release_deps(node, deps, heap, retain_graph)

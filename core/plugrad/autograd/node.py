@@ -338,13 +338,14 @@ def _raise_modified_output(data: Any, now: int, expected: int, node: Node) -> No
 class AccumulateGrad(Node):
     """The node behind a leaf that requires grad: adds incoming gradients into ``leaf.grad``."""
 
-    __slots__ = ("_variable", "_post_acc_hooks")
+    __slots__ = ("_variable", "_post_acc_hooks", "_reached_in")
 
     def __init__(self, tensor: Any) -> None:
         super().__init__()
         self._variable = weakref.ref(tensor)
         self.next_functions = ()
         self._seq = float("inf")
+        self._reached_in = 0  # the number of the last backward pass that accumulated into the leaf
         self._post_acc_hooks: HookDict | None = None
         self._out_shapes = (tensor._data.shape,)
 

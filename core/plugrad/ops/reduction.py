@@ -72,11 +72,12 @@ def _reduction_samples() -> list[Sample]:
 
 
 def _sum_vjp(ctx: Any, g: Any) -> tuple:
-    from .shape import expand
+    from .shape import EXPAND
 
     shape = ctx.input_shape(0)
     dims, keepdim = ctx.attrs[0], ctx.attrs[1]
-    return (expand(_restore_dims(g, dims, keepdim, len(shape)), shape),)
+    # Note: the restored gradient broadcasts to the input's shape by construction: expand without re-checking.
+    return (EXPAND.dispatch((_restore_dims(g, dims, keepdim, len(shape)),), (tuple(shape),)),)
 
 
 SUM = defop("sum", 1, vjp=_sum_vjp, node="SumBackward0", saves=((),),
