@@ -359,3 +359,46 @@ def test_both_ways_of_silencing_give_the_kernels_values() -> None:
             quiet(np.log)(x, np.empty(5))
         with pytest.raises(RuntimeWarning):
             np.log(x)
+
+
+# --- views and sums: the same arrays as NumPy's wrapper functions give ------------------------------------
+
+
+VIEW_CASES = [
+    ("t", (3, 5), ()),
+    ("t", (4,), ()),
+    ("transpose", (2, 3, 4), (0, 2)),
+    ("transpose", (2, 3), (1, 1)),
+    ("permute", (2, 3, 4), ((2, 0, 1),)),
+    ("expand", (3, 1), ((2, 3, 4),)),
+    ("expand", (), ((2, 2),)),
+    ("expand", (1, 4), ((0, 4),)),
+]
+
+
+@pytest.mark.parametrize("op_name,shape,attrs", VIEW_CASES)
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_view_kernels_return_views_equal_to_the_generic_kernels(numpy_backend: Any, op_name: str, shape: tuple,
+                                                                attrs: tuple, layout: str) -> None:
+    assert registry.kernel_source(op_name, numpy_backend) == "native"
+    native, generic = _kernels(numpy_backend, op_name)
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    if layout == "transposed":
+        x = x.T.copy().T  # same values, Fortran order: the expand kernel takes np.broadcast_to's path
+    got, want = native(x, *attrs), generic(x, *attrs)
+    assert got.shape == want.shape and got.strides == want.strides
+    assert np.array_equal(got, want)
+    assert got is x or np.shares_memory(got, x) or got.size == 0
+    if op_name == "expand":
+        assert not got.flags.writeable  # as np.broadcast_to's views: writing would alias elements
+
+
+@pytest.mark.parametrize("op_name", ["sum", "sum_dim"])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int64, np.complex64])
+def test_sum_kernels_equal_np_sum_in_value_and_dtype(numpy_backend: Any, op_name: str, dtype: Any) -> None:
+    native, _ = _kernels(numpy_backend, op_name)
+    x = (np.arange(24).reshape(2, 3, 4) % 7).astype(dtype)
+    for dims, keepdim in [(None, False), (None, True), ((1,), False), ((0, 2), True), ((), False)]:
+        got, want = native(x, dims, keepdim), np.sum(x, axis=dims, keepdims=keepdim)
+        assert np.asarray(got).dtype == np.asarray(want).dtype and np.shape(got) == np.shape(want)
+        assert np.array_equal(got, want), (dims, keepdim)
