@@ -68,5 +68,5 @@ def test_default_collate_stacks_and_recurses():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="batch_size should be a positive integer value, but got batch_size=0"):
         DataLoader(_dataset(), batch_size=0)
-    with pytest.raises(TypeError, match="generator must be an int seed or have initial_seed"):
+    with pytest.raises(TypeError, match="generator must be a plugrad.Generator or an int seed, got str"):
         DataLoader(_dataset(), shuffle=True, generator="seed")

@@ -85,30 +85,35 @@ class CupyBackend(Backend):
         }
 
     # --- random numbers, on the device -------------------------------------------------------
-    def rng(self) -> Any:
+    def rng(self, generator: Any = None) -> Any:
+        if generator is not None:
+            return generator
         gen = self._rng
         if gen is None:
             gen = self._rng = self.namespace().random.default_rng(self.seed)
         return gen
 
+    def new_generator(self, seed: int) -> Any:
+        return self.namespace().random.default_rng(seed)
+
     def manual_seed(self, seed: int) -> None:
         self.seed = seed
         self._rng = self.namespace().random.default_rng(seed)
 
-    def rand(self, shape: tuple[int, ...], dtype: Any) -> Any:
+    def rand(self, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
         native = self.native_dtype(dtype)
         if dtype.name in ("float32", "float64"):
-            return self.rng().random(shape, dtype=native)
-        return self.rng().random(shape, dtype=self.namespace().float64).astype(native)
+            return self.rng(generator).random(shape, dtype=native)
+        return self.rng(generator).random(shape, dtype=self.namespace().float64).astype(native)
 
-    def randn(self, shape: tuple[int, ...], dtype: Any) -> Any:
+    def randn(self, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
         native = self.native_dtype(dtype)
         if dtype.name in ("float32", "float64"):
-            return self.rng().standard_normal(shape, dtype=native)
-        return self.rng().standard_normal(shape, dtype=self.namespace().float64).astype(native)
+            return self.rng(generator).standard_normal(shape, dtype=native)
+        return self.rng(generator).standard_normal(shape, dtype=self.namespace().float64).astype(native)
 
-    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any) -> Any:
-        return self.rng().integers(low, high, size=shape).astype(self.native_dtype(dtype), copy=False)
+    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
+        return self.rng(generator).integers(low, high, size=shape).astype(self.native_dtype(dtype), copy=False)
 
 
 def _one_line(exc: BaseException) -> str:

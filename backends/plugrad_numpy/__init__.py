@@ -19,6 +19,8 @@ from plugrad.backend import Backend
 from plugrad.ops.indexing import gather_coords, index_tuple, lift
 from plugrad.ops.registry import GENERIC_KERNELS
 
+from .random import DEFAULT_SEED, TorchStream
+
 PLUGRAD_CONTRACT = "1"
 
 
@@ -45,24 +47,40 @@ class NumpyBackend(Backend):
     def info(self) -> dict[str, Any]:
         return {"numpy": np.__version__}
 
-    def rng(self) -> np.random.Generator:
-        gen = getattr(self, "_rng", None)
-        if gen is None:
-            gen = self._rng = np.random.default_rng(self.seed)
-        return gen
+    # --- random numbers: PyTorch's CPU stream (plugrad_numpy.random), so seeded programs print its numbers ------
+    def rng(self, generator: Any = None) -> TorchStream:
+        """The stream to draw from: ``generator``'s, else this backend's default one."""
+        if generator is not None:
+            return generator
+        stream = getattr(self, "_stream", None)
+        if stream is None:
+            stream = self._stream = TorchStream(DEFAULT_SEED if self.seed is None else self.seed)
+        return stream
+
+    def new_generator(self, seed: int) -> TorchStream:
+        return TorchStream(seed)
 
     def manual_seed(self, seed: int) -> None:
         self.seed = seed
-        self._rng = np.random.default_rng(seed)
+        self.rng().manual_seed(seed)
 
-    def rand(self, shape: tuple[int, ...], dtype: Any) -> Any:
-        return self.rng().random(shape, dtype=np.float64).astype(self.native_dtype(dtype), copy=False)
+    def rand(self, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
+        return self.rng(generator).uniform(shape, self.native_dtype(dtype))
 
-    def randn(self, shape: tuple[int, ...], dtype: Any) -> Any:
-        return self.rng().standard_normal(shape, dtype=np.float64).astype(self.native_dtype(dtype), copy=False)
+    def uniform(self, shape: tuple[int, ...], dtype: Any, low: float, high: float, generator: Any = None) -> Any:
+        return self.rng(generator).uniform(shape, self.native_dtype(dtype), low, high)
 
-    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any) -> Any:
-        return self.rng().integers(low, high, size=shape).astype(self.native_dtype(dtype), copy=False)
+    def randn(self, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
+        return self.rng(generator).normal(shape, self.native_dtype(dtype))
+
+    def normal(self, shape: tuple[int, ...], dtype: Any, mean: float, std: float, generator: Any = None) -> Any:
+        return self.rng(generator).normal(shape, self.native_dtype(dtype), mean, std)
+
+    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any, generator: Any = None) -> Any:
+        return self.rng(generator).integers(low, high, shape, self.native_dtype(dtype))
+
+    def randperm(self, n: int, dtype: Any, generator: Any = None) -> Any:
+        return self.rng(generator).permutation(n, self.native_dtype(dtype))
 
 
 @plugrad.hookimpl

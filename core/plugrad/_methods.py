@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ops
+from . import factories, ops
 from .ops import __all__ as _op_names
 from .tensor import Tensor
 
@@ -48,6 +48,10 @@ _OPERATORS = {
 # Each op family may add methods whose signature differs from its functions (x.T, x.view(2, 3), x[0]).
 for _family in ops.FAMILIES:
     _OPERATORS.update(getattr(_family, "TENSOR_METHODS", {}))
+from .factories import TENSOR_RANDOM_METHODS as _RANDOM_METHODS  # noqa: E402
+
+_OPERATORS.update(_RANDOM_METHODS)
+_OPERATORS["bernoulli"] = lambda self, p=None, *, generator=None: factories.bernoulli(self, p, generator=generator)
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _fn)
 Tensor.__hash__ = object.__hash__  # type: ignore[method-assign]

@@ -100,9 +100,13 @@ class Backend:
             return xp.asarray(data)
         return xp.asarray(data, dtype=self.native_dtype(dtype))
 
-    def rng(self) -> Any:
-        """Return this backend's random generator, seeded from ``plugrad.manual_seed``."""
+    def rng(self, generator: Any = None) -> Any:
+        """Return this backend's default random stream, seeded by ``plugrad.manual_seed``."""
         raise self._no_random("rng")
+
+    def new_generator(self, seed: int) -> Any:
+        """A new random stream seeded with ``seed``, for a ``plugrad.Generator`` (the default shares ``rng()``)."""
+        return self.rng()
 
     def rand(self, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
         raise self._no_random("rand")
@@ -112,6 +116,18 @@ class Backend:
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: _dt.dtype) -> Any:
         raise self._no_random("randint")
+
+    # Derived draws: a backend may override them to draw as PyTorch does (the NumPy backend does).
+    def uniform(self, shape: tuple[int, ...], dtype: _dt.dtype, low: float, high: float, **kw: Any) -> Any:
+        return self.rand(shape, dtype, **kw) * (high - low) + low
+
+    def normal(self, shape: tuple[int, ...], dtype: _dt.dtype, mean: float, std: float, **kw: Any) -> Any:
+        return self.randn(shape, dtype, **kw) * std + mean
+
+    def randperm(self, n: int, dtype: _dt.dtype, **kw: Any) -> Any:
+        xp = self.namespace()
+        order = xp.argsort(self.rand((n,), _dt.float64, **kw))
+        return xp.astype(order, self.native_dtype(dtype)) if hasattr(xp, "astype") else order.astype(self.native_dtype(dtype))
 
     def _no_random(self, method: str) -> RuntimeError:
         return RuntimeError(

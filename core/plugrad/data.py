@@ -1,15 +1,14 @@
 """Datasets and batching: ``TensorDataset`` and ``DataLoader`` (``torch.utils.data``'s names and arguments).
 
 ``DataLoader(dataset, batch_size, shuffle, drop_last, generator)`` yields batches in the main process.
-Shuffling draws one permutation per epoch from a Python ``random.Random`` seeded by ``generator``
-(anything with ``initial_seed()``, such as the object ``plugrad.manual_seed`` returns, or an int),
-else from plugrad's global generator, so ``plugrad.manual_seed(s)`` makes the order reproducible.
+Shuffling draws one permutation per epoch as PyTorch's ``RandomSampler`` does: ``randperm`` from
+``generator`` (a ``plugrad.Generator``, or an int seed for one), else from a new generator seeded by one draw
+of the default one, so after the same ``manual_seed`` the batches come in PyTorch's order.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -48,6 +47,127 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
 
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(dataset: Any, lengths: Sequence[Any], generator: Any = None) -> list[Subset]:
+    """Split ``dataset`` into non-overlapping subsets of the given lengths (or fractions that sum to 1)."""
+    from . import factories
+
+    n = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = [int(math.floor(n * frac)) for frac in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    device = generator.device if generator is not None and generator is not factories.default_generator else None
+    perm = factories.randperm(sum(lengths), generator=generator, device=device).tolist()
+    out, offset = [], 0
+    for length in lengths:
+        out.append(Subset(dataset, perm[offset:offset + length]))
+        offset += length
+    return out
+
+
+class Sampler:
+    """Yields the indices of a dataset's samples, in some order."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{type(self).__name__} must define __iter__()")
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Any) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random permutation of the indices each epoch, drawn as PyTorch's ``RandomSampler`` draws it."""
+
+    def __init__(self, data_source: Any, replacement: bool = False, num_samples: int | None = None,
+                 generator: Any = None) -> None:
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        from . import factories
+
+        n = len(self.data_source)
+        generator = self.generator
+        if generator is None:
+            seed = int(factories.empty((), dtype="int64").random_().item())
+            generator = factories.Generator().manual_seed(seed)
+        device = generator.device  # indices come from the generator's device, as in PyTorch
+        if self.replacement:
+            for _ in range(self.num_samples // 32):
+                yield from factories.randint(high=n, size=(32,), dtype="int64", generator=generator, device=device).tolist()
+            yield from factories.randint(high=n, size=(self.num_samples % 32,), dtype="int64", generator=generator,
+                                         device=device).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from factories.randperm(n, generator=generator, device=device).tolist()
+        yield from factories.randperm(n, generator=generator, device=device).tolist()[: self.num_samples % n]
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size``."""
+
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batch: list[int] = []
+        for i in self.sampler:
+            batch.append(int(i))
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch: tensors are stacked, numbers become tensors, tuples and dicts recurse."""
     from . import factories, ops
@@ -71,8 +191,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         size = len(first)
         if any(len(elem) != size for elem in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        fields = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(fields) if isinstance(first, tuple) else fields
+        return [default_collate(list(s)) for s in zip(*batch)]  # a list for tuples too, as in PyTorch
     if hasattr(first, "__array_interface__"):
         return ops.stack([factories.as_tensor(a) for a in batch], 0)
     raise TypeError(
@@ -80,16 +199,14 @@ def default_collate(batch: Sequence[Any]) -> Any:
     )
 
 
-def _seed_of(generator: Any) -> int:
-    if isinstance(generator, int):
+def _as_generator(generator: Any) -> Any:
+    from .factories import Generator
+
+    if isinstance(generator, Generator):
         return generator
-    seed = getattr(generator, "initial_seed", None)
-    if seed is None:
-        raise TypeError(
-            f"generator must be an int seed or have initial_seed() (as plugrad.manual_seed's result has), "
-            f"got {type(generator).__name__}"
-        )
-    return int(seed())
+    if isinstance(generator, int) and not isinstance(generator, bool):
+        return Generator().manual_seed(generator)
+    raise TypeError(f"generator must be a plugrad.Generator or an int seed, got {type(generator).__name__}")
 
 
 class DataLoader:
@@ -119,21 +236,15 @@ class DataLoader:
         self.pin_memory = pin_memory
         self.drop_last = drop_last
         self.generator = generator
-        self._rng = random.Random(_seed_of(generator)) if generator is not None else None
+        self._generator = _as_generator(generator) if generator is not None else None
 
     def _order(self) -> list[int]:
         n = len(self.dataset)
         if self.sampler is not None:
             return [int(i) for i in self.sampler]
-        order = list(range(n))
-        if self.shuffle:
-            rng = self._rng
-            if rng is None:
-                from .factories import randint
-
-                rng = random.Random(int(randint(0, 2**62, (1,)).item()))
-            rng.shuffle(order)
-        return order
+        if not self.shuffle:
+            return list(range(n))
+        return list(RandomSampler(self.dataset, generator=self._generator))
 
     def _batches(self) -> Iterator[list[int]]:
         if self.batch_sampler is not None:
@@ -153,11 +264,19 @@ class DataLoader:
             yield batch
 
     def __iter__(self) -> Iterator[Any]:
+        from . import factories
+
+        # PyTorch's loader iterator draws a base seed for its workers first, from `generator` or the default
+        # one, even with no worker: drawn here too, so that the numbers drawn after a loop are PyTorch's.
+        factories.empty((), dtype="int64").random_(generator=self._generator)
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[Any]:
         ds = self.dataset
         fast = isinstance(ds, TensorDataset) and self.collate_fn is None and self.batch_size is not None
         for batch in self._batches():
             if fast:
-                yield tuple(_take_rows(t, batch) for t in ds.tensors)
+                yield [_take_rows(t, batch) for t in ds.tensors]
             elif self.batch_size is None and self.batch_sampler is None:
                 item = ds[batch[0]]
                 yield self.collate_fn(item) if self.collate_fn is not None else item
@@ -190,4 +309,7 @@ def _int64() -> Any:
     return dtypes.int64
 
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]
+__all__ = [
+    "BatchSampler", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
+    "TensorDataset", "default_collate", "random_split",
+]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import dtypes as _dt
+from .autograd.grad_mode import no_grad as _no_grad
 from .autograd.grad_mode import state as _grad_state
 from .backend import Backend, Device, default_backend_obj, resolve
 from .tensor import Tensor, _wrap
@@ -286,24 +287,37 @@ def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_gr
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     if not d.is_floating_point:
         raise RuntimeError(f'"{kind}" not implemented for \'{d.legacy[:-6]}\'; use a floating dtype')
-    arr = getattr(backend, kind)(_sizes(size), d)
+    arr = _draw(backend, kind, generator, _sizes(size), d)
     t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
 
 
+def _draw(backend: Backend, kind: str, generator: Any, *args: Any) -> Any:
+    """``backend.<kind>(*args)`` from ``generator``'s stream, or from the backend's default stream."""
+    if generator is None or generator is default_generator:
+        return getattr(backend, kind)(*args)
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{kind}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}")
+    if generator.device.type != backend.device_type:
+        raise RuntimeError(
+            f"Expected a '{backend.device_type}' device type for generator but found '{generator.device.type}'"
+        )
+    return getattr(backend, kind)(*args, generator=generator._stream(backend))
+
+
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None, **_: Any) -> Tensor:
-    """Uniform random numbers in [0, 1), from the backend's generator seeded by :func:`manual_seed`."""
-    return _random("rand", size, dtype, device, requires_grad)
+    """Uniform random numbers in [0, 1), drawn as PyTorch's CPU generator draws them after :func:`manual_seed`."""
+    return _random("rand", size, dtype, device, requires_grad, generator)
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None, **_: Any) -> Tensor:
-    """Standard normal random numbers, from the backend's generator seeded by :func:`manual_seed`."""
-    return _random("randn", size, dtype, device, requires_grad)
+    """Standard normal random numbers, drawn as PyTorch's CPU generator draws them after :func:`manual_seed`."""
+    return _random("randn", size, dtype, device, requires_grad, generator)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
+def randint(low: int = 0, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
             requires_grad: bool = False, generator: Any = None) -> Tensor:
     """Random integers in [low, high)."""
     if size is None:
@@ -312,33 +326,183 @@ def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, 
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    t = _made(backend.randint(int(low), int(high), _sizes((size,)), d), backend)
+    t = _made(_draw(backend, "randint", generator, int(low), int(high), _sizes((size,)), d), backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
 
 
 def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1 (PyTorch's Fisher-Yates shuffle on the CPU)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    keys = backend.rand((n,), _dt.float64)
-    xp = backend.namespace()
-    return _made(xp.astype(xp.argsort(keys), backend.native_dtype(d)) if hasattr(xp, "astype")
-                 else xp.argsort(keys).astype(backend.native_dtype(d)), backend)
+    t = _made(_draw(backend, "randperm", generator, int(n), d), backend)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
 
 
-def manual_seed(seed: int) -> Any:
-    """Seed the random generators of every available backend."""
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    """Normal random numbers with the given mean and standard deviation (numbers or tensors that broadcast).
+
+    As in PyTorch, tensor arguments are drawn as standard normals then scaled: ``z * std + mean``.
+    """
+    from .ops.elementwise import _broadcast_shape
+    from .typeinfo import result_type as _result_type
+
+    m_t, s_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (m_t or s_t):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: with float mean and std, "
+                            "pass size, e.g. normal(0.0, 1.0, size=(2, 3))")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        backend = _backend_for(device)
+        d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+        result = _made(_draw(backend, "normal", generator, _sizes((size,)), d, float(mean), float(std)), backend)
+    else:
+        if s_t and bool((std < 0).any()):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        ref = mean if m_t else std
+        shape = _broadcast_shape(tuple(mean.shape) if m_t else (), tuple(std.shape) if s_t else ())
+        backend = ref._backend
+        d = _result_type(mean, std) if m_t and s_t else ref.dtype
+        scale = 1.0 if s_t else float(std)
+        z = _made(_draw(backend, "normal", generator, tuple(shape), d, 0.0, scale), backend)
+        result = (z * std if s_t else z) + mean
+        result = result.detach()
+    if out is not None:
+        with _no_grad():
+            out.copy_(result)
+        return out
+    if requires_grad:
+        result._factory_requires_grad()
+    return result
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None, out: Any = None) -> Tensor:  # noqa: A002
+    """0 or 1 with probability ``input`` (elementwise), or ``p`` for every element when given."""
+    backend = input._backend
+    if p is None:
+        probs = input.detach()
+        if bool(((probs < 0) | (probs > 1)).any()):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        draws = _made(_draw(backend, "rand", generator, tuple(input.shape), _dt.float32), backend)
+        result = (draws < probs).to(input.dtype)
+    else:
+        result = _bernoulli_scalar(input, float(p), generator)
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result
+
+
+def _bernoulli_scalar(like: Tensor, p: float, generator: Any) -> Tensor:
+    """A tensor shaped like ``like``: 1 where a float64 uniform draw is below ``p`` (PyTorch's CPU kernel)."""
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    backend = like._backend
+    draws = _made(_draw(backend, "rand", generator, tuple(like.shape), _dt.float64), backend)
+    return (draws < p).to(like.dtype)
+
+
+# --- in-place random fills: Tensor.uniform_, normal_, bernoulli_, random_ ------------------------------------
+
+
+def _fill_random(self: Tensor, data: Any) -> Tensor:
+    """Write freshly drawn ``data`` into ``self`` as an in-place op (version bump, leaf checks, history)."""
+    return self.copy_(_wrap(data, self._backend))
+
+
+def _check_floating(self: Tensor, method: str) -> None:
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f'"{method}" not implemented for \'{self.dtype.legacy[:-6]}\'')
+
+
+def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Any = None, **kwargs: Any) -> Tensor:
+    """Fill ``self`` with uniform numbers in [from, to), as PyTorch draws them."""
+    from_ = kwargs.pop("from", from_)
+    if kwargs:
+        raise TypeError(f"uniform_() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    _check_floating(self, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    return _fill_random(self, _draw(self._backend, "uniform", generator, tuple(self.shape), self.dtype,
+                                    float(from_), float(to)))
+
+
+def normal_(self: Tensor, mean: float = 0, std: float = 1, *, generator: Any = None) -> Tensor:
+    """Fill ``self`` with normal numbers of the given mean and standard deviation, as PyTorch draws them."""
+    _check_floating(self, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_random(self, _draw(self._backend, "normal", generator, tuple(self.shape), self.dtype,
+                                    float(mean), float(std)))
+
+
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill ``self`` with 0 or 1, each 1 with probability ``p`` (a number, or a tensor that broadcasts)."""
+    if isinstance(p, Tensor):
+        from .ops.shape import expand
+
+        probs = expand(p.detach(), tuple(self.shape)).to(self.dtype) if p.dtype.is_floating_point else p
+        drawn = bernoulli(probs, generator=generator)
+        return self.copy_(drawn.to(self.dtype))
+    return self.copy_(_bernoulli_scalar(self, float(p), generator))
+
+
+def random_(self: Tensor, from_: Any = None, to: Any = None, *, generator: Any = None, **kwargs: Any) -> Tensor:
+    """Fill ``self`` with integers in [from, to), in [0, from) with one bound, or over the dtype's range."""
+    from_ = kwargs.pop("from", from_)
+    if kwargs:
+        raise TypeError(f"random_() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    if from_ is None and to is None:
+        d = self.dtype
+        if d.is_floating_point:
+            low, high = 0, 2 ** {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}.get(d.name, 24) + 1
+        elif d is _dt.bool_:
+            low, high = 0, 2
+        else:
+            low, high = 0, int(__import__("plugrad").iinfo(d).max) + 1
+    elif to is None:
+        low, high = 0, int(from_)
+    else:
+        low, high = int(from_), int(to)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return self.copy_(_made(_draw(self._backend, "randint", generator, low, high, tuple(self.shape), _dt.int64),
+                            self._backend).to(self.dtype))
+
+
+TENSOR_RANDOM_METHODS = {"uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_}
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator of every available backend; returns ``default_generator``."""
     from .backend import known_backends
 
+    seed = _check_seed(seed)
     for b in known_backends().values():
         if b.available()[0]:
-            b.manual_seed(int(seed))
-    return Generator(int(seed))
+            b.manual_seed(seed)
+    default_generator._seed = seed
+    return default_generator
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, Tensor):
+        seed = seed.item()
+    value = int(seed)
+    if value < -(2**63) or value >= 2**64:
+        raise RuntimeError(f"Overflow when unpacking long long: seed {value} does not fit in 64 bits")
+    return value & 0xFFFFFFFFFFFFFFFF
 
 
 def seed() -> int:
+    """Seed every backend with a non-deterministic number, and return it."""
     import random as _random_mod
 
     s = _random_mod.randrange(2**63)
@@ -346,19 +510,88 @@ def seed() -> int:
     return s
 
 
-class Generator:
-    """The default random generator, as :func:`manual_seed` returns it (it seeds every backend's generator)."""
+def initial_seed() -> int:
+    """The seed the default generator was last seeded with (PyTorch's default, 67280421310721, if never)."""
+    return default_generator.initial_seed()
 
-    def __init__(self, seed: int) -> None:
-        self._seed = seed
+
+def get_rng_state() -> Tensor:
+    """The default CPU generator's state, as a uint8 tensor for :func:`set_rng_state`."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default CPU generator's state from :func:`get_rng_state`."""
+    default_generator.set_state(new_state)
+
+
+_DEFAULT_SEED = 67280421310721
+
+
+class Generator:
+    """A random generator with its own stream (PyTorch's ``torch.Generator``); pass it as ``generator=``.
+
+    On the NumPy and Numba backends it draws PyTorch's CPU numbers: ``Generator().manual_seed(s)`` followed by
+    ``rand(3, generator=g)`` prints what PyTorch prints.
+    """
+
+    _default = False  # True for plugrad.default_generator: its stream on each backend is the backend's own
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = Device(device) if not isinstance(device, Device) else device
+        self._seed = _DEFAULT_SEED
+        self._streams: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<plugrad.Generator object at {id(self):#x}>"
+
+    def _stream(self, backend: Backend) -> Any:
+        if self._default:
+            return backend.rng()
+        stream = self._streams.get(backend.name)
+        if stream is None:
+            stream = self._streams[backend.name] = backend.new_generator(self._seed)
+        return stream
+
+    def _state_backend(self) -> Backend:
+        """The backend whose stream ``get_state``/``set_state`` read: the default one, if on this device."""
+        b = default_backend_obj()
+        return b if b.device_type == self.device.type else resolve(self.device)
+
+    def manual_seed(self, seed: int) -> Generator:
+        if self._default:
+            return manual_seed(seed)
+        self._seed = _check_seed(seed)
+        for stream in self._streams.values():
+            stream.manual_seed(self._seed)
+        return self
 
     def initial_seed(self) -> int:
         return self._seed
 
-    def manual_seed(self, seed: int) -> Generator:
-        manual_seed(seed)
-        self._seed = int(seed)
+    def seed(self) -> int:
+        import random as _random_mod
+
+        s = _random_mod.randrange(2**63)
+        self.manual_seed(s)
+        return s
+
+    def get_state(self) -> Tensor:
+        backend = self._state_backend()
+        return _made(backend.asarray(self._stream(backend).get_state()), backend)
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        if not isinstance(new_state, Tensor) or new_state.dtype is not _dt.uint8:
+            got = type(new_state).__name__ if not isinstance(new_state, Tensor) else str(new_state.dtype)
+            raise TypeError(f"expected a torch.ByteTensor, but got {got}")
+        stream = self._stream(self._state_backend())
+        stream.set_state(new_state._backend.to_numpy(new_state._data))
+        self._seed = stream.initial_seed
         return self
+
+
+default_generator = Generator()
+default_generator._default = True
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -494,6 +727,7 @@ def _parse_to(t: Tensor | None, args: tuple, kwargs: dict) -> tuple[Backend | No
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "empty_like", "rand_like", "randn_like",
-    "rand", "randn", "randint", "randperm", "manual_seed", "seed", "arange", "linspace", "eye", "FloatTensor",
+    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "manual_seed", "seed", "initial_seed",
+    "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "eye", "FloatTensor",
     "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
 ]

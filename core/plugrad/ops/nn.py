@@ -1515,7 +1515,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:  # noqa: A002
 def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (MulBackward0, as in PyTorch)."""
     from ..autograd.grad_mode import no_grad
-    from ..factories import rand, zeros
+    from ..factories import _bernoulli_scalar, zeros
 
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -1525,8 +1525,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
         if p == 1.0:
             noise = zeros(tuple(input.shape), dtype=input.dtype, device=input._backend)
         else:
-            keep = rand(tuple(input.shape), dtype=input.dtype, device=input._backend) < (1.0 - p)
-            noise = keep.to(input.dtype) * (1.0 / (1.0 - p))
+            noise = _bernoulli_scalar(input, 1.0 - p, None) / (1.0 - p)
     if inplace:
         return input.mul_(noise)
     return input * noise
