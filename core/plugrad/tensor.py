@@ -760,8 +760,14 @@ class Tensor:
                 return od
             return _NO_DIRECT
         cat = _SCALAR_CATEGORY.get(type(other))
-        if cat is not None and cat <= self._backend.dtype_of(self._data).category:
-            return other
+        if cat is not None:
+            tcat = self._backend.dtype_of(self._data).category
+            if cat == 1 and tcat == 1:
+                from .ops._promote import _wrap_int
+
+                return _wrap_int(other, self._data.dtype, self)
+            if cat <= tcat:
+                return other
         return _NO_DIRECT
 
     def _direct_alpha_ok(self, alpha: Any) -> builtins.bool:

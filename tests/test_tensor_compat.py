@@ -1,0 +1,82 @@
+"""Tensor-level API as PyTorch documents it: factories, promotion, operators, indexing, reductions.
+
+Each test pins hard expected values; where useful the same snippet is also run against PyTorch (skipped
+with a reason when torch is not installed; torch is a reference here, never a dependency).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plugrad
+import pytest
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - the comparisons skip
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed; it is only a reference here")
+
+
+def _same_as_torch(fn) -> None:
+    """``fn(module)`` gives the same values, dtype and shape with plugrad as with PyTorch."""
+    ours, theirs = fn(plugrad), fn(torch)
+    if not isinstance(ours, tuple):
+        ours, theirs = (ours,), (theirs,)
+    for a, b in zip(ours, theirs, strict=True):
+        assert str(a.dtype) == str(b.dtype)
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+# --- where ----------------------------------------------------------------------------------
+
+
+def test_where_with_two_python_numbers_takes_the_condition_shape_and_scalar_dtype() -> None:
+    x = plugrad.tensor([[1.0, -2.0], [0.0, 3.0]])
+    out = plugrad.where(x > 0, 1, 0)
+    assert out.dtype == plugrad.int64
+    assert out.tolist() == [[1, 0], [0, 1]]
+    assert plugrad.where(x > 0, 2, 3.5).dtype == plugrad.float32
+    assert plugrad.where(x > 0, 2, 3.5).tolist() == [[2.0, 3.5], [3.5, 2.0]]
+    assert plugrad.where(x > 0, True, False).dtype == plugrad.bool
+    assert plugrad.where(plugrad.tensor(True), 1, 2.0).shape == ()
+
+
+def test_where_rejects_a_non_bool_condition() -> None:
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor "
+                                           "with dtype Long"):
+        plugrad.where(plugrad.tensor([1, 0]), plugrad.tensor([1, 2]), plugrad.tensor([3, 4]))
+    with pytest.warns(UserWarning, match="where received a uint8 condition tensor"):
+        out = plugrad.where(plugrad.tensor([1, 0], dtype=plugrad.uint8), plugrad.tensor([1, 2]), 0)
+    assert out.tolist() == [1, 0]
+
+
+@needs_torch
+def test_where_with_numbers_matches_torch() -> None:
+    _same_as_torch(lambda m: m.where(m.tensor([[1.0, -2.0], [0.0, 3.0]]) > 0, 1, 0))
+    _same_as_torch(lambda m: m.where(m.tensor([True, False]), 1.5, 0))
+
+
+# --- Python numbers out of a small integer dtype's range wrap, as PyTorch casts the scalar ---------------
+
+
+def test_out_of_range_int_scalar_wraps_into_small_int_dtype() -> None:
+    u = plugrad.tensor([232, 1], dtype=plugrad.uint8)
+    assert (u + 255).tolist() == [231, 0]
+    assert (u - 2).tolist() == [230, 255]
+    assert (u * 300).tolist() == [224, 44]
+    assert (u == 1000).tolist() == [True, False]
+    assert (plugrad.tensor([1], dtype=plugrad.int8) + 1000).tolist() == [-23]
+    assert (plugrad.tensor([1], dtype=plugrad.int32) + 2**31).tolist() == [-2147483647]
+    u += 1000
+    assert u.tolist() == [208, 233]
+    assert u.dtype == plugrad.uint8
+    with pytest.raises(OverflowError, match="int too big to convert"):
+        plugrad.tensor([1]) + 2**64
+
+
+@needs_torch
+def test_out_of_range_int_scalar_matches_torch() -> None:
+    _same_as_torch(lambda m: m.tensor([232, 1], dtype=m.uint8) * 300 + 1000)
+    _same_as_torch(lambda m: m.tensor([100, -5], dtype=m.int8) - 200)
