@@ -80,3 +80,41 @@ def test_out_of_range_int_scalar_wraps_into_small_int_dtype() -> None:
 def test_out_of_range_int_scalar_matches_torch() -> None:
     _same_as_torch(lambda m: m.tensor([232, 1], dtype=m.uint8) * 300 + 1000)
     _same_as_torch(lambda m: m.tensor([100, -5], dtype=m.int8) - 200)
+
+
+# --- shifts and in-place floor division ------------------------------------------------------------------
+
+
+def test_shift_operators_on_integer_tensors() -> None:
+    x = plugrad.tensor([1, 2])
+    assert (x << 2).tolist() == [4, 8]
+    assert (1 << x).tolist() == [2, 4]
+    assert (plugrad.tensor([16, -16]) >> plugrad.tensor([2, 3])).tolist() == [4, -2]
+    assert (plugrad.tensor([8, -8]) >> 64).tolist() == [0, -1]
+    assert (plugrad.tensor([1]) << 64).tolist() == [0]
+    assert (plugrad.tensor([1], dtype=plugrad.int8) << 7).tolist() == [-128]
+    assert (plugrad.tensor([True, False]) << 1).tolist() == [2, 0]
+    assert plugrad.bitwise_left_shift(x, 1).tolist() == [2, 4]
+    alias = x
+    x <<= 1
+    x >>= 1
+    assert x is alias and alias.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: plugrad.tensor([3.0]) >> 1, "\"rshift_cpu\" not implemented for 'Float'"),
+    (lambda: plugrad.tensor([1]) << 1.5, "\"lshift_cpu\" not implemented for 'Float'"),
+    (lambda: plugrad.tensor([True]) >> plugrad.tensor([True]), "\"rshift_cpu\" not implemented for 'Bool'"),
+    (lambda: plugrad.tensor([1.5]) & 1, "\"bitwise_and_cpu\" not implemented for 'Float'"),
+])
+def test_integer_only_ops_raise_not_implemented_error(call, message) -> None:
+    with pytest.raises(NotImplementedError, match=message):
+        call()
+
+
+def test_inplace_floor_division_keeps_the_tensor() -> None:
+    x = plugrad.tensor([5.0, -7.0])
+    alias = x
+    x //= 2
+    assert x is alias and alias.tolist() == [2.0, -4.0]
+    assert x._version == 1
