@@ -118,3 +118,38 @@ def test_inplace_floor_division_keeps_the_tensor() -> None:
     x //= 2
     assert x is alias and alias.tolist() == [2.0, -4.0]
     assert x._version == 1
+
+
+# --- factories ------------------------------------------------------------------------------------------
+
+
+def test_logspace_values_dtype_and_base() -> None:
+    t = plugrad.logspace(start=-10, end=10, steps=5)
+    assert t.dtype == plugrad.float32
+    np.testing.assert_allclose(t.numpy(), [1e-10, 1e-5, 1.0, 1e5, 1e10], rtol=1e-6)
+    np.testing.assert_allclose(plugrad.logspace(0.1, 1.0, 5).numpy(), [1.2589, 2.1135, 3.5481, 5.9566, 10.0],
+                               rtol=1e-4)
+    assert plugrad.logspace(start=2, end=2, steps=1, base=2).tolist() == [4.0]
+    assert plugrad.logspace(0, 2, 3, dtype=plugrad.int64).tolist() == [1, 10, 100]
+    assert plugrad.logspace(0, 3, 0).shape == (0,)
+    assert plugrad.logspace(0, 1, 2, requires_grad=True).requires_grad
+
+
+@needs_torch
+def test_logspace_matches_torch() -> None:
+    _same_as_torch(lambda m: m.logspace(-2, 3, 7, base=3.0))
+    _same_as_torch(lambda m: m.logspace(0, 1, 4, dtype=m.float64))
+
+
+def test_randint_like_keeps_shape_and_dtype_and_bounds() -> None:
+    x = plugrad.ones(50, 2)
+    r = plugrad.randint_like(x, 3, 10)
+    assert r.shape == (50, 2) and r.dtype == plugrad.float32
+    assert bool(((r >= 3) & (r < 10)).all())
+    assert plugrad.randint_like(plugrad.ones(4, dtype=plugrad.int32), 2).dtype == plugrad.int32
+    assert set(plugrad.randint_like(plugrad.zeros(200, dtype=plugrad.int64), 2).tolist()) == {0, 1}
+
+
+def test_full_rejects_a_non_number_fill_value() -> None:
+    with pytest.raises(TypeError, match=r"full\(\): argument 'fill_value' \(position 2\) must be Number, not list"):
+        plugrad.full((2,), [1, 2])
