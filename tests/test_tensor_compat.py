@@ -153,3 +153,90 @@ def test_randint_like_keeps_shape_and_dtype_and_bounds() -> None:
 def test_full_rejects_a_non_number_fill_value() -> None:
     with pytest.raises(TypeError, match=r"full\(\): argument 'fill_value' \(position 2\) must be Number, not list"):
         plugrad.full((2,), [1, 2])
+
+
+# --- median, kthvalue, mode, std_mean / var_mean, aminmax, nansum / nanmean -------------------------------
+
+
+def test_median_is_the_lower_median_and_propagates_nan() -> None:
+    x = plugrad.tensor([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]])
+    assert x.median().item() == 3.0
+    r = x.median(1)
+    assert type(r).__name__ == "median" and r.values.tolist() == [2.0, 4.0] and r.indices.tolist() == [2, 0]
+    assert plugrad.median(x, dim=0, keepdim=True).values.shape == (1, 3)
+    assert plugrad.tensor([1, 4, 2, 2]).median().item() == 2
+    y = plugrad.tensor([1.0, float("nan"), 0.0])
+    assert np.isnan(y.median().item()) and y.median(0).indices.item() == 1
+    assert np.isnan(plugrad.tensor([]).median().item())
+    assert repr(x.median(1)) == ("torch.return_types.median(\nvalues=tensor([2., 4.]),\n"
+                                 "indices=tensor([2, 0]))")
+
+
+def test_median_gradients_as_in_torch() -> None:
+    a = plugrad.tensor([1.0, 2.0, 2.0, 3.0], requires_grad=True)
+    a.median().backward()
+    assert a.grad.tolist() == [0.0, 0.5, 0.5, 0.0]
+    assert type(a.median().grad_fn).__name__ == "MedianBackward0"
+    b = plugrad.tensor([[1.0, 2.0, 4.0, 3.0]], requires_grad=True)
+    v = b.median(1).values
+    assert type(v.grad_fn).__name__ == "MedianBackward1"
+    v.sum().backward()
+    assert b.grad.tolist() == [[0.0, 1.0, 0.0, 0.0]]
+
+
+def test_kthvalue_and_mode() -> None:
+    x = plugrad.tensor([[2.0, 1.0, 2.0, 1.0, 3.0], [5.0, 5.0, 0.0, 0.0, 0.0]])
+    k = plugrad.kthvalue(x, 4, 1)
+    assert k.values.tolist() == [2.0, 5.0]
+    assert x.kthvalue(1, 0, True).values.tolist() == [[2.0, 1.0, 0.0, 0.0, 0.0]]
+    m = x.mode(1)
+    assert type(m).__name__ == "mode"
+    assert m.values.tolist() == [1.0, 0.0] and m.indices.tolist() == [3, 4]  # the last occurrence
+    assert plugrad.tensor(3.0).mode().indices.item() == 0
+    with pytest.raises(RuntimeError, match=r"kthvalue\(\): selected number k out of range for dimension 0"):
+        plugrad.ones(3).kthvalue(4)
+    c = plugrad.tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+    c.kthvalue(2).values.sum().backward()
+    assert c.grad.tolist() == [[0.0, 0.0, 1.0]]
+    assert type(c.mode().values.grad_fn).__name__ == "ModeBackward0"
+
+
+def test_std_mean_var_mean_aminmax() -> None:
+    x = plugrad.tensor([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]])
+    s, m = plugrad.std_mean(x)
+    assert round(s.item(), 4) == 1.8708 and m.item() == 3.5
+    v, m = plugrad.var_mean(x, 1)
+    np.testing.assert_allclose(v.numpy(), [4.3333333, 2.3333333], rtol=1e-6)
+    np.testing.assert_allclose(m.numpy(), [8 / 3, 13 / 3], rtol=1e-6)
+    assert plugrad.var_mean(x, 0, keepdim=True, correction=0)[0].tolist() == [[2.25, 1.0, 4.0]]
+    r = x.aminmax()
+    assert type(r).__name__ == "aminmax" and (r.min.item(), r.max.item()) == (1.0, 6.0)
+    assert plugrad.aminmax(x, dim=0).max.tolist() == [4.0, 5.0, 6.0]
+    assert plugrad.aminmax(x, dim=1, keepdim=True).min.shape == (2, 1)
+    with pytest.raises(RuntimeError, match=r"aminmax\(\): cannot compute aminmax over an empty dimension"):
+        plugrad.tensor([]).aminmax()
+
+
+def test_nansum_and_nanmean_skip_nan() -> None:
+    y = plugrad.tensor([[1.0, float("nan")], [3.0, 4.0]])
+    assert y.nansum().item() == 8.0
+    assert plugrad.nansum(y, 0).tolist() == [4.0, 4.0]
+    assert round(y.nanmean().item(), 4) == 2.6667
+    assert plugrad.nanmean(y, dim=1, keepdim=True).tolist() == [[1.0], [3.5]]
+    assert plugrad.tensor([1, 2]).nansum().dtype == plugrad.int64
+    a = plugrad.tensor([1.0, float("nan"), 2.0], requires_grad=True)
+    a.nanmean().backward()
+    assert a.grad.tolist() == [0.5, 0.0, 0.5]
+    with pytest.raises(RuntimeError, match=r"nanmean\(\): expected input to have floating point or complex dtype but "
+                                           "got Long"):
+        plugrad.tensor([1, 2]).nanmean()
+
+
+@needs_torch
+def test_new_reductions_match_torch() -> None:
+    data = [[0.3, -1.2, 0.3, 2.0, 0.3], [1.0, -1.0, 5.0, 5.0, 0.5]]
+    _same_as_torch(lambda m: tuple(m.tensor(data).median(1)))
+    _same_as_torch(lambda m: tuple(m.tensor(data).mode(1)))
+    _same_as_torch(lambda m: m.tensor(data).kthvalue(2, 1).values)
+    _same_as_torch(lambda m: m.std_mean(m.tensor(data), 1))
+    _same_as_torch(lambda m: tuple(m.aminmax(m.tensor(data), dim=0)))
