@@ -240,3 +240,71 @@ def test_new_reductions_match_torch() -> None:
     _same_as_torch(lambda m: m.tensor(data).kthvalue(2, 1).values)
     _same_as_torch(lambda m: m.std_mean(m.tensor(data), 1))
     _same_as_torch(lambda m: tuple(m.aminmax(m.tensor(data), dim=0)))
+
+
+# --- ravel, repeat_interleave, meshgrid, broadcast_tensors / broadcast_shapes, expand's message -----------
+
+
+def test_ravel_flattens() -> None:
+    x = plugrad.arange(6).reshape(2, 3)
+    assert x.ravel().tolist() == [0, 1, 2, 3, 4, 5]
+    assert plugrad.ravel(x.t()).tolist() == [0, 3, 1, 4, 2, 5]
+
+
+def test_repeat_interleave_as_documented() -> None:
+    x = plugrad.tensor([1, 2, 3])
+    assert x.repeat_interleave(2).tolist() == [1, 1, 2, 2, 3, 3]
+    y = plugrad.tensor([[1, 2], [3, 4]])
+    assert plugrad.repeat_interleave(y, 2).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert plugrad.repeat_interleave(y, 3, dim=1).tolist() == [[1, 1, 1, 2, 2, 2], [3, 3, 3, 4, 4, 4]]
+    assert plugrad.repeat_interleave(y, plugrad.tensor([1, 2]), dim=0).tolist() == [[1, 2], [3, 4], [3, 4]]
+    assert plugrad.repeat_interleave(plugrad.tensor([2, 3, 1])).tolist() == [0, 0, 1, 1, 1, 2]
+    with pytest.raises(RuntimeError, match="repeats must have the same size as input along dim"):
+        plugrad.repeat_interleave(plugrad.ones(2, 2), plugrad.tensor([1, 2, 3]), dim=0)
+    a = plugrad.tensor([[1.0, 2.0]], requires_grad=True)
+    (a.repeat_interleave(3, dim=1) * plugrad.arange(6.0)).sum().backward()
+    assert a.grad.tolist() == [[3.0, 12.0]]
+    b = plugrad.tensor([[1.0, 2.0]], requires_grad=True)
+    out = b.repeat_interleave(plugrad.tensor([2, 1]), dim=1)
+    assert type(out.grad_fn).__name__ == "IndexSelectBackward0"
+    out.sum().backward()
+    assert b.grad.tolist() == [[2.0, 1.0]]
+
+
+def test_meshgrid_ij_and_xy() -> None:
+    x, y = plugrad.tensor([1, 2, 3]), plugrad.tensor([4, 5])
+    gx, gy = plugrad.meshgrid(x, y, indexing="ij")
+    assert gx.tolist() == [[1, 1], [2, 2], [3, 3]] and gy.tolist() == [[4, 5], [4, 5], [4, 5]]
+    gx, gy = plugrad.meshgrid(x, y, indexing="xy")
+    assert gx.tolist() == [[1, 2, 3], [1, 2, 3]] and gy.tolist() == [[4, 4, 4], [5, 5, 5]]
+    assert plugrad.meshgrid(plugrad.arange(2), plugrad.arange(3), plugrad.arange(4), indexing="xy")[2].shape == (3, 2, 4)
+    with pytest.warns(UserWarning, match="it will be required to pass the indexing argument"):
+        plugrad.meshgrid(x, y)
+    with pytest.raises(RuntimeError, match="meshgrid expects all tensors to have the same dtype"):
+        plugrad.meshgrid(x, y.float(), indexing="ij")
+
+
+def test_broadcast_tensors_and_shapes() -> None:
+    a, b = plugrad.broadcast_tensors(plugrad.arange(3), plugrad.arange(2).view(2, 1))
+    assert a.tolist() == [[0, 1, 2], [0, 1, 2]] and b.tolist() == [[0, 0, 0], [1, 1, 1]]
+    assert plugrad.broadcast_shapes((1, 2), (3, 1), (3, 2)) == plugrad.Size([3, 2])
+    assert plugrad.broadcast_shapes(2, (3, 1)) == (3, 2)
+    with pytest.raises(RuntimeError, match=r"Attempting to broadcast a dimension of length 3 at -1! Mismatching "
+                                           r"argument at index 1 had \(3,\); but expected shape should be "
+                                           r"broadcastable to \[2\]"):
+        plugrad.broadcast_shapes((2,), (3,))
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(3\)"):
+        plugrad.broadcast_tensors(plugrad.ones(2), plugrad.ones(3))
+
+
+def test_expand_error_names_the_tensor_type_as_torch_does() -> None:
+    with pytest.raises(RuntimeError, match=r"^expand\(torch\.FloatTensor\{\[2, 3\]\}, size=\[3\]\): the number of "
+                                           r"sizes provided \(1\)"):
+        plugrad.ones(2, 3).expand(3)
+
+
+@needs_torch
+def test_shape_helpers_match_torch() -> None:
+    _same_as_torch(lambda m: m.repeat_interleave(m.tensor([[1.0, 2.0], [3.0, 4.0]]), m.tensor([3, 1]), dim=1))
+    _same_as_torch(lambda m: m.meshgrid(m.arange(3.0), m.arange(4.0), indexing="xy"))
+    _same_as_torch(lambda m: m.broadcast_tensors(m.ones(3, 1), m.arange(4)))
