@@ -308,3 +308,33 @@ def test_shape_helpers_match_torch() -> None:
     _same_as_torch(lambda m: m.repeat_interleave(m.tensor([[1.0, 2.0], [3.0, 4.0]]), m.tensor([3, 1]), dim=1))
     _same_as_torch(lambda m: m.meshgrid(m.arange(3.0), m.arange(4.0), indexing="xy"))
     _same_as_torch(lambda m: m.broadcast_tensors(m.ones(3, 1), m.arange(4)))
+
+
+# --- integer powers, `in`, index_select's error along dim 0 -----------------------------------------------
+
+
+def test_integer_tensor_to_negative_int_power() -> None:
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed."):
+        plugrad.tensor([2]) ** -1
+    # A tensor exponent gives what PyTorch's integer kernel gives: 1 for 1, +-1 for -1, else 0.
+    out = plugrad.tensor([2, 1, -1, -1, 0, 3]) ** plugrad.tensor([-1, -3, -3, -2, 2, -2])
+    assert out.dtype == plugrad.int64 and out.tolist() == [0, 1, -1, 1, 0, 0]
+    assert (plugrad.tensor([[2], [1]]) ** plugrad.tensor([-1, 2])).tolist() == [[0, 4], [1, 1]]
+    assert (plugrad.tensor([2.0]) ** -1).tolist() == [0.5]
+
+
+def test_contains_compares_elementwise() -> None:
+    t = plugrad.tensor([1, 2, 3])
+    assert 2 in t and 5 not in t and 2.0 in t
+    assert plugrad.tensor(2) in t
+    assert plugrad.tensor([2]) in plugrad.tensor([[1, 2]])
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(3\)"):
+        plugrad.tensor([1, 2]) in t  # noqa: B015
+    with pytest.raises(RuntimeError, match="Tensor.__contains__ only supports Tensor or scalar, but you passed in "
+                                           "a <class 'str'>."):
+        "a" in t  # noqa: B015
+
+
+def test_index_select_out_of_range_along_dim0_is_an_index_error() -> None:
+    with pytest.raises(IndexError, match="index out of range in self"):
+        plugrad.index_select(plugrad.ones(3, 3), 0, plugrad.tensor([3]))

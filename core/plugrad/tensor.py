@@ -335,6 +335,15 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element: Any) -> builtins.bool:
+        """``element in t``: whether any entry equals ``element`` (a number, or a tensor broadcast against ``t``)."""
+        if not isinstance(element, (Tensor, builtins.bool, builtins.int, builtins.float, complex)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+        from . import ops
+
+        return builtins.bool(ops.any(element == self if isinstance(element, Tensor) else ops.eq(self, element)).item())
+
     def __hash__(self) -> builtins.int:
         return id(self)
 

@@ -372,12 +372,31 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
     if hasattr(input, "_data"):
         if hasattr(exponent, "_data"):
             x, y = promote(input, exponent, "pow")
+            if x.dtype.category == 1:
+                xp = x._backend.namespace()
+                if bool(xp.any(y._data < 0)):
+                    return _int_pow_negative(xp, x, y)
             return POW_TENSOR.dispatch((x, y))
         x, _ = promote(input, exponent, "pow")
+        if type(exponent) is int and exponent < 0 and x.dtype.category == 1:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return POW.dispatch((x,), (exponent,))
     x, y = promote(input, exponent, "pow")
     y = float_operand(y) if isinstance(input, float) else y
     return RPOW.dispatch((y,), (input,))
+
+
+def _int_pow_negative(xp: Any, x: Any, y: Any) -> Any:
+    """Integer ``x ** y`` with some ``y < 0``, as PyTorch's integer kernel gives it (the array library refuses):
+    1 for a base of 1, +-1 for -1, else 0."""
+    from ..tensor import _wrap
+
+    xd, yd = xp.broadcast_arrays(x._data, y._data)
+    negative = yd < 0
+    powered = xd ** xp.where(negative, 0, yd)
+    minus_one = xp.where(yd % 2 == 0, 1, -1)
+    small = xp.where(xd == 1, 1, xp.where(xd == -1, minus_one, 0))
+    return _wrap(xp.where(negative, small, powered).astype(xd.dtype), x._backend)
 
 
 def float_power(input: Any, exponent: Any) -> Any:  # noqa: A002
