@@ -258,6 +258,8 @@ def full(size: Sequence[Any], fill_value: Any, *, dtype: Any = None, device: Any
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (bool, int, float, complex)) and not hasattr(fill_value, "__index__"):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
         dtype = _python_dtype(fill_value)
     return _fill((tuple(size),) if not isinstance(size, int) else (size,), fill_value, dtype, device, requires_grad)
@@ -280,6 +282,16 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
     d, dev = _like_args(input, dtype, device)
     return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None, device: Any = None,  # noqa: A002
+                 requires_grad: bool = False, **_: Any) -> Tensor:
+    """Random integers in [low, high) (``randint_like(x, high)``: [0, high)) with ``input``'s shape, dtype and
+    device."""
+    if high is None:
+        low, high = 0, low
+    d, dev = _like_args(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool, generator: Any = None) -> Tensor:
@@ -636,6 +648,25 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return t
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` values ``base ** e`` for exponents ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    backend = _backend_for(device)
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    xp = backend.namespace()
+    f64 = backend.native_dtype(_dt.float64)
+    exponents = xp.linspace(float(start), float(end), int(steps), dtype=f64)
+    arr = xp.pow(xp.asarray(float(base), dtype=f64), exponents)
+    if not d.is_floating_point and not d.is_complex:
+        arr = xp.round(arr)  # integer dtypes get the nearest power (PyTorch computes these in double)
+    t = _made(arr.astype(backend.native_dtype(d)), backend)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
+
+
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix, n x m."""
     if n < 0:
@@ -727,7 +758,8 @@ def _parse_to(t: Tensor | None, args: tuple, kwargs: dict) -> tuple[Backend | No
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "empty_like", "rand_like", "randn_like",
-    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "manual_seed", "seed", "initial_seed",
-    "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "eye", "FloatTensor",
+    "randint_like", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "manual_seed", "seed", "initial_seed",
+    "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "logspace", "eye",
+    "FloatTensor",
     "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
 ]

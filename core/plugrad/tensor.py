@@ -335,6 +335,15 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element: Any) -> builtins.bool:
+        """``element in t``: whether any entry equals ``element`` (a number, or a tensor broadcast against ``t``)."""
+        if not isinstance(element, (Tensor, builtins.bool, builtins.int, builtins.float, complex)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+        from . import ops
+
+        return builtins.bool(ops.any(element == self if isinstance(element, Tensor) else ops.eq(self, element)).item())
+
     def __hash__(self) -> builtins.int:
         return id(self)
 
@@ -760,8 +769,14 @@ class Tensor:
                 return od
             return _NO_DIRECT
         cat = _SCALAR_CATEGORY.get(type(other))
-        if cat is not None and cat <= self._backend.dtype_of(self._data).category:
-            return other
+        if cat is not None:
+            tcat = self._backend.dtype_of(self._data).category
+            if cat == 1 and tcat == 1:
+                from .ops._promote import _wrap_int
+
+                return _wrap_int(other, self._data.dtype, self)
+            if cat <= tcat:
+                return other
         return _NO_DIRECT
 
     def _direct_alpha_ok(self, alpha: Any) -> builtins.bool:

@@ -39,6 +39,8 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
             if tcat is None:
                 tcat = _NATIVE_CATEGORY[native] = x._backend.dtype_of(x._data).category
             if tcat >= cat:
+                if cat == 1 and tcat == 1:
+                    return x, _wrap_int(y, native, x)
                 return x, y
             return _to(x, _dt.default_dtype_for_category(cat)), y
         if isinstance(y, T):
@@ -59,6 +61,28 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
     if not _is_tensor(y):
         raise TypeError(f"{opname}(): expected at least one Tensor argument, got {type(x).__name__} and {type(y).__name__}")
     return x, _with_scalar(y, x, opname)
+
+
+_INT_BOUNDS: dict[Any, tuple[int, int, int]] = {}  # an integer native dtype -> (lowest, highest, 2 ** bits)
+
+
+def _wrap_int(value: int, native: Any, t: Any) -> int:
+    """``value`` as the integer tensor ``t``'s dtype holds it: an out-of-range Python int wraps around, as
+    PyTorch casts the scalar (``uint8 + 1000`` adds 232) where the array library would raise."""
+    bounds = _INT_BOUNDS.get(native)
+    if bounds is None:
+        d = t.dtype
+        span = 1 << (8 * d.itemsize)
+        lo = -(span >> 1) if d.is_signed else 0
+        bounds = _INT_BOUNDS[native] = (lo, lo + span - 1, span)
+    lo, hi, span = bounds
+    if lo <= value <= hi:
+        return value
+    if value >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    if value < -(1 << 63):
+        raise OverflowError("can't convert negative int to unsigned")
+    return (value - lo) % span + lo
 
 
 def check_broadcast(a: tuple, b: tuple) -> None:

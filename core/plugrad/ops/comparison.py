@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from .. import dtypes as _dt
 from ..kernels.array_api import direct, generic
 from ..testing.samples import Mask, Sample, T, binary_samples
 from ._promote import promote
@@ -71,9 +73,23 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
         from .indexing import nonzero
 
         return nonzero(condition, as_tuple=True)
+    cond_dtype = getattr(condition, "dtype", None)
+    if cond_dtype is not None and cond_dtype is not _dt.bool_:
+        if cond_dtype is not _dt.uint8:
+            raise RuntimeError(
+                f"where expected condition to be a boolean tensor, but got a tensor with dtype {_short(cond_dtype)}")
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
+                      "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
+    if not hasattr(input, "_data") and not hasattr(other, "_data"):
+        if cond_dtype is None:
+            raise TypeError("where(): at least one of condition, input and other must be a Tensor")
+        # Two Python numbers: the result has the condition's shape and the numbers' default dtype (where(c, 1, 0)
+        # is int64, where(c, 1, 0.5) the default float).
+        from .creation import full_like
+
+        category = max(_dt.scalar_category(input), _dt.scalar_category(other))
+        input = full_like(condition, input, dtype=_dt.default_dtype_for_category(category))
     x, y = promote(input, other, "where")
-    if not hasattr(x, "_data") and not hasattr(y, "_data"):
-        raise TypeError("where(): at least one of input and other must be a Tensor")
     if not hasattr(x, "_data"):
         from .creation import full_like
 
@@ -93,6 +109,10 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
 
         out = expand(out, _broadcast_shapes(cshape, shape))
     return out
+
+
+def _short(d: Any) -> str:
+    return d.legacy[:-6] if d.legacy.endswith("Tensor") else d.name
 
 
 def _broadcast_shapes(a: tuple, b: tuple) -> tuple:

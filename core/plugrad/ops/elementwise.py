@@ -372,12 +372,31 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
     if hasattr(input, "_data"):
         if hasattr(exponent, "_data"):
             x, y = promote(input, exponent, "pow")
+            if x.dtype.category == 1:
+                xp = x._backend.namespace()
+                if bool(xp.any(y._data < 0)):
+                    return _int_pow_negative(xp, x, y)
             return POW_TENSOR.dispatch((x, y))
         x, _ = promote(input, exponent, "pow")
+        if type(exponent) is int and exponent < 0 and x.dtype.category == 1:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return POW.dispatch((x,), (exponent,))
     x, y = promote(input, exponent, "pow")
     y = float_operand(y) if isinstance(input, float) else y
     return RPOW.dispatch((y,), (input,))
+
+
+def _int_pow_negative(xp: Any, x: Any, y: Any) -> Any:
+    """Integer ``x ** y`` with some ``y < 0``, as PyTorch's integer kernel gives it (the array library refuses):
+    1 for a base of 1, +-1 for -1, else 0."""
+    from ..tensor import _wrap
+
+    xd, yd = xp.broadcast_arrays(x._data, y._data)
+    negative = yd < 0
+    powered = xd ** xp.where(negative, 0, yd)
+    minus_one = xp.where(yd % 2 == 0, 1, -1)
+    small = xp.where(xd == 1, 1, xp.where(xd == -1, minus_one, 0))
+    return _wrap(xp.where(negative, small, powered).astype(xd.dtype), x._backend)
 
 
 def float_power(input: Any, exponent: Any) -> Any:  # noqa: A002
@@ -546,8 +565,9 @@ def _short(d: Any) -> str:
     return d.legacy[:-6] if d.legacy.endswith("Tensor") else d.name
 
 
-def _not_implemented(kernel: str, t: Any, fix: str) -> RuntimeError:
-    return RuntimeError(f"\"{kernel}\" not implemented for '{_short(t.dtype)}'; {fix}")
+def _not_implemented(kernel: str, t: Any, fix: str) -> NotImplementedError:
+    # Note: PyTorch raises NotImplementedError (a RuntimeError) for a kernel missing for a dtype.
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_short(t.dtype)}'; {fix}")
 
 
 def _zero_vjp(ctx: Any, g: Any) -> tuple:
@@ -1506,6 +1526,42 @@ bitwise_or = _bitwise("bitwise_or", BITWISE_OR)
 bitwise_xor = _bitwise("bitwise_xor", BITWISE_XOR)
 
 
+def _shift_samples() -> list[Sample]:
+    return [Sample((T((3, 4), -50, 50, dtype="int64", grad=False), T((3, 4), 0, 8, dtype="int64", grad=False)),
+                   name="int64", gradcheck=False, gradgradcheck=False),
+            Sample((T((3, 4), 0, 50, dtype="int64", grad=False), T((4,), 0, 5, dtype="int64", grad=False)),
+                   name="broadcast", gradcheck=False, gradgradcheck=False)]
+
+
+BITWISE_LEFT_SHIFT = defop("bitwise_left_shift", 2, vjp=None, samples=_shift_samples,
+                           reference=lambda np, x, y: np.left_shift(x, y))
+BITWISE_RIGHT_SHIFT = defop("bitwise_right_shift", 2, vjp=None, samples=_shift_samples,
+                            reference=lambda np, x, y: np.right_shift(x, y))
+generic("bitwise_left_shift")(lambda xp: getattr(xp, "bitwise_left_shift", None) or xp.left_shift)
+generic("bitwise_right_shift")(lambda xp: getattr(xp, "bitwise_right_shift", None) or xp.right_shift)
+
+
+def _shift(name: str, kernel: str, op: Any) -> Any:
+    def fn(input: Any, other: Any) -> Any:  # noqa: A002
+        x, y = promote(input, other, name)
+        if not hasattr(x, "_data"):
+            from .creation import full_like
+
+            x = full_like(y, x, dtype=y.dtype)  # a Python int shifted by a tensor (1 << t)
+        if x.dtype.category != 1:
+            raise _not_implemented(kernel, x, "shifts need integer tensors")
+        return op.dispatch_nograd((x, y))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Elementwise ``{name}`` of integer tensors (or Python ints); shifts past the width give 0 "
+                  "(or -1 for negative numbers shifted right), as in PyTorch.")
+    return fn
+
+
+bitwise_left_shift = _shift("bitwise_left_shift", "lshift_cpu", BITWISE_LEFT_SHIFT)
+bitwise_right_shift = _shift("bitwise_right_shift", "rshift_cpu", BITWISE_RIGHT_SHIFT)
+
+
 def _isx(name: str) -> Any:
     op = defop(name, 1, vjp=None, reference=lambda np, x, _n=name: getattr(np, _n)(x),
                samples=lambda: [Sample((T((3, 4), grad=False),), name="float", gradcheck=False, gradgradcheck=False),
@@ -1555,13 +1611,19 @@ TENSOR_METHODS = {
     "__or__": bitwise_or, "__ror__": bitwise_or, "__ior__": _inplace_method(bitwise_or),
     "__xor__": bitwise_xor, "__rxor__": bitwise_xor, "__ixor__": _inplace_method(bitwise_xor),
     "__mod__": remainder, "__rmod__": _swapped(remainder), "__imod__": _inplace_method(remainder),
+    "__lshift__": bitwise_left_shift, "__rlshift__": _swapped(bitwise_left_shift),
+    "__ilshift__": _inplace_method(bitwise_left_shift),
+    "__rshift__": bitwise_right_shift, "__rrshift__": _swapped(bitwise_right_shift),
+    "__irshift__": _inplace_method(bitwise_right_shift),
+    "__ifloordiv__": _inplace_method(floor_divide),
     # Note: sqrt_, lerp_, addcmul_ and addcdiv_ are Tensor's own (they write straight into the array when
     # nothing is recorded, for the optimizers).
     **{f.__name__ + "_": _inplace_method(f) for f in (
         abs, sign, floor, ceil, trunc, round, frac, square, exp, exp2, log, log2, log10, log1p, expm1,
         rsqrt, sin, cos, tan, tanh, sigmoid, asin, acos, atan, sinh, cosh, reciprocal, erf, erfc, remainder,
         fmod, clamp_min, clamp_max, logical_not, logical_and, logical_or, logical_xor, bitwise_not,
-        bitwise_and, bitwise_or, bitwise_xor, atan2, maximum, minimum)},
+        bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift, atan2, maximum, minimum,
+        floor_divide)},
 }
 
 
@@ -1574,6 +1636,6 @@ __all__ = [
     "fix", "round", "frac", "square", "remainder", "fmod", "maximum", "minimum", "atan2", "arctan2", "lerp",
     "addcmul", "addcdiv",
     "clamp", "clip", "clamp_min", "clamp_max", "logical_not", "logical_and", "logical_or", "logical_xor",
-    "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "isnan", "isinf", "isfinite",
+    "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "isnan", "isinf", "isfinite",
 ]
 _ = Sample, T

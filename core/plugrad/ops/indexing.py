@@ -754,6 +754,8 @@ def index_select(input: Any, dim: int, index: Any) -> Any:  # noqa: A002
             raise IndexError("index out of range in self")
         if bool(xp.any(idx >= size)):
             bad = int(xp.max(idx))
+            if d == 0:  # Note: PyTorch's kernel along dim 0 words it so; along others it is the RuntimeError below
+                raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     return INDEX_SELECT.dispatch((input,), (d, idx))
 

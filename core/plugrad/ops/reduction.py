@@ -438,7 +438,7 @@ def _select_vjp(ctx: Any, grads: Any) -> tuple:
     # Note: the gradient of values goes to the element the index names (PyTorch's value_selecting backward).
     g = grads[0]
     indices = ctx.outputs[1]
-    dim, keepdim = ctx.attrs
+    dim, keepdim = ctx.attrs[0], ctx.attrs[1]  # (kthvalue's k follows)
     shape = ctx.input_shape(0)
     if not shape:
         return (g,)
@@ -624,6 +624,131 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     return return_types.topk(TOPK.dispatch((input,), (d, int(k), bool(largest))))
+
+
+# --- median / kthvalue / mode: an element picked along a dim, with its index -----------------------------
+
+
+def _np_kth(np: Any, x: Any, dim: int, keepdim: bool, k: int, nan_first: bool) -> tuple:
+    """The ``k``-th smallest (1-based) element along ``dim`` and its index (ties in index order; NaN counts as
+    the largest value, and with ``nan_first`` a NaN in the slice is the answer, as median has it)."""
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), dtype=np.int64)
+    idx = _stable_argsort(np, x, dim, False)
+    pick = np.take(idx, np.asarray([k - 1]), axis=dim)
+    if nan_first and x.dtype.kind in "fc":
+        nan = np.isnan(x)
+        first_nan = np.argmax(nan, axis=dim, keepdims=True)
+        if first_nan.dtype != np.int64:
+            first_nan = first_nan.astype(np.int64)
+        pick = np.where(np.any(nan, axis=dim, keepdims=True), first_nan, pick)
+    values = np.take_along_axis(x, pick, axis=dim)
+    if not keepdim:
+        values, pick = np.squeeze(values, axis=dim), np.squeeze(pick, axis=dim)
+    return values, pick
+
+
+def _np_mode(np: Any, x: Any, dim: int, keepdim: bool) -> tuple:
+    """The most frequent value along ``dim`` (the smallest of equally frequent ones) and its last index."""
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), dtype=np.int64)
+    last = np.moveaxis(x, dim, -1)
+    n = last.shape[-1]
+    same = last[..., :, None] == last[..., None, :]
+    counts = np.sum(same, axis=-1)
+    best = np.max(counts, axis=-1, keepdims=True)
+    # Among the most frequent, the smallest value wins: rank the others above every candidate.
+    candidates = np.where(counts == best, last, np.max(last, axis=-1, keepdims=True))
+    value = np.min(candidates, axis=-1, keepdims=True)
+    positions = np.reshape(np.arange(n, dtype=np.int64), (1,) * (last.ndim - 1) + (n,))
+    index = np.max(np.where(last == value, positions, -1), axis=-1, keepdims=True)
+    value, index = np.moveaxis(value, -1, dim), np.moveaxis(index, -1, dim)
+    if not keepdim:
+        value, index = np.squeeze(value, axis=dim), np.squeeze(index, axis=dim)
+    return value, index
+
+
+def _kth_samples() -> list[Sample]:
+    return [Sample((T((3, 4)),), (1, False, 2), name="dim1"),
+            Sample((T((3, 5)),), (0, True, 3), name="keepdim"),
+            Sample((T((2, 3, 4)),), (2, False, 4), name="largest"),
+            Sample((T(()),), (0, False, 1), name="zero_dim")]
+
+
+def _median_dim_samples() -> list[Sample]:
+    return [Sample((T((3, 4)),), (1, False), name="even"),
+            Sample((T((3, 5)),), (0, True), name="keepdim"),
+            Sample((T((2, 3, 5)),), (2, False), name="odd"),
+            Sample((T(()),), (0, False), name="zero_dim")]
+
+
+def _mode_samples() -> list[Sample]:
+    return [Sample((T((3, 4)),), (1, False), name="distinct"),
+            Sample((T((2, 5), values=[[2.0, 1.0, 2.0, 1.0, 3.0], [5.0, 5.0, 0.0, 0.0, 0.0]]),), (1, True),
+                   name="repeats", gradcheck=False, gradgradcheck=False),
+            Sample((T(()),), (0, False), name="zero_dim")]
+
+
+KTHVALUE = defop("kthvalue", 1, vjp=_select_vjp, node="KthvalueBackward0", nout=2,
+                 differentiable_outputs=(True, False), saves=((-1,),), samples=_kth_samples,
+                 reference=lambda np, x, dim, keepdim, k: _np_kth(np, x, dim, keepdim, k, False))
+MEDIAN_DIM = defop("median_dim", 1, vjp=_select_vjp, node="MedianBackward1", nout=2,
+                   differentiable_outputs=(True, False), saves=((-1,),), samples=_median_dim_samples,
+                   reference=lambda np, x, dim, keepdim: _np_kth(np, x, dim, keepdim, (_size(x, dim) + 1) // 2,
+                                                                 True))
+MEDIAN = defop("median", 1, vjp=_evenly_vjp, node="MedianBackward0", saves=((0, -1),),
+               samples=_full_extremum_samples,
+               reference=lambda np, x: _np_kth(np, np.reshape(x, (-1,)), 0, False, (x.size + 1) // 2, True)[0])
+MODE = defop("mode", 1, vjp=_select_vjp, node="ModeBackward0", nout=2, differentiable_outputs=(True, False),
+             saves=((-1,),), samples=_mode_samples, reference=_np_mode)
+
+
+def _size(x: Any, dim: int) -> int:
+    return x.shape[dim] if x.ndim else 1
+
+
+generic("kthvalue")(lambda xp: lambda x, dim, keepdim, k: _np_kth(xp, x, dim, keepdim, k, False))
+generic("median_dim")(lambda xp: lambda x, dim, keepdim: _np_kth(xp, x, dim, keepdim, (_size(x, dim) + 1) // 2,
+                                                                 True))
+generic("median")(lambda xp: lambda x: _np_kth(xp, xp.reshape(x, (-1,)), 0, False, (x.size + 1) // 2, True)[0])
+generic("mode")(lambda xp: lambda x, dim, keepdim: _np_mode(xp, x, dim, keepdim))
+
+
+def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(values, indices)`` of the ``k``-th smallest element along ``dim`` (ties are taken in index order)."""
+    d = _one_dim(dim, input.ndim)
+    if not 1 <= k <= (input.shape[d] if input.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return return_types.kthvalue(KTHVALUE.dispatch((input,), (d, bool(keepdim), int(k))))
+
+
+def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN propagates.
+
+    The full reduction spreads its gradient evenly over tied elements, as PyTorch does."""
+    if dim is None:
+        if input.numel() == 0:
+            from .creation import full_like
+
+            return full_like(_empty_scalar(input), float("nan"))
+        return MEDIAN.dispatch((input,))
+    d = _one_dim(dim, input.ndim)
+    _nonempty("median", input, (d,))
+    return return_types.median(MEDIAN_DIM.dispatch((input,), (d, bool(keepdim))))
+
+
+def _empty_scalar(input: Any) -> Any:  # noqa: A002
+    from .creation import _zeros_native
+
+    return _zeros_native((), input._data.dtype, input._backend)
+
+
+def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally frequent ones)
+    and the index of its last occurrence."""
+    d = _one_dim(dim, input.ndim)
+    _nonempty("mode", input, (d,))
+    return return_types.mode(MODE.dispatch((input,), (d, bool(keepdim))))
 
 
 def _amax_vjp(ctx: Any, g: Any) -> tuple:
@@ -848,6 +973,56 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
     """Standard deviation: the square root of :func:`var`; the gradient is 0 where it is 0."""
     dims, c = _var_args("std", input, dim, unbiased, correction)
     return STD.dispatch((input,), (dims, c, keepdim))
+
+
+def var_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+             correction: Any = None) -> tuple:
+    """``(var, mean)`` over ``dim``, as :func:`var` and :func:`mean` give them."""
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim if dim is not None else None, keepdim))
+
+
+def std_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+             correction: Any = None) -> tuple:
+    """``(std, mean)`` over ``dim``, as :func:`std` and :func:`mean` give them."""
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim if dim is not None else None, keepdim))
+
+
+def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(min, max)``: :func:`amin` and :func:`amax` over ``dim`` (an int; all elements by default)."""
+    if dim is None:
+        if keepdim and input.ndim:
+            dims = tuple(range(input.ndim))
+            return return_types.aminmax((amin(input, dims, True), amax(input, dims, True)))
+        if input.numel() == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        return return_types.aminmax((amin(input), amax(input)))
+    d = _one_dim(dim, input.ndim)
+    return return_types.aminmax((amin(input, d, keepdim), amax(input, d, keepdim)))
+
+
+def _nan_as_zero(input: Any) -> Any:  # noqa: A002
+    from .elementwise import isnan
+
+    return _where(isnan(input), 0.0, input) if input.dtype.category >= 2 else input
+
+
+def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
+    """:func:`sum` counting NaN as zero (the gradient at a NaN is 0)."""
+    return sum(_nan_as_zero(input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
+    """:func:`mean` of the elements that are not NaN (NaN where all of them are)."""
+    from .elementwise import isnan, logical_not
+
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_short(input.dtype)}")
+    counted = sum(logical_not(isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / counted
 
 
 # --- logsumexp ------------------------------------------------------------------------------
@@ -1240,4 +1415,5 @@ TENSOR_METHODS = {
 __all__ = [
     "sum", "mean", "sum_to_size", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
     "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum", "cumprod", "sort", "argsort", "topk",
+    "kthvalue", "median", "mode", "var_mean", "std_mean", "aminmax", "nansum", "nanmean",
 ]

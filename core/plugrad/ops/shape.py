@@ -316,7 +316,7 @@ def expand(input: Any, *sizes: Any) -> Any:  # noqa: A002
     in_shape = input._data.shape
     if len(shape) < len(in_shape):
         raise RuntimeError(
-            f"expand({input.dtype.legacy}{{{list(in_shape)}}}, size={list(shape)}): the number of sizes provided "
+            f"expand(torch.{input.dtype.legacy}{{{list(in_shape)}}}, size={list(shape)}): the number of sizes provided "
             f"({len(shape)}) must be greater or equal to the number of dimensions in the tensor ({len(in_shape)})"
         )
     lead = len(shape) - len(in_shape)
@@ -1164,6 +1164,103 @@ def tile(input: Any, *dims: Any) -> Any:  # noqa: A002
     return repeat(input, reps)
 
 
+def ravel(input: Any) -> Any:  # noqa: A002
+    """``input`` as one dimension (a view when it can be one, as :func:`reshape`)."""
+    return reshape(input, (-1,))
+
+
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,  # noqa: A002
+                      output_size: int | None = None) -> Any:
+    """Each element repeated ``repeats`` times (an int, or a tensor of counts, one per element along ``dim``);
+    with no ``dim`` the input is flattened first. ``repeat_interleave(counts)`` gives ``[0]*counts[0] + ...``."""
+    from ..tensor import Tensor, _wrap
+
+    if repeats is None:  # repeat_interleave(counts): the indices, each repeated its count
+        counts = input
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        xp = counts._backend.namespace()
+        return _wrap(xp.repeat(xp.arange(counts.shape[0], dtype=counts._data.dtype), counts._data), counts._backend)
+    if dim is None:
+        input = flatten(input)
+        dim = 0
+    d = wrap_dim(dim, input._data.ndim)
+    n = input.shape[d] if input.ndim else 1
+    if isinstance(repeats, Tensor) and repeats.ndim:
+        if repeats.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if repeats.shape[0] != n:
+            raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{repeats.shape[0]} and input.size({d}) = {n}")
+        from .indexing import index_select
+
+        return index_select(input, d, repeat_interleave(repeats))
+    r = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
+    if r < 0:
+        raise RuntimeError("repeats can not be negative")
+    if not input.ndim:
+        return expand(reshape(input, (1,)), (r,))
+    shape = tuple(input._data.shape)
+    spread = expand(unsqueeze(input, d + 1), shape[:d + 1] + (r,) + shape[d + 1:])
+    return reshape(spread, shape[:d] + (shape[d] * r,) + shape[d + 1:])
+
+
+def broadcast_shapes(*shapes: Any) -> _dt.Size:
+    """The shape that tensors of ``shapes`` broadcast to together (PyTorch's error when they do not)."""
+    out: tuple = ()
+    for k, shape in enumerate(shapes):
+        shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
+        for i in range(1, min(len(out), len(shape)) + 1):
+            if out[-i] != shape[-i] and 1 not in (out[-i], shape[-i]):
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {shape[-i]} at -{i}! Mismatching argument at "
+                    f"index {k} had {shape}; but expected shape should be broadcastable to {list(out)}")
+        n = max(len(out), len(shape))
+        a, b = (1,) * (n - len(out)) + out, (1,) * (n - len(shape)) + shape
+        out = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return _dt.Size(out)
+
+
+def broadcast_tensors(*tensors: Any) -> tuple:
+    """Each tensor expanded to the shape they broadcast to together."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    from ._promote import check_broadcast
+
+    shape: tuple = ()
+    for t in tensors:
+        check_broadcast(shape, tuple(t._data.shape))
+        shape = tuple(broadcast_shapes(shape, tuple(t._data.shape)))
+    return tuple(t if tuple(t._data.shape) == shape else expand(t, shape) for t in tensors)
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-d tensors: with ``indexing='ij'`` (the default) the i-th output varies along
+    dimension i; ``'xy'`` swaps the first two dimensions (as NumPy's default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    n = len(tensors)
+    axes = list(range(n))
+    if indexing == "xy" and n >= 2:
+        axes[0], axes[1] = 1, 0  # the first tensor varies along columns, the second along rows
+    sizes = [0] * n
+    for axis, t in zip(axes, tensors):
+        sizes[axis] = t.numel()
+    return tuple(expand(reshape(t, (1,) * axis + (-1,) + (1,) * (n - axis - 1)), tuple(sizes))
+                 for axis, t in zip(axes, tensors))
+
+
 # --- in-place shape changes ---------------------------------------------------------------
 
 
@@ -1218,5 +1315,6 @@ __all__ = [
     "reshape", "view", "expand", "broadcast_to", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
     "swapaxes", "swapdims", "t", "permute", "movedim", "moveaxis", "select", "narrow", "cat", "concat",
     "concatenate", "stack", "hstack", "vstack", "atleast_1d", "atleast_2d", "split", "split_with_sizes", "chunk",
-    "unbind", "flip", "fliplr", "flipud", "roll", "tile",
+    "unbind", "flip", "fliplr", "flipud", "roll", "tile", "ravel", "repeat_interleave", "broadcast_shapes",
+    "broadcast_tensors", "meshgrid",
 ]
