@@ -38,6 +38,12 @@ class NumpyBackend(Backend):
     def to_numpy(self, array: Any) -> Any:
         return array
 
+    def asarray(self, data: Any, dtype: Any = None) -> Any:
+        if dtype is None:
+            return np.asarray(data)
+        # silent, as PyTorch is, when a number overflows a float dtype (1e20 in float16 is inf)
+        return _quiet_asarray(data, self.native_dtype(dtype))
+
     def from_numpy(self, array: Any) -> Any:
         return array
 
@@ -304,6 +310,8 @@ def _native_kernels() -> dict[str, Callable[..., Any]]:
         kernels[op_name] = _quiet(kernels.get(op_name) or _generic(op_name))
     return kernels
 
+
+_quiet_asarray = _quiet(np.asarray)
 
 # The NumPy backend's own kernels by op name (every other op runs its generic array-API kernel over numpy).
 # Note: built once, so that registering again (a plugin reload) registers the same functions.

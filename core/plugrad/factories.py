@@ -112,7 +112,11 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
                 raise TypeError(f"can't make a tensor from data of type {type(data).__name__} (array dtype {arr.dtype})")
         else:
             try:
+                if d is not None and inferred is not None and d.category < inferred.category and d.category <= 1:
+                    raise OverflowError  # floats (or ints) into an integer or bool dtype: checked one by one
                 arr = backend.asarray(data, target)
+            except OverflowError:
+                arr = backend.asarray(_checked_integers(data, target), target)
             except (ValueError, TypeError) as exc:
                 _check_python_data(data)
                 raise ValueError(f"could not make a tensor from {type(data).__name__} data: {exc}") from None
@@ -125,6 +129,36 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 _PYTHON_DATA = (list, tuple, int, float, bool, complex)
+
+
+def _checked_integers(data: Any, target: _dt.dtype) -> Any:
+    """Python numbers as ``target`` (an integer or bool dtype) converts them, with PyTorch's overflow check.
+
+    Floats truncate toward zero; a negative number wraps into an unsigned dtype when its magnitude fits
+    (``-1`` is 255 in uint8); anything else out of range, NaN or infinite raises PyTorch's error.
+    """
+    import math
+
+    if target.is_floating_point or target.is_complex:
+        return data
+    if target.name == "bool":
+        return data
+    bits = 8 * target.itemsize
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if target.is_signed else (0, (1 << bits) - 1)
+
+    def convert(x: Any) -> Any:
+        if isinstance(x, (list, tuple)):
+            return [convert(v) for v in x]
+        if isinstance(x, complex) or (isinstance(x, float) and not math.isfinite(x)):
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        v = int(x)
+        if lo <= v <= hi:
+            return v
+        if not target.is_signed and v < 0 and -v <= hi:
+            return v + hi + 1
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+    return convert(data)
 
 
 def _check_python_data(data: Any) -> None:
