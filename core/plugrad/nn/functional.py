@@ -49,6 +49,7 @@ from ..ops.nn import (  # noqa: F401
     nll_loss,
     unfold,
 )
+from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -86,3 +87,4 @@ __all__ = [
     "logsigmoid", "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss", "relu", "relu6", "selu",
     "sigmoid", "silu", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "unfold",
 ]
+__all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
