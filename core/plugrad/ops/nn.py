@@ -1058,25 +1058,26 @@ NLL_LOSS_BACKWARD = defop("nll_loss_backward", 2, vjp=_nll_backward_vjp, node="N
 
 
 def _check_class_target(input: Any, target: Any) -> None:  # noqa: A002
-    if target.dtype.is_floating_point or target.dtype is _dt.bool_:
-        raise RuntimeError(
-            f"expected scalar type Long but found {target.type()[6:-6]}: class-index targets must be integer tensors"
-        )
+    """PyTorch's checks of class-index targets, in its order: dimensions, batch size, shape, then dtype."""
     if input.dim() == 0:
         raise ValueError("Expected input to have at least 1 dimension (got 0)")
     if input.dim() == 1:
         if target.dim() != 0:
             raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported (got target of size "
                                f"{list(target.shape)} for input of size {list(input.shape)})")
-        return
-    if input.shape[0] != (target.shape[0] if target.dim() else -1):
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 0})."
-        )
-    want = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != want:
-        raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    else:
+        if input.shape[0] != (target.shape[0] if target.dim() else -1):
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({target.shape[0] if target.dim() else 0})."
+            )
+        if input.dim() == 2 and target.dim() != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        want = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != want:
+            raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    if target.dtype is not _dt.int64 and target.dtype is not _dt.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.legacy[:-6]}")
 
 
 def _class_weight(input: Any, weight: Any) -> Any:  # noqa: A002
@@ -1253,7 +1254,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     class_dim = 0 if input.dim() == 1 else 1
     logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
-    if target.dtype.is_floating_point:
+    if target.dtype.is_floating_point and tuple(target.shape) == tuple(input.shape):
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, n_classes)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0.0:

@@ -1,0 +1,126 @@
+"""PyTorch behaviour of autograd corners, ``nn`` and ``optim`` that tutorials rely on.
+
+Each behaviour is pinned with hard expected values; where PyTorch's output is the reference, a snippet is
+also run against PyTorch itself (skipped with a reason when it is not installed).
+"""
+
+from __future__ import annotations
+
+import math
+
+import plugrad
+import plugrad.nn.functional as F  # noqa: N812
+import pytest
+
+
+def _check_against_torch(src: str) -> None:
+    """``src`` prints the same with ``torch`` bound to PyTorch and to plugrad (see test_torch_docs)."""
+    pytest.importorskip("torch", reason="PyTorch is not installed; differential tests need it as a reference")
+    from test_torch_docs import _check
+
+    _check(src)
+
+
+def _close(t: plugrad.Tensor, expected: list, tol: float = 1e-5) -> None:
+    got = t.tolist()
+    flat_got = got if isinstance(got, list) else [got]
+    flat_exp = expected if isinstance(expected, list) else [expected]
+
+    def flatten(v: list) -> list:
+        return [y for x in v for y in (flatten(x) if isinstance(x, list) else [x])]
+
+    a, b = flatten(flat_got), flatten(flat_exp)
+    assert len(a) == len(b), (got, expected)
+    assert all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(a, b)), (got, expected)
+
+
+# --- autograd --------------------------------------------------------------------------------------------
+
+
+def test_grad_with_is_grads_batched_gives_one_vjp_per_batch_entry() -> None:
+    x = plugrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (jac,) = plugrad.autograd.grad(x**2, x, plugrad.eye(3), is_grads_batched=True)
+    assert jac.tolist() == [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]]
+    y = plugrad.tensor(3.0, requires_grad=True)
+    gx, gy = plugrad.autograd.grad((x * y, x.sum() * y), (x, y), (plugrad.eye(3), plugrad.tensor([1.0, 2.0, 0.0])),
+                                   is_grads_batched=True)
+    assert gx.tolist() == [[6.0, 3.0, 3.0], [6.0, 9.0, 6.0], [0.0, 0.0, 3.0]]
+    assert gy.tolist() == [7.0, 14.0, 3.0]
+
+
+def test_grad_with_is_grads_batched_frees_the_graph_after_the_last_entry() -> None:
+    x = plugrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x**2
+    plugrad.autograd.grad(y, x, plugrad.eye(2), is_grads_batched=True)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
+
+
+def test_grad_with_is_grads_batched_create_graph_is_differentiable() -> None:
+    x = plugrad.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = plugrad.autograd.grad(x**3, x, plugrad.eye(2), is_grads_batched=True, create_graph=True)
+    assert g.tolist() == [[3.0, 0.0], [0.0, 12.0]]
+    g.sum().backward()
+    assert x.grad.tolist() == [6.0, 12.0]
+
+
+def test_detach_inplace_of_a_view_raises_as_torch() -> None:
+    for base in (plugrad.ones(3), plugrad.ones(3, requires_grad=True)):
+        with pytest.raises(RuntimeError, match=r"^Can't detach views in-place. Use detach\(\) instead."):
+            base[0:1].detach_()
+    y = plugrad.ones(3, requires_grad=True) * 2
+    assert y.detach_() is y and not y.requires_grad and y.is_leaf
+
+
+def test_assigning_a_grad_of_another_size_or_dtype_raises_torch_wording() -> None:
+    x = plugrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^attempting to assign a gradient of size '\[3\]' to a tensor of size "
+                                           r"'\[2\]'. Please ensure"):
+        x.grad = plugrad.ones(3)
+    with pytest.raises(RuntimeError, match="^attempting to assign a gradient with dtype 'double' to a tensor with "
+                                           "grad_dtype 'Float'. The gradient must match"):
+        x.grad = plugrad.ones(2, dtype=plugrad.float64)
+    with pytest.raises(RuntimeError, match="with dtype 'long int' to a tensor"):
+        x.grad = plugrad.ones(2, dtype=plugrad.int64)
+
+
+def test_grad_setter_errors_match_torch() -> None:
+    _check_against_torch("""
+x = torch.ones(2, requires_grad=True)
+for g in [torch.ones(3), torch.ones(2, dtype=torch.float64), torch.ones(2, dtype=torch.long),
+          torch.ones(2, dtype=torch.half), torch.ones(2, dtype=torch.bool), torch.ones(2, dtype=torch.int32)]:
+    try:
+        x.grad = g
+    except RuntimeError as e:
+        print(e)
+x[0:1].detach_()
+""")
+
+
+# --- class-index targets ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_class_target_checks_come_in_torch_order(loss) -> None:
+    x = plugrad.ones(2, 3)
+    with pytest.raises(RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"):
+        loss(x, plugrad.tensor([0.0, 1.0]))
+    with pytest.raises(RuntimeError, match="^expected target dtype to be Long or Byte, but got Int$"):
+        loss(x, plugrad.tensor([0, 1], dtype=plugrad.int32))
+    with pytest.raises(RuntimeError, match="^0D or 1D target tensor expected, multi-target not supported$"):
+        loss(x, plugrad.ones(2, 2))
+    with pytest.raises(ValueError, match=r"^Expected input batch_size \(2\) to match target batch_size \(3\)."):
+        loss(x, plugrad.ones(3))
+    assert loss(x, plugrad.tensor([0, 1], dtype=plugrad.uint8)).shape == ()
+
+
+def test_class_target_errors_match_torch() -> None:
+    _check_against_torch("""
+for t in [torch.tensor([0., 1.]), torch.ones(2, 2), torch.ones(3), torch.tensor([0, 1], dtype=torch.int32),
+          torch.tensor([0, 1], dtype=torch.uint8), torch.tensor([True, False])]:
+    for f in (F.cross_entropy, F.nll_loss):
+        try:
+            print(f(torch.ones(2, 3), t))
+        except (RuntimeError, ValueError) as e:
+            print(type(e).__name__, e)
+""")
