@@ -124,3 +124,81 @@ for t in [torch.tensor([0., 1.]), torch.ones(2, 2), torch.ones(3), torch.tensor(
         except (RuntimeError, ValueError) as e:
             print(type(e).__name__, e)
 """)
+
+
+# --- optimizers ----------------------------------------------------------------------------------------
+
+
+def _two_steps(opt_cls, grad: float = 2.0, **kw) -> list[float]:
+    p = plugrad.nn.Parameter(plugrad.tensor([1.0], dtype=plugrad.float64))
+    opt = opt_cls([p], **kw)
+    out = []
+    for _ in range(2):
+        p.grad = plugrad.tensor([grad], dtype=plugrad.float64)
+        opt.step()
+        out.append(p.item())
+    return out
+
+
+def test_rmsprop_follows_its_update_rule() -> None:
+    v1 = 0.01 * 4
+    v2 = 0.99 * v1 + 0.01 * 4
+    want = [1 - 0.01 * 2 / (math.sqrt(v1) + 1e-8)]
+    want.append(want[0] - 0.01 * 2 / (math.sqrt(v2) + 1e-8))
+    assert _two_steps(plugrad.optim.RMSprop) == pytest.approx(want, rel=1e-14)
+    assert _two_steps(plugrad.optim.RMSprop, maximize=True) == pytest.approx([2 - w for w in want], rel=1e-14)
+
+
+def test_adagrad_follows_its_update_rule_and_makes_its_state_up_front() -> None:
+    want = [1 - 0.1 * 2 / (2 + 1e-10)]
+    want.append(want[0] - 0.1 / (1 + 0.5) * 2 / (math.sqrt(8) + 1e-10))
+    assert _two_steps(plugrad.optim.Adagrad, lr=0.1, lr_decay=0.5) == pytest.approx(want, rel=1e-14)
+    p = plugrad.nn.Parameter(plugrad.zeros(2))
+    opt = plugrad.optim.Adagrad([p], initial_accumulator_value=0.5)
+    assert opt.state[p]["sum"].tolist() == [0.5, 0.5] and opt.state[p]["step"].item() == 0.0
+
+
+def test_new_optimizers_check_their_hyperparameters() -> None:
+    p = plugrad.nn.Parameter(plugrad.zeros(1))
+    with pytest.raises(ValueError, match="^Invalid alpha value: -1$"):
+        plugrad.optim.RMSprop([p], alpha=-1)
+    with pytest.raises(ValueError, match="^Invalid lr_decay value: -0.1$"):
+        plugrad.optim.Adagrad([p], lr_decay=-0.1)
+    with pytest.raises(ValueError, match="^Invalid rho value: 1.5$"):
+        plugrad.optim.Adadelta([p], rho=1.5)
+    with pytest.raises(ValueError, match="^Invalid momentum_decay value: -1$"):
+        plugrad.optim.NAdam([p], momentum_decay=-1)
+    with pytest.raises(RuntimeError, match="differentiable=True is not available"):
+        plugrad.optim.SGD([p], lr=0.1, differentiable=True)
+
+
+def test_optimizer_defaults_and_repr_list_torch_flags() -> None:
+    p = plugrad.nn.Parameter(plugrad.zeros(1))
+    assert list(plugrad.optim.SGD([p], lr=0.1).defaults) == [
+        "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused"]
+    assert "    differentiable: False\n    foreach: None\n    fused: None\n" in repr(plugrad.optim.SGD([p], lr=0.1))
+    assert list(plugrad.optim.Adam([p]).defaults)[-4:] == ["capturable", "differentiable", "fused",
+                                                           "decoupled_weight_decay"]
+
+
+@pytest.mark.parametrize("name,kw", [("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True}),
+                                     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+                                     ("Adamax", {"lr": 0.05}), ("NAdam", {"lr": 0.05}),
+                                     ("RAdam", {"lr": 0.05}), ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
+                                     ("Adadelta", {"lr": 0.5})])
+def test_new_optimizers_match_torch_over_twelve_steps_of_a_model(name: str, kw: dict) -> None:
+    # Twelve steps take RAdam past its warm-up (rho_t > 5 from step six on), into the rectified branch.
+    _check_against_torch(f"""
+torch.manual_seed(0)
+w = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=torch.float64, requires_grad=True)
+x = torch.tensor([[1.0, 2.0, -1.0], [0.5, -0.5, 3.0], [2.0, 0.0, 1.0]], dtype=torch.float64)
+opt = torch.optim.{name}([w], **{kw!r})
+for _ in range(12):
+    opt.zero_grad()
+    loss = ((x @ w.T).tanh() ** 2).sum()
+    loss.backward()
+    opt.step()
+print(w.detach().numpy().round(12).tolist())
+print(opt)
+print(sorted(opt.state_dict()["state"][0]))
+""")
