@@ -202,3 +202,126 @@ print(w.detach().numpy().round(12).tolist())
 print(opt)
 print(sorted(opt.state_dict()["state"][0]))
 """)
+
+
+# --- learning-rate schedulers -----------------------------------------------------------------------------
+
+
+def _lrs(make, steps: int = 6, lr: float = 1.0, **opt_kw) -> list[float]:
+    p = plugrad.nn.Parameter(plugrad.ones(1))
+    opt = plugrad.optim.SGD([p], lr=lr, **opt_kw)
+    sched = make(opt)
+    out = [sched.get_last_lr()[0]]
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        out.append(sched.get_last_lr()[0])
+    return out
+
+
+def test_common_schedulers_follow_their_formulas() -> None:
+    lr_scheduler = plugrad.optim.lr_scheduler
+    assert _lrs(lambda o: lr_scheduler.ExponentialLR(o, 0.5), 3) == [1.0, 0.5, 0.25, 0.125]
+    assert _lrs(lambda o: lr_scheduler.MultiStepLR(o, [2, 4, 4], 0.5)) == [1.0, 1.0, 0.5, 0.5, 0.125, 0.125, 0.125]
+    assert _lrs(lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1)), 3) == pytest.approx([1, 1 / 2, 1 / 3, 1 / 4])
+    assert _lrs(lambda o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.5), 2) == [1.0, 0.5, 0.25]
+    assert _lrs(lambda o: lr_scheduler.LinearLR(o, 0.25, total_iters=3), 4) == pytest.approx([0.25, 0.5, 0.75, 1, 1])
+    assert _lrs(lambda o: lr_scheduler.ConstantLR(o, 0.5, total_iters=2), 3) == [0.5, 0.5, 1.0, 1.0]
+    assert _lrs(lambda o: lr_scheduler.PolynomialLR(o, 4, 2.0), 5) == pytest.approx([1, 0.5625, 0.25, 0.0625, 0, 0])
+    assert _lrs(lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, 2), 4) == pytest.approx([1, 0.5, 1, 0.5, 1])
+    warmup = _lrs(lambda o: lr_scheduler.SequentialLR(
+        o, [lr_scheduler.LinearLR(o, 0.5, total_iters=2), lr_scheduler.ExponentialLR(o, 0.5)], [2]), 4)
+    assert warmup == pytest.approx([0.5, 0.75, 1.0, 0.5, 0.25])
+
+
+def test_one_cycle_warms_up_then_anneals_and_cycles_momentum() -> None:
+    p = plugrad.nn.Parameter(plugrad.ones(1))
+    opt = plugrad.optim.SGD([p], lr=0.1, momentum=0.9)
+    sched = plugrad.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=5, pct_start=0.4,
+                                                  anneal_strategy="linear")
+    seen = [(sched.get_last_lr()[0], opt.param_groups[0]["momentum"])]
+    for _ in range(4):
+        opt.step()
+        sched.step()
+        seen.append((sched.get_last_lr()[0], opt.param_groups[0]["momentum"]))
+    lrs, moms = zip(*seen)
+    assert lrs == pytest.approx([0.04, 1.0, 1.0 - (1 - 4e-6) / 3, 1.0 - 2 * (1 - 4e-6) / 3, 4e-6])
+    assert moms == pytest.approx([0.95, 0.85, 0.85 + 0.1 / 3, 0.85 + 0.2 / 3, 0.95])
+    sched.step()  # step 5 of 5: past the last phase's end, still allowed as in PyTorch
+    with pytest.raises(ValueError, match="^Tried to step 6 times. The specified number of total steps is 5$"):
+        sched.step()
+
+
+def test_reduce_lr_on_plateau_waits_patience_epochs_then_cools_down() -> None:
+    p = plugrad.nn.Parameter(plugrad.ones(1))
+    opt = plugrad.optim.SGD([p], lr=1.0)
+    sched = plugrad.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5, cooldown=1, min_lr=0.2)
+    got = []
+    for metric in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]:
+        sched.step(plugrad.tensor(metric))
+        got.append(sched.get_last_lr()[0])
+    assert got == [1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.2, 0.2]
+    with pytest.raises(ValueError, match="^Factor should be < 1.0.$"):
+        plugrad.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+
+
+def test_scheduler_stepped_before_the_optimizer_warns() -> None:
+    p = plugrad.nn.Parameter(plugrad.ones(1))
+    opt = plugrad.optim.SGD([p], lr=1.0)
+    sched = plugrad.optim.lr_scheduler.StepLR(opt, 1)
+    with pytest.warns(UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"):
+        sched.step()
+    with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
+        sched.get_lr()
+
+
+def test_schedulers_match_torch_over_eleven_steps() -> None:
+    _check_against_torch("""
+import warnings
+warnings.simplefilter("ignore")
+L = torch.optim.lr_scheduler
+makers = {
+    "lambda": lambda o: L.LambdaLR(o, lambda e: 0.9 ** e),
+    "mult": lambda o: L.MultiplicativeLR(o, lambda e: 0.95),
+    "multistep": lambda o: L.MultiStepLR(o, [2, 5, 5], 0.5),
+    "constant": lambda o: L.ConstantLR(o, 0.5, 3),
+    "linear": lambda o: L.LinearLR(o, 0.25, 1.0, 4),
+    "exp": lambda o: L.ExponentialLR(o, 0.8),
+    "poly": lambda o: L.PolynomialLR(o, 6, 2.0),
+    "cos": lambda o: L.CosineAnnealingLR(o, 3, 0.01),
+    "warm": lambda o: L.CosineAnnealingWarmRestarts(o, 3, 2, 0.001),
+    "onecycle": lambda o: L.OneCycleLR(o, 1.0, total_steps=12),
+    "onecycle3": lambda o: L.OneCycleLR(o, [1.0, 0.5], epochs=3, steps_per_epoch=4, three_phase=True,
+                                        anneal_strategy="linear"),
+    "seq": lambda o: L.SequentialLR(o, [L.LinearLR(o, 0.1, total_iters=3), L.ExponentialLR(o, 0.9)], [3]),
+    "chain": lambda o: L.ChainedScheduler([L.ConstantLR(o, 0.5, 4), L.ExponentialLR(o, 0.9)]),
+}
+for name, mk in makers.items():
+    a = torch.nn.Parameter(torch.ones(1))
+    b = torch.nn.Parameter(torch.ones(1))
+    opt = torch.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1, momentum=0.9)
+    s = mk(opt)
+    out = []
+    for _ in range(11):
+        opt.step()
+        s.step()
+        out.append([round(x, 12) for x in s.get_last_lr()] + [round(opt.param_groups[0]["momentum"], 12)])
+    print(name, out, sorted(s.state_dict()))
+p = torch.nn.Parameter(torch.ones(1))
+opt = torch.optim.SGD([p], lr=1.0)
+s = L.ReduceLROnPlateau(opt, patience=2, factor=0.5, cooldown=1, min_lr=0.1)
+for m in [1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]:
+    opt.step()
+    s.step(m)
+    print(s.get_last_lr(), s.num_bad_epochs, s.best)
+for f in [lambda: L.LinearLR(opt, 0), lambda: L.ConstantLR(opt, 2), lambda: L.ReduceLROnPlateau(opt, mode="x"),
+          lambda: L.OneCycleLR(opt, 1.0), lambda: L.OneCycleLR(opt, 1.0, total_steps=3, pct_start=1),
+          lambda: L.CosineAnnealingWarmRestarts(opt, 0), lambda: L.LambdaLR(opt, [1, 2]),
+          lambda: L.StepLR(opt, 2, last_epoch=3), lambda: L.SequentialLR(opt, [L.StepLR(opt, 2)], [1]),
+          lambda: L.OneCycleLR(torch.optim.Adagrad([p]), 1.0, total_steps=2)]:
+    try:
+        f()
+        print("ok")
+    except Exception as e:
+        print(type(e).__name__, e)
+""")
