@@ -325,3 +325,232 @@ for f in [lambda: L.LinearLR(opt, 0), lambda: L.ConstantLR(opt, 2), lambda: L.Re
     except Exception as e:
         print(type(e).__name__, e)
 """)
+
+
+# --- nn layers --------------------------------------------------------------------------------------------
+
+
+def test_batch_norm_normalises_by_batch_statistics_and_tracks_running_ones() -> None:
+    x = plugrad.tensor([[1.0, 2.0, 3.0], [4.0, 0.0, -1.0], [2.0, 2.0, 2.0], [0.0, 1.0, 5.0]], requires_grad=True)
+    bn = plugrad.nn.BatchNorm1d(3)
+    y = bn(x)
+    assert type(y.grad_fn).__name__ == "NativeBatchNormBackward0"
+    _close(y[:, 0], [-0.507093, 1.521278, 0.169031, -1.183216])
+    assert bn.running_mean.tolist() == pytest.approx([0.175, 0.125, 0.225])
+    assert bn.running_var.tolist() == pytest.approx([1.191667, 0.991667, 1.525], rel=1e-5)  # unbiased variance
+    assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == plugrad.int64
+    (y * plugrad.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.abs().max().item() == 0.0  # a gradient constant over a channel has no effect
+    assert bn.bias.grad.tolist() == [4.0, 8.0, 12.0]
+    bn.eval()
+    _close(bn(x)[0], [0.7557, 1.8829, 2.2471], tol=1e-4)
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert repr(bn) == "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+
+
+def test_batch_norm_momentum_none_is_a_cumulative_average() -> None:
+    bn = plugrad.nn.BatchNorm2d(1, momentum=None, affine=False)
+    for k in (1.0, 3.0):
+        bn(plugrad.full((2, 1, 2, 2), k) + plugrad.tensor([[[[0.0, 1.0], [0.0, 1.0]]], [[[0.0, 1.0], [0.0, 1.0]]]]))
+    assert bn.running_mean.tolist() == [2.5]  # the mean of the batch means 1.5 and 3.5
+    assert bn.num_batches_tracked.item() == 2
+    with pytest.raises(ValueError, match=r"^expected 4D input \(got 2D input\)$"):
+        bn(plugrad.ones(2, 1))
+    with pytest.raises(ValueError, match="^Expected more than 1 value per channel when training"):
+        plugrad.nn.BatchNorm1d(3)(plugrad.ones(1, 3))
+
+
+def test_batch_norm_gradients_pass_gradcheck() -> None:
+    x = plugrad.tensor([[1.0, 2.0], [4.0, 0.0], [2.0, 3.0]], dtype=plugrad.float64, requires_grad=True)
+    w = plugrad.tensor([1.5, 0.5], dtype=plugrad.float64, requires_grad=True)
+    b = plugrad.tensor([0.1, -0.2], dtype=plugrad.float64, requires_grad=True)
+    for training in (True, False):
+        rm, rv = plugrad.tensor([0.5, 1.0], dtype=plugrad.float64), plugrad.tensor([2.0, 0.5], dtype=plugrad.float64)
+
+        def f(x, w, b, rm=rm, rv=rv, training=training):
+            return F.batch_norm(x, None if training else rm, None if training else rv, w, b, training=training)
+
+        assert plugrad.autograd.gradcheck(f, (x, w, b))
+        assert plugrad.autograd.gradgradcheck(f, (x, w, b))
+
+
+def test_new_activation_modules_compute_and_print_as_torch_does() -> None:
+    x = plugrad.tensor([-2.0, 0.5, 3.0])
+    assert nn_call(plugrad.nn.Hardtanh(), x) == [-1.0, 0.5, 1.0]
+    assert nn_call(plugrad.nn.Threshold(1.0, 20.0), x) == [20.0, 20.0, 3.0]
+    assert nn_call(plugrad.nn.Softsign(), x) == pytest.approx([-2 / 3, 1 / 3, 0.75])
+    assert nn_call(plugrad.nn.Hardsigmoid(), x) == pytest.approx([1 / 6, 3.5 / 6, 1.0])
+    assert repr(plugrad.nn.Hardtanh(-2, 2, True)) == "Hardtanh(min_val=-2, max_val=2, inplace=True)"
+    assert repr(plugrad.nn.CELU(0.5)) == "CELU(alpha=0.5)" and repr(plugrad.nn.Mish(True)) == "Mish(inplace=True)"
+    assert repr(plugrad.nn.Hardswish()) == "Hardswish()" and repr(plugrad.nn.PReLU(3)) == "PReLU(num_parameters=3)"
+    with pytest.raises(AssertionError, match=r"^max_val \(0\) must be greater than min_val \(1\)$"):
+        plugrad.nn.Hardtanh(1, 0)
+
+
+def nn_call(module, x) -> list:
+    return module(x).tolist()
+
+
+def test_prelu_learns_one_slope_per_channel() -> None:
+    m = plugrad.nn.PReLU(2)
+    assert m.weight.tolist() == [0.25, 0.25]
+    x = plugrad.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+    y = m(x)
+    assert y.tolist() == [[-0.25, 2.0], [3.0, -1.0]] and type(y.grad_fn).__name__ == "PreluKernelBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.25, 1.0], [1.0, 0.25]] and m.weight.grad.tolist() == [-1.0, -4.0]
+    with pytest.raises(RuntimeError, match="^Mismatch of parameter numbers and input channel size. Found parameter "
+                                           "numbers = 2 and channel size = 3.$"):
+        F.prelu(plugrad.ones(2, 3), plugrad.ones(2))
+
+
+def test_bce_smooth_l1_huber_and_kl_div_losses() -> None:
+    p = plugrad.tensor([0.2, 0.9], requires_grad=True)
+    t = plugrad.tensor([0.0, 1.0])
+    loss = plugrad.nn.BCELoss()(p, t)
+    assert type(loss.grad_fn).__name__ == "BinaryCrossEntropyBackward0"
+    assert loss.item() == pytest.approx(-(math.log(0.8) + math.log(0.9)) / 2, rel=1e-6)
+    loss.backward()
+    _close(p.grad, [0.5 / 0.8, -0.5 / 0.9])
+    assert F.binary_cross_entropy(plugrad.tensor([0.0]), plugrad.tensor([1.0])).item() == 100.0  # log floored
+    with pytest.raises(RuntimeError, match="^all elements of input should be between 0 and 1$"):
+        F.binary_cross_entropy(plugrad.tensor([1.5]), plugrad.tensor([1.0]))
+    d = plugrad.tensor([-3.0, -0.5, 0.2, 2.0])
+    zero = plugrad.zeros(4)
+    assert F.smooth_l1_loss(d, zero, reduction="none").tolist() == pytest.approx([2.5, 0.125, 0.02, 1.5])
+    assert F.smooth_l1_loss(d, zero, reduction="none", beta=0.25).tolist() == pytest.approx([2.875, 0.375, 0.08,
+                                                                                              1.875])
+    assert F.huber_loss(d, zero, reduction="none", delta=0.5).tolist() == pytest.approx([1.375, 0.125, 0.02, 0.875])
+    assert type(F.huber_loss(d.requires_grad_(), zero).grad_fn).__name__ == "HuberLossBackward0"
+    logq = plugrad.tensor([[0.25, 0.75]]).log()
+    target = plugrad.tensor([[0.5, 0.5]])
+    kl = 0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75)
+    assert F.kl_div(logq, target, reduction="batchmean").item() == pytest.approx(kl, rel=1e-6)
+    assert F.kl_div(logq, target.log(), reduction="sum", log_target=True).item() == pytest.approx(kl, rel=1e-6)
+    with pytest.warns(UserWarning, match="reduction: 'mean' divides the total loss by both the batch size"):
+        F.kl_div(logq, target)
+
+
+def test_average_pooling_divides_by_torch_divisors() -> None:
+    x = plugrad.arange(16.0).reshape(1, 1, 4, 4).requires_grad_()
+    y = F.avg_pool2d(x, 2)
+    assert y.tolist() == [[[[2.5, 4.5], [10.5, 12.5]]]] and type(y.grad_fn).__name__ == "AvgPool2DBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [[[[0.25] * 4] * 4]]
+    corner = F.avg_pool2d(x, 3, 2, 1)[0, 0, 0, 0].item()
+    assert corner == pytest.approx((0 + 1 + 4 + 5) / 9)  # padding counted
+    assert F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)[0, 0, 0, 0].item() == pytest.approx(2.5)
+    assert F.avg_pool2d(x, 3, 2, 1, divisor_override=2)[0, 0, 0, 0].item() == 5.0
+    assert F.avg_pool2d(x, 3, ceil_mode=True).shape == (1, 1, 2, 2)
+    b = F.adaptive_avg_pool2d(plugrad.arange(10.0).reshape(1, 1, 2, 5), (1, 2))
+    assert b.tolist() == [[[[3.5, 5.5]]]]  # columns 0..2 and 2..4: the windows overlap at column 2
+    y = F.adaptive_avg_pool2d(x, (2, 3))
+    assert type(y.grad_fn).__name__ == "AdaptiveAvgPool2DBackward0" and y.shape == (1, 1, 2, 3)
+    assert type(F.adaptive_avg_pool2d(x, 1).grad_fn).__name__ == "MeanBackward1"
+    assert repr(plugrad.nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(plugrad.nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
+
+
+def test_pad_constant_and_index_modes() -> None:
+    x = plugrad.arange(6.0).reshape(2, 3).requires_grad_()
+    y = F.pad(x, (1, 2), value=-1.0)
+    assert y.tolist() == [[-1.0, 0.0, 1.0, 2.0, -1.0, -1.0], [-1.0, 3.0, 4.0, 5.0, -1.0, -1.0]]
+    assert type(y.grad_fn).__name__ == "ConstantPadNdBackward0"
+    F.pad(x, (-1, 0, 1, 0)).sum().backward()  # negative amounts crop
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    row = plugrad.arange(4.0).reshape(1, 1, 4)
+    assert F.pad(row, (2, 1), "reflect").tolist() == [[[2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0]]]
+    assert F.pad(row, (2, 1), "replicate").tolist() == [[[0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 3.0]]]
+    assert F.pad(row, (2, 1), "circular").tolist() == [[[2.0, 3.0, 0.0, 1.0, 2.0, 3.0, 0.0]]]
+    with pytest.raises(RuntimeError, match="^Padding length must be divisible by 2$"):
+        F.pad(x, (1,))
+
+
+def test_one_hot_normalize_and_cosine_similarity() -> None:
+    assert F.one_hot(plugrad.tensor([0, 2])).tolist() == [[1, 0, 0], [0, 0, 1]]
+    assert F.one_hot(plugrad.tensor([1]), 3).dtype == plugrad.int64
+    with pytest.raises(RuntimeError, match="^Class values must be smaller than num_classes.$"):
+        F.one_hot(plugrad.tensor([3]), 2)
+    x = plugrad.tensor([[3.0, 4.0], [0.0, 0.0]])
+    _close(F.normalize(x), [[0.6, 0.8], [0.0, 0.0]])
+    _close(F.cosine_similarity(x, plugrad.tensor([[1.0, 0.0], [1.0, 1.0]])), [0.6, 0.0])
+
+
+def test_channel_dropout_zeroes_whole_channels() -> None:
+    plugrad.manual_seed(0)
+    y = plugrad.nn.Dropout2d(0.5)(plugrad.ones(16, 4, 3, 3))
+    sums = y.sum((2, 3)).flatten().tolist()
+    assert set(sums) == {0.0, 18.0}  # each channel all dropped or all kept (and scaled by 2)
+    assert plugrad.nn.Dropout2d().eval()(plugrad.ones(2, 2, 2, 2)).sum().item() == 16.0
+    assert set(plugrad.nn.Dropout1d(0.5)(plugrad.ones(16, 4, 3)).sum(2).flatten().tolist()) == {0.0, 6.0}
+
+
+def test_parameter_list_and_dict_register_parameters() -> None:
+    pl = plugrad.nn.ParameterList([plugrad.nn.Parameter(plugrad.ones(2, 3)), plugrad.zeros(2)])
+    assert isinstance(pl[1], plugrad.nn.Parameter) and [n for n, _ in pl.named_parameters()] == ["0", "1"]
+    assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n"
+                        "    (1): Parameter containing: [torch.float32 of size 2]\n)")
+    pd = plugrad.nn.ParameterDict({"b": plugrad.ones(2), "a": plugrad.zeros(3, dtype=plugrad.float64)})
+    assert list(pd) == ["a", "b"]  # a plain dict is added in sorted key order, as in PyTorch
+    assert repr(pd).splitlines()[1] == "    (a): Parameter containing: [torch.DoubleTensor of size 3]"
+    model = plugrad.nn.Module()
+    model.pl, model.pd = pl, pd
+    assert list(model.state_dict()) == ["pl.0", "pl.1", "pd.a", "pd.b"]
+    assert len(list(model.parameters())) == 4
+    assert plugrad.nn.Unflatten(1, (2, 3))(plugrad.ones(4, 6)).shape == (4, 2, 3)
+
+
+def test_new_nn_pieces_match_torch() -> None:
+    _check_against_torch("""
+import torch.nn as nn
+for m in [nn.Softsign(), nn.Hardtanh(), nn.Mish(True), nn.Hardswish(), nn.Hardsigmoid(True), nn.SELU(True),
+          nn.CELU(0.5, True), nn.LogSigmoid(), nn.Softmin(1), nn.Tanhshrink(), nn.Threshold(0.1, 20, True),
+          nn.PReLU(3, 0.1), nn.Unflatten(1, (2, 3)), nn.Dropout1d(), nn.Dropout2d(0.3), nn.BatchNorm1d(3),
+          nn.BatchNorm2d(4, momentum=None, affine=False), nn.BatchNorm3d(2, track_running_stats=False, bias=False),
+          nn.AvgPool2d(3, 1, 1, ceil_mode=True), nn.AdaptiveAvgPool2d(3), nn.BCELoss(), nn.SmoothL1Loss(),
+          nn.HuberLoss(), nn.KLDivLoss(), nn.Softmax2d()]:
+    print(repr(m))
+x = torch.tensor([[1., 2., 3.], [4., 0., -1.], [2., 2., 2.], [0., 1., 5.]], requires_grad=True)
+bn = nn.BatchNorm1d(3)
+y = bn(x)
+print(y, bn.running_mean, bn.running_var, bn.num_batches_tracked)
+(y * torch.tensor([1., 0., 3.]) + y ** 2).sum().backward()
+print(x.grad, bn.weight.grad, bn.bias.grad)
+bn.eval()
+print(bn(x), list(bn.state_dict()))
+bn = nn.BatchNorm2d(2, momentum=None)
+for k in range(3):
+    bn(torch.arange(16.).view(2, 2, 2, 2) * (k + 1))
+print(bn.running_mean, bn.running_var, bn.num_batches_tracked)
+p = torch.tensor([[0.2, 0.9], [0.5, 0.01]], requires_grad=True)
+t = torch.tensor([[0., 1.], [1., 0.]])
+for red in ["mean", "sum", "none"]:
+    for m in [nn.BCELoss(reduction=red), nn.BCELoss(weight=torch.tensor([1., 2.]), reduction=red),
+              nn.SmoothL1Loss(reduction=red, beta=0.3), nn.HuberLoss(reduction=red, delta=0.4),
+              nn.KLDivLoss(reduction=red)]:
+        loss = m(p, t)
+        print(type(m).__name__, loss, torch.autograd.grad(loss.sum(), p))
+x = torch.arange(50., requires_grad=True).view(2, 5, 5)
+for m in [nn.AvgPool2d(3, 2, 1), nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+          nn.AvgPool2d((2, 3), (1, 2), (1, 0), divisor_override=3), nn.AdaptiveAvgPool2d(1),
+          nn.AdaptiveAvgPool2d((2, 3)), nn.AdaptiveAvgPool2d((None, 2)), nn.AdaptiveAvgPool2d(7)]:
+    y = m(x)
+    print(y, torch.autograd.grad((y * y).sum(), x))
+x = torch.arange(6., requires_grad=True).view(1, 2, 3)
+for args in [((1, 2),), ((1, 1, 2, 0), "constant", 9.), ((-1, 1),), ((1, 2, 1, 1), "reflect"), ((2, 1), "replicate"),
+             ((1, 2, 1, 0), "circular")]:
+    y = F.pad(x, *args)
+    print(y.detach(), torch.autograd.grad((y * y).sum(), x))
+for f in [lambda: F.pad(torch.ones(2, 2), (3, 0), "reflect"), lambda: F.pad(torch.ones(2, 2), (1, 1), "foo"),
+          lambda: F.binary_cross_entropy(torch.ones(3, 1) * 0.5, torch.ones(3)),
+          lambda: F.one_hot(torch.tensor([0., 1.])), lambda: F.one_hot(torch.tensor([-1])),
+          lambda: F.batch_norm(torch.ones(4, 2), None, None, training=False),
+          lambda: F.batch_norm(torch.ones(4, 2), torch.ones(2), torch.ones(3), training=False)]:
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, e)
+pl = nn.ParameterList([nn.Parameter(torch.ones(2, 3)), torch.zeros(2)])
+pd = nn.ParameterDict({'b': nn.Parameter(torch.ones(2)), 'a': torch.zeros(3, dtype=torch.float64)})
+print(pl, pd, pl[0:1], nn.ParameterList())
+""")
