@@ -554,3 +554,149 @@ pl = nn.ParameterList([nn.Parameter(torch.ones(2, 3)), torch.zeros(2)])
 pd = nn.ParameterDict({'b': nn.Parameter(torch.ones(2)), 'a': torch.zeros(3, dtype=torch.float64)})
 print(pl, pd, pl[0:1], nn.ParameterList())
 """)
+
+
+# --- Module hooks, init, utils, Parameter, Function -----------------------------------------------------------
+
+
+def _linear_2_1() -> plugrad.nn.Linear:
+    m = plugrad.nn.Linear(2, 1)
+    with plugrad.no_grad():
+        m.weight.copy_(plugrad.tensor([[2.0, -1.0]]))
+        m.bias.fill_(0.5)
+    return m
+
+
+def test_full_backward_hooks_see_and_may_replace_module_gradients() -> None:
+    m = _linear_2_1()
+    seen = []
+    m.register_full_backward_pre_hook(lambda mod, gout: seen.append(("pre", [g.tolist() for g in gout])))
+    m.register_full_backward_hook(lambda mod, gin, gout: (seen.append(("post", [g.tolist() for g in gin],
+                                                                      [g.tolist() for g in gout])),
+                                                          (gin[0] * 10,))[1])
+    x = plugrad.ones(3, 2, requires_grad=True)
+    (m(x) * plugrad.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+    assert seen == [("pre", [[[1.0], [2.0], [3.0]]]),
+                    ("post", [[[2.0, -1.0], [4.0, -2.0], [6.0, -3.0]]], [[[1.0], [2.0], [3.0]]])]
+    assert x.grad.tolist() == [[20.0, -10.0], [40.0, -20.0], [60.0, -30.0]]
+    assert m.weight.grad.tolist() == [[6.0, 6.0]]  # parameters' gradients are not the hook's to change
+    with pytest.raises(RuntimeError, match="^Cannot use both regular backward hooks and full backward hooks"):
+        m.register_backward_hook(lambda *a: None)
+
+
+def test_full_backward_hook_without_input_gradients_gets_nones() -> None:
+    m = _linear_2_1()
+    seen = []
+    m.register_full_backward_hook(lambda mod, gin, gout: seen.append((gin, gout[0].shape)))
+    with pytest.warns(UserWarning, match="^Full backward hook is firing when gradients are computed with respect "
+                                         "to module outputs since no inputs require gradients."):
+        m(plugrad.ones(4, 2)).sum().backward()
+    assert seen == [((None,), (4, 1))]
+
+
+def test_legacy_backward_hook_runs_on_the_output_node() -> None:
+    m = _linear_2_1()
+    seen = []
+    m.register_backward_hook(lambda mod, gin, gout: seen.append(len(gin)))
+    m(plugrad.ones(3, 2, requires_grad=True)).sum().backward()
+    assert seen == [3]  # AddmmBackward0: bias, input, weight.T
+
+
+def test_forward_hooks_take_kwargs_prepend_and_always_call() -> None:
+    m = plugrad.nn.Identity()
+    order = []
+    m.register_forward_hook(lambda mod, args, out: order.append("a"))
+    m.register_forward_hook(lambda mod, args, out: order.append("b"), prepend=True)
+    m.register_forward_pre_hook(lambda mod, args, kwargs: ((args[0] * 2,), kwargs), with_kwargs=True)
+    m.register_forward_hook(lambda mod, args, kwargs, out: out + 1, with_kwargs=True)
+    assert m(plugrad.tensor(3.0)).item() == 7.0 and order == ["b", "a"]
+
+    class Boom(plugrad.nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    b = Boom()
+    calls = []
+    b.register_forward_hook(lambda mod, args, out: calls.append(out), always_call=True)
+    with pytest.raises(ValueError, match="boom"):
+        b(1)
+    assert calls == [None]
+
+
+def test_init_eye_dirac_orthogonal_trunc_normal() -> None:
+    assert plugrad.nn.init.eye_(plugrad.empty(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    w = plugrad.nn.init.dirac_(plugrad.empty(4, 2, 3), groups=2)
+    assert w[:, :, 1].tolist() == [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]] and w.sum().item() == 4.0
+    q = plugrad.nn.init.orthogonal_(plugrad.empty(3, 5), gain=2.0)
+    _close(q @ q.t(), [[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]], tol=1e-5)
+    t = plugrad.nn.init.trunc_normal_(plugrad.empty(2000), std=0.5, a=-0.2, b=0.3)
+    assert -0.2 <= t.min().item() and t.max().item() <= 0.3 and t.std().item() > 0.1
+    with pytest.raises(ValueError, match="^Only tensors with 2 dimensions are supported$"):
+        plugrad.nn.init.eye_(plugrad.empty(2, 2, 2))
+    with pytest.raises(ValueError, match="^Only tensors with 2 or more dimensions are supported$"):
+        plugrad.nn.init.orthogonal_(plugrad.empty(3))
+    with pytest.warns(FutureWarning, match=r"^`nn.init.uniform` is now deprecated in favor of `nn.init.uniform_`.$"):
+        plugrad.nn.init.uniform(plugrad.empty(2))
+
+
+def test_parameters_to_vector_and_back() -> None:
+    m = plugrad.nn.Linear(2, 2)
+    assert plugrad.nn.utils.parameters_to_vector(m.parameters()).shape == (6,)
+    plugrad.nn.utils.vector_to_parameters(plugrad.arange(6.0), m.parameters())
+    assert m.weight.tolist() == [[0.0, 1.0], [2.0, 3.0]] and m.bias.tolist() == [4.0, 5.0]
+    assert isinstance(m.weight, plugrad.nn.Parameter) and m.weight.requires_grad
+
+
+def test_integer_parameter_requiring_grad_raises_torch_wording() -> None:
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype can require "
+                                           "gradients$"):
+        plugrad.nn.Parameter(plugrad.ones(2, dtype=plugrad.int64))
+    assert not plugrad.nn.Parameter(plugrad.ones(2, dtype=plugrad.int64), requires_grad=False).requires_grad
+
+
+def test_function_output_marked_non_differentiable_stays_so_when_it_is_an_input() -> None:
+    class PassThrough(plugrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, c):
+            ctx.mark_non_differentiable(c)
+            return x, c
+
+        @staticmethod
+        def backward(ctx, gx, gc):
+            return gx, None
+
+    x = plugrad.ones(2, requires_grad=True)
+    a, b = PassThrough.apply(x, plugrad.ones(2))
+    assert a.requires_grad and a.grad_fn is not None
+    assert not b.requires_grad and b.grad_fn is None
+
+
+def test_module_hooks_match_torch() -> None:
+    _check_against_torch("""
+import torch.nn as nn
+m = nn.Linear(2, 1)
+with torch.no_grad():
+    m.weight.copy_(torch.tensor([[2.0, -1.0]]))
+m.register_full_backward_pre_hook(lambda mod, gout: print("pre", gout))
+m.register_full_backward_hook(lambda mod, gin, gout: print("post", gin, gout))
+x = torch.ones(3, 2, requires_grad=True)
+m(x).sum().backward()
+print(x.grad)
+m(torch.ones(1, 2)).sum().backward()
+try:
+    m.register_backward_hook(lambda *a: None)
+except RuntimeError as e:
+    print(e)
+n = nn.Identity()
+n.register_forward_hook(lambda mod, i, o: print("a"))
+n.register_forward_hook(lambda mod, i, o: print("b"), prepend=True)
+n.register_forward_pre_hook(lambda mod, args, kwargs: print("pre", args, kwargs), with_kwargs=True)
+n(1)
+for f in [lambda: nn.init.eye_(torch.empty(2, 2, 2)), lambda: nn.init.orthogonal_(torch.empty(3)),
+          lambda: nn.init.dirac_(torch.empty(3, 2, 3), groups=2), lambda: nn.Parameter(torch.ones(2, dtype=torch.long))]:
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, e)
+print(nn.init.eye_(torch.empty(2, 3)), nn.init.dirac_(torch.empty(4, 2, 3), groups=2))
+""")
