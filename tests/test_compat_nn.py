@@ -700,3 +700,94 @@ for f in [lambda: nn.init.eye_(torch.empty(2, 2, 2)), lambda: nn.init.orthogonal
         print(type(e).__name__, e)
 print(nn.init.eye_(torch.empty(2, 3)), nn.init.dirac_(torch.empty(4, 2, 3), groups=2))
 """)
+
+
+# --- recurrent layers ---------------------------------------------------------------------------------------
+
+
+def _fixed_weights(module) -> None:
+    with plugrad.no_grad():
+        for k, p in enumerate(module.parameters()):
+            p.copy_(plugrad.linspace(-0.5, 0.5, p.numel()).reshape(tuple(p.shape)) * (1 + 0.1 * k))
+
+
+def test_rnn_step_follows_the_elman_formula() -> None:
+    m = plugrad.nn.RNN(1, 1, bias=False)
+    with plugrad.no_grad():
+        m.weight_ih_l0.fill_(0.5)
+        m.weight_hh_l0.fill_(2.0)
+    out, h = m(plugrad.tensor([[[1.0]], [[0.0]]]))
+    h1 = math.tanh(0.5)
+    assert out.flatten().tolist() == pytest.approx([h1, math.tanh(2 * h1)], rel=1e-6)
+    assert h.shape == (1, 1, 1) and h.item() == pytest.approx(math.tanh(2 * h1), rel=1e-6)
+
+
+def test_lstm_parameters_shapes_and_outputs() -> None:
+    m = plugrad.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    assert [n for n, _ in m.named_parameters()][:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                                                        "weight_ih_l0_reverse"]
+    assert m.weight_ih_l1.shape == (16, 8) and m.weight_hh_l0.shape == (16, 4)
+    bound = 1 / math.sqrt(4)
+    assert all(p.abs().max().item() <= bound for p in m.parameters())
+    x = plugrad.randn(2, 5, 3, requires_grad=True)
+    out, (h, c) = m(x)
+    assert out.shape == (2, 5, 8) and h.shape == (4, 2, 4) and c.shape == (4, 2, 4)
+    # The last step of the forward direction and the first of the backward one are the final hidden states.
+    _close(out[:, -1, :4], h[2].tolist())
+    _close(out[:, 0, 4:], h[3].tolist())
+    out.sum().backward()
+    assert x.grad.shape == (2, 5, 3) and m.weight_hh_l1_reverse.grad is not None
+    assert repr(m) == "LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)"
+    with pytest.raises(RuntimeError, match=r"^Expected hidden\[0\] size \(4, 2, 4\), got \[4, 3, 4\]$"):
+        m(x, (plugrad.zeros(4, 3, 4), plugrad.zeros(4, 2, 4)))
+    with pytest.raises(ValueError, match="^LSTM: Expected input to be 2D or 3D, got 4D instead$"):
+        m(plugrad.ones(1, 2, 3, 4))
+
+
+def test_cells_and_unbatched_input() -> None:
+    cell = plugrad.nn.LSTMCell(3, 2)
+    h, c = cell(plugrad.ones(3))
+    assert h.shape == (2,) and c.shape == (2,)
+    gru = plugrad.nn.GRU(3, 2)
+    out, h = gru(plugrad.ones(4, 3))
+    assert out.shape == (4, 2) and h.shape == (1, 2)
+    with pytest.raises(ValueError, match="^Unknown nonlinearity 'x'. Select from 'tanh' or 'relu'.$"):
+        plugrad.nn.RNN(3, 4, nonlinearity="x")
+
+
+def test_recurrent_layers_match_torch() -> None:
+    _check_against_torch("""
+import torch.nn as nn
+def fixed(m):
+    with torch.no_grad():
+        for k, p in enumerate(m.parameters()):
+            p.copy_(torch.linspace(-0.5, 0.5, p.numel(), dtype=torch.float64).reshape(p.shape) * (1 + 0.1 * k))
+x = (torch.arange(30., dtype=torch.float64).reshape(2, 5, 3) / 10 - 1).requires_grad_()
+for m in [nn.LSTM(3, 4), nn.LSTM(3, 4, 2, bidirectional=True, batch_first=True), nn.LSTM(3, 5, proj_size=2),
+          nn.GRU(3, 4, 2), nn.GRU(3, 4, bias=False, bidirectional=True), nn.RNN(3, 4, 2, nonlinearity="relu"),
+          nn.RNN(3, 4)]:
+    fixed(m.double())
+    out, h = m(x)
+    h = h if isinstance(h, tuple) else (h,)
+    print(m, out.detach().numpy().round(5).tolist(), [t.detach().numpy().round(5).tolist() for t in h])
+    gx, = torch.autograd.grad(out.sum() + sum((t ** 2).sum() for t in h), x)
+    print(gx.numpy().round(5).tolist())
+for c in [nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.RNNCell(3, 4, nonlinearity="relu")]:
+    fixed(c.double())
+    s = c(x[0])
+    s = c(x[1], s)
+    print(c, [t.detach().numpy().round(5).tolist() for t in (s if isinstance(s, tuple) else (s,))])
+m = nn.LSTM(3, 4, 2, bidirectional=True)
+for f in [lambda: m(torch.ones(2, 3, 5)), lambda: m(torch.ones(2, 3, 3), (torch.zeros(4, 3, 4), torch.zeros(4, 3, 5))),
+          lambda: m(torch.ones(2, 3), (torch.zeros(4, 3, 4), torch.zeros(4, 3, 4))),
+          lambda: nn.GRU(3, 4)(torch.ones(2, 3, 3), torch.zeros(1, 3, 5)),
+          lambda: nn.LSTMCell(3, 4)(torch.ones(2, 3), (torch.zeros(3, 4), torch.zeros(3, 4))),
+          lambda: nn.LSTM(3, 4, proj_size=4), lambda: nn.LSTM(3, 4, dropout=2),
+          lambda: nn.GRU(3, 4)(torch.ones(2, 3, 3, dtype=torch.float64))]:
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, e)
+nn.LSTM(3, 4, dropout=0.3)
+print([n for n, _ in nn.GRU(3, 4, 2).named_parameters()], nn.RNNCell(3, 4, bias=False))
+""")
