@@ -791,3 +791,53 @@ for f in [lambda: m(torch.ones(2, 3, 5)), lambda: m(torch.ones(2, 3, 3), (torch.
 nn.LSTM(3, 4, dropout=0.3)
 print([n for n, _ in nn.GRU(3, 4, 2).named_parameters()], nn.RNNCell(3, 4, bias=False))
 """)
+
+
+# --- one-dimensional convolution and pooling ----------------------------------------------------------------
+
+
+def test_conv1d_is_a_cross_correlation_along_the_last_dim() -> None:
+    x = plugrad.tensor([[[1.0, 2.0, 3.0, 4.0]]], requires_grad=True)
+    w = plugrad.tensor([[[1.0, 0.0, -1.0]]], requires_grad=True)
+    y = F.conv1d(x, w, plugrad.tensor([0.5]), padding=1)
+    assert y.tolist() == [[[-1.5, -1.5, -1.5, 3.5]]] and type(y.grad_fn).__name__ == "ConvolutionBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [[[1.0, 0.0, 0.0, -1.0]]] and w.grad.tolist() == [[[6.0, 10.0, 9.0]]]
+    m = plugrad.nn.Conv1d(3, 4, 3, stride=2)
+    assert m.weight.shape == (4, 3, 3) and m(plugrad.ones(2, 3, 9)).shape == (2, 4, 4)
+    assert repr(m) == "Conv1d(3, 4, kernel_size=(3,), stride=(2,))"
+    assert F.conv1d(plugrad.ones(3, 5), m.weight).shape == (4, 3)  # unbatched
+
+
+def test_pooling_in_one_dim() -> None:
+    x = plugrad.tensor([[[1.0, 5.0, 2.0, 0.0, 3.0]]])
+    assert F.max_pool1d(x, 2).tolist() == [[[5.0, 2.0]]]
+    _close(F.avg_pool1d(x, 3, 2, 1), [[[2.0, 7 / 3, 1.0]]])
+    _close(F.adaptive_avg_pool1d(x, 2), [[[8 / 3, 5 / 3]]])
+    assert repr(plugrad.nn.AvgPool1d(3, 2, 1)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
+    assert repr(plugrad.nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+
+
+def test_conv1d_and_1d_pooling_match_torch() -> None:
+    _check_against_torch("""
+import torch.nn as nn
+for m in [nn.Conv1d(3, 4, 3), nn.Conv1d(4, 6, 2, stride=2, padding=1, dilation=2, groups=2, bias=False),
+          nn.Conv1d(3, 3, 4, padding="same"), nn.MaxPool1d(3, 2, 1), nn.AvgPool1d(2), nn.AdaptiveAvgPool1d(3)]:
+    print(m)
+x = (torch.arange(48., dtype=torch.float64).reshape(2, 4, 6) / 10).requires_grad_()
+w = (torch.arange(24., dtype=torch.float64).reshape(6, 2, 2) / 20 - 0.5).requires_grad_()
+y = F.conv1d(x, w, torch.ones(6, dtype=torch.float64), stride=2, padding=1, dilation=2, groups=2)
+print(y, torch.autograd.grad((y ** 2).sum(), (x, w)))
+for f in [F.max_pool1d, F.avg_pool1d]:
+    y = f(x, 3, 2, 1)
+    print(y, torch.autograd.grad(y.sum(), x))
+y = F.adaptive_avg_pool1d(x, 4)
+print(y, torch.autograd.grad(y.sum(), x))
+for f in [lambda: F.conv1d(torch.ones(2, 3, 4), torch.ones(4, 3, 5)),
+          lambda: F.conv1d(torch.ones(2, 3, 4), torch.ones(4, 2, 2)),
+          lambda: F.conv1d(torch.ones(3, 4, 5, 6), torch.ones(4, 4, 2))]:
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, e)
+""")

@@ -111,6 +111,8 @@ def _np_windows(np: Any, x: Any, ksize: tuple, dilation: tuple, pad4: tuple, str
 
 
 def _np_conv(np: Any, x: Any, w: Any, b: Any, stride: tuple, pad4: tuple, dilation: tuple, groups: int) -> Any:
+    if x.ndim == 3:
+        return _np_conv(np, x[:, :, None], w[:, :, None], b, stride, pad4, dilation, groups)[:, :, 0]
     win = _np_windows(np, x, w.shape[2:], dilation, pad4, stride)  # (N, C, kh, kw, oh, ow)
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -281,7 +283,7 @@ def _conv_vjp(ctx: Any, g: Any) -> tuple:
     geometry = (stride, pad4, dilation, groups)
     gx = CONV_BACKWARD_INPUT.dispatch((g, w), (tuple(x_shape[2:]), *geometry)) if need[0] else None
     gw = CONV_BACKWARD_WEIGHT.dispatch((x, g), (tuple(w_shape[2:]), *geometry)) if need[1] else None
-    gb = _sum(g, (0, 2, 3)) if need[2] else None
+    gb = _sum(g, (0,) + tuple(range(2, g.dim()))) if need[2] else None
     return gx, gw, gb
 
 
@@ -311,6 +313,7 @@ def _conv_samples() -> list:
         Sample((T((1, 2, 6, 5)), T((3, 2, 2, 3)), None), ((2, 1), (1, 1, 0, 2), (1, 2), 1),
                name="strided_padded_dilated_nobias"),
         Sample((T((2, 4, 4, 4)), T((6, 2, 3, 3)), T((6,))), ((1, 1), (1, 1, 1, 1), (1, 1), 2), name="groups"),
+        Sample((T((2, 4, 7)), T((6, 2, 3)), T((6,))), ((1, 2), (0, 0, 1, 2), (1, 1), 2), name="1d"),
     ]
 
 
@@ -319,6 +322,7 @@ def _conv_bi_samples() -> list:
         Sample((T((2, 4, 3, 3)), T((4, 3, 3, 3))), ((5, 5), (1, 1), (0, 0, 0, 0), (1, 1), 1), name="plain"),
         Sample((T((1, 3, 4, 3)), T((3, 2, 2, 3))), ((6, 5), (2, 1), (1, 1, 0, 2), (1, 2), 1), name="strided"),
         Sample((T((2, 6, 4, 4)), T((6, 2, 3, 3))), ((4, 4), (1, 1), (1, 1, 1, 1), (1, 1), 2), name="groups"),
+        Sample((T((2, 6, 4)), T((6, 2, 3))), ((7,), (1, 2), (0, 0, 1, 2), (1, 1), 2), name="1d"),
     ]
 
 
@@ -327,11 +331,15 @@ def _conv_bw_samples() -> list:
         Sample((T((2, 3, 5, 5)), T((2, 4, 3, 3))), ((3, 3), (1, 1), (0, 0, 0, 0), (1, 1), 1), name="plain"),
         Sample((T((1, 2, 6, 5)), T((1, 3, 4, 3))), ((2, 3), (2, 1), (1, 1, 0, 2), (1, 2), 1), name="strided"),
         Sample((T((2, 4, 4, 4)), T((2, 6, 4, 4))), ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 2), name="groups"),
+        Sample((T((2, 4, 7)), T((2, 6, 4))), ((3,), (1, 2), (0, 0, 1, 2), (1, 1), 2), name="1d"),
     ]
 
 
 def _np_conv_backward_input(np: Any, g: Any, w: Any, in_hw: tuple, stride: tuple, pad4: tuple, dilation: tuple,
                             groups: int) -> Any:
+    if g.ndim == 3:
+        return _np_conv_backward_input(np, g[:, :, None], w[:, :, None], (1, *in_hw), stride, pad4, dilation,
+                                       groups)[:, :, 0]
     n, o = g.shape[:2]
     cg = w.shape[1]
     og = o // groups
@@ -345,6 +353,9 @@ def _np_conv_backward_input(np: Any, g: Any, w: Any, in_hw: tuple, stride: tuple
 
 def _np_conv_backward_weight(np: Any, x: Any, g: Any, k_hw: tuple, stride: tuple, pad4: tuple, dilation: tuple,
                              groups: int) -> Any:
+    if x.ndim == 3:
+        return _np_conv_backward_weight(np, x[:, :, None], g[:, :, None], (1, *k_hw), stride, pad4, dilation,
+                                        groups)[:, :, 0]
     win = _np_windows(np, x, k_hw, dilation, pad4, stride)  # (N, C, kh, kw, oh, ow)
     c, o = x.shape[1], g.shape[1]
     cg, og = c // groups, o // groups
@@ -368,6 +379,10 @@ CONV_BACKWARD_WEIGHT = defop("convolution_backward_weight", 2, vjp=_conv_backwar
 @generic("convolution")
 def _convolution_kernel(xp: Any) -> Any:
     def convolution(x: Any, w: Any, b: Any, stride: tuple, pad4: tuple, dilation: tuple, groups: int) -> Any:
+        if x.ndim == 3:  # conv1d: (N, C, L) as (N, C, 1, L), the geometry already given for two dims
+            out = convolution(xp.expand_dims(x, axis=2), xp.expand_dims(w, axis=2), b, stride, pad4, dilation,
+                              groups)
+            return out[:, :, 0]
         n = x.shape[0]
         o, cg, kh, kw = w.shape
         oh, ow = _conv_geometry(x.shape, w.shape, stride, pad4, dilation)
@@ -389,6 +404,10 @@ def _convolution_kernel(xp: Any) -> Any:
 def _conv_backward_input_kernel(xp: Any) -> Any:
     def convolution_backward_input(g: Any, w: Any, in_hw: tuple, stride: tuple, pad4: tuple, dilation: tuple,
                                    groups: int) -> Any:
+        if g.ndim == 3:
+            out = convolution_backward_input(xp.expand_dims(g, axis=2), xp.expand_dims(w, axis=2), (1, *in_hw),
+                                             stride, pad4, dilation, groups)
+            return out[:, :, 0]
         n, o, oh, ow = g.shape
         _, cg, kh, kw = w.shape
         wg = xp.moveaxis(xp.reshape(w, (groups, o // groups, cg * kh * kw)), -1, -2)  # (G, CgK, Og)
@@ -403,6 +422,10 @@ def _conv_backward_input_kernel(xp: Any) -> Any:
 def _conv_backward_weight_kernel(xp: Any) -> Any:
     def convolution_backward_weight(x: Any, g: Any, k_hw: tuple, stride: tuple, pad4: tuple, dilation: tuple,
                                     groups: int) -> Any:
+        if x.ndim == 3:
+            out = convolution_backward_weight(xp.expand_dims(x, axis=2), xp.expand_dims(g, axis=2), (1, *k_hw),
+                                              stride, pad4, dilation, groups)
+            return out[:, :, 0]
         n, c = x.shape[:2]
         o, oh, ow = g.shape[1], g.shape[2], g.shape[3]
         kh, kw = k_hw
@@ -474,6 +497,93 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
             f"Input type ({x.type()}) and weight type ({weight.type()}) should be the same"
         )
     return _unbatch(CONVOLUTION.dispatch((x, weight, bias), (st, pad4, dil, groups)), squeezed)
+
+
+def _single(v: Any, name: str) -> int:
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of 1 values to match the "
+                               f"convolution dimensions, but got {name}={list(v)}")
+        return int(v[0])
+    return int(v)
+
+
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """1-d cross-correlation over (N, C, L) or (C, L) input (ConvolutionBackward0): the 2-d kernels on a
+    height-1 image."""
+    from .shape import unsqueeze
+
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                           f"{list(input.shape)}")
+    squeezed = input.dim() == 2
+    x = unsqueeze(input, 0) if squeezed else input
+    if weight.dim() != 3:
+        raise RuntimeError(f"Expected 3-dimensional weight for 3-dimensional input {list(x.shape)}, but got "
+                           f"{weight.dim()}-dimensional weight of size {list(weight.shape)} instead")
+    if groups < 1:
+        raise RuntimeError("non-positive groups is not supported")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
+            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
+        )
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
+    st, dil = (1, _single(stride, "stride")), (1, _single(dilation, "dilation"))
+    if isinstance(padding, str):
+        pad4 = _conv_padding(padding, (weight.shape[0], weight.shape[1], 1, weight.shape[2]), dil, st)
+    else:
+        p = _single(padding, "padding")
+        if p < 0:
+            raise RuntimeError("negative padding is not supported")
+        pad4 = (0, 0, p, p)
+    length = x.shape[2] + pad4[2] + pad4[3]
+    kernel = dil[1] * (weight.shape[2] - 1) + 1
+    if length < kernel:
+        raise RuntimeError(f"Calculated padded input size per channel: ({length}). Kernel size: ({kernel}). Kernel "
+                           "size can't be greater than actual input size")
+    if weight.dtype is not x.dtype:
+        raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should be the same")
+    return _unbatch(CONVOLUTION.dispatch((x, weight, bias), (st, pad4, dil, groups)), squeezed)
+
+
+def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,  # noqa: A002
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """1-d max pooling over (N, C, L) or (C, L): max_pool2d on a height-1 image (SqueezeBackward1, as in
+    PyTorch)."""
+    from .shape import squeeze, unsqueeze
+
+    k = _single(kernel_size, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _single(stride, "stride")
+    out, idx = max_pool2d_with_indices(unsqueeze(input, -2), (1, k), (1, s), (0, _single(padding, "padding")),
+                                       (1, _single(dilation, "dilation")), ceil_mode)
+    out, idx = squeeze(out, -2), squeeze(idx, -2)
+    return (out, idx) if return_indices else out
+
+
+def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
+    """1-d average pooling over (N, C, L) or (C, L): avg_pool2d on a height-1 image."""
+    from .shape import squeeze, unsqueeze
+
+    k = _single(kernel_size, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _single(stride, "stride")
+    out = avg_pool2d(unsqueeze(input, -2), (1, k), (1, s), (0, _single(padding, "padding")), ceil_mode,
+                     count_include_pad)
+    return squeeze(out, -2)
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Any:  # noqa: A002
+    """1-d adaptive average pooling over (N, C, L) or (C, L)."""
+    from .shape import squeeze, unsqueeze
+
+    return squeeze(adaptive_avg_pool2d(unsqueeze(input, -2), (1, _single(output_size, "output_size"))), -2)
 
 
 # --- max pooling ------------------------------------------------------------------------------------
