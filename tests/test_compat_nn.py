@@ -841,3 +841,39 @@ for f in [lambda: F.conv1d(torch.ones(2, 3, 4), torch.ones(4, 3, 5)),
     except Exception as e:
         print(type(e).__name__, e)
 """)
+
+
+def test_scaled_dot_product_attention_glu_and_distance_modules() -> None:
+    q = plugrad.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+    v = plugrad.tensor([[[1.0, 2.0], [3.0, 4.0]]])
+    e = math.exp(1 / math.sqrt(2))
+    top = (1 * e + 3) / (e + 1)
+    _close(F.scaled_dot_product_attention(q, q, v), [[[top, top + 1], [4 - top, 5 - top]]])
+    _close(F.scaled_dot_product_attention(q, q, v, is_causal=True)[0, 0], [1.0, 2.0])  # row 0 sees only key 0
+    mask = plugrad.tensor([[False, True], [True, True]])
+    _close(F.scaled_dot_product_attention(q, q, v, attn_mask=mask)[0, 0], [3.0, 4.0])
+    _close(F.glu(plugrad.tensor([[1.0, 2.0, 0.0, 100.0]])), [[0.5, 2.0]])
+    with pytest.raises(RuntimeError, match="^Halving dimension must be even, but dimension 1 is size 3$"):
+        F.glu(plugrad.ones(2, 3))
+    _close(plugrad.nn.CosineSimilarity(dim=0)(plugrad.tensor([1.0, 0.0]), plugrad.tensor([1.0, 1.0])),
+           math.sqrt(0.5))
+    _close(plugrad.nn.PairwiseDistance()(plugrad.ones(2, 3), plugrad.zeros(2, 3)), [math.sqrt(3.000003)] * 2,
+           tol=1e-5)
+    assert repr(plugrad.nn.GLU()) == "GLU(dim=-1)" and repr(plugrad.nn.CosineSimilarity()) == "CosineSimilarity()"
+
+
+def test_scaled_dot_product_attention_matches_torch() -> None:
+    _check_against_torch("""
+q = (torch.arange(24., dtype=torch.float64).reshape(1, 2, 3, 4) / 10).requires_grad_()
+k = torch.arange(24., dtype=torch.float64).reshape(1, 2, 3, 4).flip(-1) / 7
+v = torch.arange(24., dtype=torch.float64).reshape(1, 2, 3, 4) / 5
+masks = [torch.tensor([[True, False, True], [True, True, False], [False, True, True]]),
+         torch.full((3, 3), 0.5, dtype=torch.float64)]
+for kw in [{}, {"is_causal": True}, {"scale": 0.3}, {"attn_mask": masks[0]}, {"attn_mask": masks[1]}]:
+    y = F.scaled_dot_product_attention(q, k, v, **kw)
+    print(y.detach().numpy().round(6).tolist(), torch.autograd.grad(y.sum(), q)[0].numpy().round(6).tolist())
+print(F.scaled_dot_product_attention(q, k[:, :1], v[:, :1], enable_gqa=True).detach().numpy().round(6).tolist())
+print(F.glu(torch.tensor([[1., 2., 3., 4.]])), nn.GLU(0)(torch.ones(2, 3)))
+print(nn.CosineSimilarity(dim=0)(torch.tensor([1., 0.]), torch.tensor([1., 1.])),
+      nn.PairwiseDistance()(torch.ones(2, 3), torch.zeros(2, 3)))
+""")

@@ -54,6 +54,7 @@ from ..ops.nn import (  # noqa: F401
     dropout3d,
     embedding,
     fold,
+    glu,
     huber_loss,
     kl_div,
     l1_loss,
@@ -68,6 +69,7 @@ from ..ops.nn import (  # noqa: F401
     one_hot,
     pad,
     pairwise_distance,
+    scaled_dot_product_attention,
     smooth_l1_loss,
     unfold,
 )
@@ -125,10 +127,10 @@ def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "dropout3d", "elu", "elu_", "embedding", "fold", "gelu", "hardsigmoid", "hardswish",
-    "hardtanh", "hardtanh_", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear",
-    "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss",
-    "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "relu_", "selu",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink",
-    "threshold", "threshold_", "unfold",
+    "dropout1d", "dropout2d", "dropout3d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "hardsigmoid",
+    "hardswish", "hardtanh", "hardtanh_", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
+    "leaky_relu_", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "max_pool2d_with_indices",
+    "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6",
+    "relu_", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin",
+    "softplus", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold",
 ]

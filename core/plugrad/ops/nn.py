@@ -2448,6 +2448,64 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     return input * noise
 
 
+def glu(input: Any, dim: int = -1) -> Any:  # noqa: A002
+    """The gated linear unit ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of ``input`` along ``dim``."""
+    from .elementwise import sigmoid
+    from .shape import chunk
+
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim % input.dim()
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    a, b = chunk(input, 2, d)
+    return a * sigmoid(b)
+
+
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Any:
+    """``softmax(q k^T * scale + bias) v`` over the last two dims, as PyTorch documents it: the bias is -inf
+    where a boolean ``attn_mask`` is False (or above the diagonal with ``is_causal``), else ``attn_mask`` added;
+    ``dropout_p`` is always applied."""
+    import math
+
+    from ..factories import ones, zeros
+    from .activation import softmax
+    from .indexing import masked_fill
+    from .linalg import matmul
+    from .shape import transpose
+
+    n_q, n_k = query.shape[-2], key.shape[-2]
+    scale_factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    bias = zeros((n_q, n_k), dtype=query.dtype, device=query._backend)
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                               "is_causal=True")
+        keep = ones((n_q, n_k), dtype=_dt.bool_, device=query._backend).tril(0)
+        bias = masked_fill(bias, keep.logical_not(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype is _dt.bool_:
+            bias = masked_fill(bias, attn_mask.logical_not(), float("-inf"))
+        else:
+            bias = attn_mask + bias
+    if enable_gqa:
+        from ..factories import arange
+        from .indexing import index_select
+
+        heads = query.shape[-3]
+        rep = heads // key.shape[-3]
+        idx = arange(key.shape[-3], device=query._backend).reshape(-1, 1).expand(-1, rep).reshape(-1)
+        key = index_select(key, key.dim() - 3, idx)
+        value = index_select(value, value.dim() - 3, idx)
+    weight = matmul(query, transpose(key, -2, -1)) * scale_factor
+    weight = softmax(weight + bias, -1)
+    if dropout_p > 0.0:
+        weight = dropout(weight, dropout_p, True)
+    return matmul(weight, value)
+
+
 def _feature_dropout(input: Any, p: float, training: bool, inplace: bool, channel_dims: int) -> Any:  # noqa: A002
     """Zero whole channels: one draw per entry of the first ``channel_dims`` dims, the rest scaled by 1 / (1 - p)."""
     from ..autograd.grad_mode import no_grad
