@@ -240,6 +240,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             if t._requires_grad and t._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         # Outputs that are inputs (returned as is) become new tensors so the graph stays acyclic.
+        non_diff = d.get("_non_differentiable", set())
         fixed = []
         for o in outs:
             if isinstance(o, Tensor) and any(o is a for a in args):
@@ -248,6 +249,8 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 else:
                     v = _wrap(o._data, o._backend)
                     v._vc = o._vc
+                    if id(o) in non_diff:  # the new tensor stays non-differentiable, as the input was marked
+                        non_diff.add(id(v))
                     fixed.append(v)
             else:
                 fixed.append(o)
@@ -270,7 +273,6 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         node._input_dtypes = [args[i]._data.dtype for i in tensor_positions]
         d["_tensor_positions"] = tensor_positions
         d["_n_args"] = len(args)
-        non_diff = d.get("_non_differentiable", set())
         tensor_outs = [o for o in outs if isinstance(o, Tensor)]
         node._out_shapes = tuple(o._data.shape for o in tensor_outs)
         node._out_dtypes = tuple(o._data.dtype for o in tensor_outs)

@@ -131,7 +131,133 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     return normal_(tensor, 0.0, std, generator)
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity (ones on the main diagonal), preserving the identity of inputs in
+    Linear layers."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from .. import factories
+
+    with no_grad():
+        return tensor.copy_(factories.eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype,
+                                          device=tensor._backend))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-d convolution weight with the Dirac delta (each output channel copies one input
+    channel), per group, preserving the identity of inputs in convolutions."""
+    dimensions = tensor.dim()
+    if dimensions not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tuple(tensor.shape)
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    min_dim = min(out_per_group, sizes[1])
+    with no_grad():
+        tensor.zero_()
+        centre = tuple(n // 2 for n in sizes[2:])
+        for g in range(groups):
+            for d in range(min_dim):
+                tensor[(g * out_per_group + d, d) + centre] = 1
+    return tensor
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tensor:
+    """Fill ``tensor`` (viewed as rows x rest) with a (semi-)orthogonal matrix from the QR decomposition of a
+    normal matrix, signs fixed by R's diagonal, times ``gain``."""
+    from .. import factories
+
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = factories.randn((rows, cols), dtype=tensor.dtype, device=tensor._backend)
+    if rows < cols:
+        flat = flat.t()
+    xp = tensor._backend.namespace()
+    linalg = getattr(xp, "linalg", None)
+    if linalg is None or not hasattr(linalg, "qr"):
+        raise RuntimeError(f"orthogonal_ needs a QR decomposition, which backend {tensor._backend.name!r} does "
+                           "not provide (its namespace has no linalg.qr)")
+    q_data, r_data = linalg.qr(flat.contiguous()._data)
+    q = factories.tensor(q_data, device=tensor._backend) if not isinstance(q_data, Tensor) else q_data
+    r = factories.tensor(r_data, device=tensor._backend) if not isinstance(r_data, Tensor) else r_data
+    q = q * r.diagonal().sign()
+    if rows < cols:
+        q = q.t()
+    with no_grad():
+        tensor.view_as(q).copy_(q)
+        tensor.mul_(gain)
+    return tensor
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: Any = None) -> Tensor:
+    """Fill ``tensor`` with N(mean, std²) values truncated to ``[a, b]`` (draws outside are redrawn)."""
+    from .. import factories, ops
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
+                      "be incorrect.", stacklevel=2)
+    with no_grad():
+        values = factories.randn(tuple(tensor.shape), dtype=tensor.dtype, device=tensor._backend) * std + mean
+        for _ in range(1000):
+            outside = (values < a) | (values > b)
+            if not bool(outside.any()):
+                break
+            values = ops.where(outside, factories.randn(tuple(tensor.shape), dtype=tensor.dtype,
+                                                        device=tensor._backend) * std + mean, values)
+        return tensor.copy_(values.clamp(a, b))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
+    """Fill a 2-d tensor with N(0, std²) values, zeroing ``ceil(sparsity * rows)`` random rows of each column."""
+    from .. import factories
+
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        normal_(tensor, 0, std)
+        for col in range(cols):
+            perm = factories.randperm(rows, device=tensor._backend)
+            tensor[perm[:num_zeros], col] = 0
+    return tensor
+
+
+def _deprecated(new: Any) -> Any:
+    name = new.__name__[:-1]
+
+    def old(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{name}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return new(*args, **kwargs)
+
+    old.__name__ = old.__qualname__ = name
+    old.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    return old
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
+
+
 __all__ = [
-    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
-    "xavier_normal_", "xavier_uniform_", "zeros_",
+    "calculate_gain", "constant", "constant_", "dirac", "dirac_", "eye", "eye_", "kaiming_normal", "kaiming_normal_",
+    "kaiming_uniform", "kaiming_uniform_", "normal", "normal_", "ones_", "orthogonal", "orthogonal_", "sparse",
+    "sparse_", "trunc_normal_", "uniform", "uniform_", "xavier_normal", "xavier_normal_", "xavier_uniform",
+    "xavier_uniform_", "zeros_",
 ]

@@ -29,6 +29,8 @@ class Parameter(Tensor):
         if data._inference:
             p._inference = True
         if requires_grad:
+            if not (data.dtype.is_floating_point or data.dtype.is_complex):
+                raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
             p.requires_grad_(True)
         return p
 

@@ -1,4 +1,4 @@
-"""``Conv2d``: 2-d convolution computed as im2col and a matrix product."""
+"""``Conv1d`` and ``Conv2d``: convolutions computed as im2col and a matrix product."""
 
 from __future__ import annotations
 
@@ -18,8 +18,16 @@ def _pair(v: Any) -> tuple[int, int]:
     return int(v), int(v)
 
 
-class Conv2d(Module):
-    """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
+def _single(v: Any) -> tuple[int]:
+    if isinstance(v, (tuple, list)):
+        return (int(v[0]),)
+    return (int(v),)
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: arguments, checks, parameters, initialisation and repr."""
+
+    _tuple: Any = staticmethod(_pair)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -34,24 +42,25 @@ class Conv2d(Module):
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and _pair(stride) != (1, 1):
+            if padding == "same" and any(s != 1 for s in type(self)._tuple(stride)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode != "zeros":
             valid = {"zeros", "reflect", "replicate", "circular"}
             if padding_mode not in valid:
                 raise ValueError(f"padding_mode must be one of {valid}, but got padding_mode='{padding_mode}'")
             raise ValueError(
-                f"padding_mode={padding_mode!r} is not available in plugrad: Conv2d pads with zeros only; pad the "
-                "input yourself and use padding=0"
+                f"padding_mode={padding_mode!r} is not available in plugrad: {type(self).__name__} pads with zeros "
+                "only; pad the input yourself (F.pad) and use padding=0"
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
+        to_tuple = type(self)._tuple
+        self.kernel_size = to_tuple(kernel_size)
+        self.stride = to_tuple(stride)
+        self.padding = padding if isinstance(padding, str) else to_tuple(padding)
+        self.dilation = to_tuple(dilation)
         self.transposed = False
-        self.output_padding = (0, 0)
+        self.output_padding = to_tuple(0)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
@@ -71,14 +80,11 @@ class Conv2d(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != (0,) * len(self.kernel_size):
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * len(self.kernel_size):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -89,4 +95,20 @@ class Conv2d(Module):
         return s
 
 
-__all__ = ["Conv2d"]
+class Conv1d(_ConvNd):
+    """Applies a 1-d convolution over (N, C, L) input; weight (out, in / groups, k)."""
+
+    _tuple = staticmethod(_single)
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+__all__ = ["Conv1d", "Conv2d"]

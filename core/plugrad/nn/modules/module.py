@@ -54,6 +54,7 @@ class Module:
     """
 
     training: bool
+    _is_full_backward_hook: bool | None
     _version: int = 1
     dump_patches: bool = False
 
@@ -70,38 +71,133 @@ class Module:
         d["_non_persistent_buffers_set"] = set()
         d["_modules"] = {}
         d["_forward_hooks"] = HookDict()
+        d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_hooks_always_called"] = set()
         d["_forward_pre_hooks"] = HookDict()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = HookDict()
+        d["_backward_pre_hooks"] = HookDict()
+        d["_is_full_backward_hook"] = None
+
+    def __setstate__(self, state: dict) -> None:
+        # Modules pickled before the hook tables existed get empty ones.
+        self.__dict__.update(state)
+        d = self.__dict__
+        for name in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            d.setdefault(name, HookDict())
+        for name in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):
+            d.setdefault(name, set())
+        d.setdefault("_is_full_backward_hook", None)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            res = hook(self, args, out)
-            if res is not None:
-                out = res
+        pre_with_kwargs = self._forward_pre_hooks_with_kwargs
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in pre_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {res}."
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        full = self._is_full_backward_hook
+        bw_state = None
+        if full and (self._backward_hooks or self._backward_pre_hooks):
+            from .backward_hooks import BackwardHookState
+
+            bw_state = BackwardHookState(self, list(self._backward_hooks.values()),
+                                         list(self._backward_pre_hooks.values()))
+            args = bw_state.setup_input(args)
+        with_kwargs = self._forward_hooks_with_kwargs
+        try:
+            out = self.forward(*args, **kwargs)
+            for hid, hook in list(self._forward_hooks.items()):
+                res = hook(self, args, kwargs, out) if hid in with_kwargs else hook(self, args, out)
+                if res is not None:
+                    out = res
+        except Exception:
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid in self._forward_hooks_always_called:
+                    try:
+                        hook(self, args, kwargs, None) if hid in with_kwargs else hook(self, args, None)
+                    except Exception:  # noqa: BLE001, S110 - the forward's error is the one reported
+                        pass
+            raise
+        if bw_state is not None:
+            out = bw_state.setup_output(out)
+        elif full is False and self._backward_hooks:
+            _attach_legacy_backward_hooks(self, out)
         return out
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """``hook(module, args)`` runs before ``forward``; a returned value replaces the positional args."""
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` runs before ``forward``; a returned value replaces the positional args.
+
+        With ``with_kwargs`` it is ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``;
+        ``prepend`` runs it before the hooks already registered.
+        """
         h = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[h.id] = hook
+        _insert_hook(self._forward_pre_hooks, h.id, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(h.id)
         return h
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after ``forward``; a returned value replaces the output."""
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` runs after ``forward``; a returned value replaces the output.
+
+        With ``with_kwargs`` it is ``hook(module, args, kwargs, output)``; ``prepend`` runs it first;
+        ``always_call`` runs it (with output None) even when ``forward`` raises.
+        """
         h = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[h.id] = hook
+        _insert_hook(self._forward_hooks, h.id, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(h.id)
+        if always_call:
+            self._forward_hooks_always_called.add(h.id)
+        return h
+
+    def _set_backward_hook_kind(self, full: bool) -> None:
+        if self._is_full_backward_hook is not None and self._is_full_backward_hook is not full:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self._is_full_backward_hook = full
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs once the gradients w.r.t. the module's positional
+        inputs are computed; a returned tuple replaces ``grad_input``."""
+        self._set_backward_hook_kind(True)
+        h = RemovableHandle(self._backward_hooks)
+        _insert_hook(self._backward_hooks, h.id, hook, prepend)
+        return h
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs once the gradients w.r.t. the module's outputs are computed; a
+        returned tuple replaces ``grad_output``."""
+        h = RemovableHandle(self._backward_pre_hooks)
+        _insert_hook(self._backward_pre_hooks, h.id, hook, prepend)
+        if self._is_full_backward_hook is None:
+            self._is_full_backward_hook = True
+        return h
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """The legacy hook: ``hook(module, grad_input, grad_output)`` on the node that made the output (its
+        ``grad_input`` are that node's inputs); prefer :meth:`register_full_backward_hook`."""
+        self._set_backward_hook_kind(False)
+        h = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[h.id] = hook
         return h
 
     # --- registration -------------------------------------------------------------------
@@ -518,6 +614,27 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+def _insert_hook(hooks: dict, hid: int, hook: Callable[..., Any], prepend: bool) -> None:
+    """Add ``hook``, first when ``prepend`` (the dict object stays the same: handles refer to it)."""
+    if not prepend:
+        hooks[hid] = hook
+        return
+    rest = list(hooks.items())
+    hooks.clear()
+    hooks[hid] = hook
+    hooks.update(rest)
+
+
+def _attach_legacy_backward_hooks(module: Module, out: Any) -> None:
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for t in outs:
+        fn = t.grad_fn if isinstance(t, Tensor) else None
+        if fn is None:
+            continue
+        for hook in module._backward_hooks.values():
+            fn.register_hook(lambda grad_input, grad_output, hook=hook: hook(module, grad_input, grad_output))
 
 
 def _prefixed_modules(root: Module) -> Iterator[tuple[str, Module]]:
