@@ -175,4 +175,13 @@ def _cast_state(param: Tensor, name: str, value: Any) -> Any:
     return out.clone() if out is value else out
 
 
+def _refuse_differentiable(differentiable: bool) -> None:
+    """Updates run under ``no_grad`` on leaf parameters, so an optimizer step cannot itself be differentiated."""
+    if differentiable:
+        raise ValueError(
+            "differentiable=True is not supported: plugrad's optimizers update leaf parameters in place under "
+            "no_grad; differentiate through an update written with out-of-place tensor ops instead"
+        )
+
+
 __all__ = ["Optimizer", "required"]
