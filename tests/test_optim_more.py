@@ -664,7 +664,7 @@ def test_scheduler_state_dict_resumes_the_schedule(name):
 
     straight, _ = run(20)
     first, state = run(8)
-    rest, _ = run(12, _saved(state) if name != "SequentialLR" else state)
+    rest, _ = run(12, _saved(state))
     assert first + rest == straight
 
 
