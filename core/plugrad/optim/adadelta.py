@@ -1,4 +1,4 @@
-"""``Adadelta`` (PyTorch's update rule)."""
+"""``Adadelta`` (PyTorch's update rule, with L2 weight decay)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from .optimizer import Optimizer, check_not_differentiable
 
 
 class Adadelta(Optimizer):
-    """Adadelta: ``v = rho v + (1 - rho) g²``, ``d = sqrt(u + eps) / sqrt(v + eps) * g``,
-    ``u = rho u + (1 - rho) d²``, ``p -= lr * d``."""
+    """Adadelta: ``v = rho v + (1 - rho) g²``; ``d = sqrt(u + eps) / sqrt(v + eps) * g``;
+    ``u = rho u + (1 - rho) d²``; ``p -= lr * d``."""
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
@@ -30,8 +30,8 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        # PyTorch's single-tensor Adadelta.
+        lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
@@ -43,7 +43,7 @@ class Adadelta(Optimizer):
                 state["acc_delta"] = ops.zeros_like(p)
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             state["step"].add_(1)
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             if weight_decay != 0:
                 grad = grad.add(p, alpha=weight_decay)

@@ -10,10 +10,10 @@ from .optimizer import Optimizer, check_not_differentiable
 
 
 class Adagrad(Optimizer):
-    """Adagrad: ``s += g²``; ``p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)``.
+    """Adagrad: ``s += g²``; ``p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)``.
 
-    As in PyTorch the state (``step`` and the sum ``s``, starting at ``initial_accumulator_value``) is made
-    when the optimizer is, not at the first step.
+    As in PyTorch, the state (``step`` and the accumulator ``sum``, filled with
+    ``initial_accumulator_value``) exists for every parameter from construction on.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
@@ -30,36 +30,40 @@ class Adagrad(Optimizer):
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         check_not_differentiable(differentiable)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = factories.tensor(0.0, device=p._backend)
-                state["sum"] = ops.full_like(p, group["initial_accumulator_value"])
+                self._init_state(p)
 
-    def share_memory(self) -> None:
-        """A no-op kept for PyTorch's API (plugrad has no multiprocessing shared memory)."""
+    def _init_state(self, p: Any) -> dict[str, Any]:
+        state = self.state[p]
+        if not state:
+            state["step"] = factories.tensor(0.0, device=p._backend)
+            # Note: PyTorch fills from the constructor's value, not the group's.
+            state["sum"] = ops.full_like(p, self.defaults["initial_accumulator_value"])
+        return state
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        # PyTorch's single-tensor Adagrad (dense gradients).
+        lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
                 continue
-            state = self.state[p]
-            step_t = state["step"]
+            state = self._init_state(p)
+            step_t, state_sum = state["step"], state["sum"]
             step_t.add_(1)
             step = step_t.item()
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             if weight_decay != 0:
                 grad = grad.add(p, alpha=weight_decay)
             clr = lr / (1 + (step - 1) * lr_decay)
-            state_sum = state["sum"]
             state_sum.addcmul_(grad, grad, value=1)
             std = state_sum.sqrt().add_(eps)
             p.addcdiv_(grad, std, value=-clr)

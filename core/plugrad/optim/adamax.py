@@ -18,18 +18,18 @@ class Adamax(Optimizer):
                  differentiable: bool = False, capturable: bool = False) -> None:
         _check(lr, betas, eps, weight_decay)
         check_not_differentiable(differentiable)
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        # PyTorch's single-tensor Adamax.
+        lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
                 continue
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             state = self.state[p]
             if not state:

@@ -1,4 +1,4 @@
-"""``NAdam``: Adam with Nesterov momentum and momentum decay (PyTorch's update rule)."""
+"""``NAdam``: Adam with Nesterov momentum and a momentum schedule (PyTorch's update rule)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from .optimizer import Optimizer, check_not_differentiable
 
 
 class NAdam(Optimizer):
-    """NAdam: Adam whose momentum ``mu_t = b1 (1 - 0.5 * 0.96^(t * momentum_decay))`` is applied Nesterov-style.
+    """NAdam: the momentum coefficient ``mu_t = b1 (1 - 0.5 * 0.96^(t psi))`` (``psi`` the momentum decay)
+    weighs the current gradient and the running mean in a Nesterov-style look-ahead step.
 
-    ``decoupled_weight_decay=True`` shrinks the parameter by ``1 - lr * wd`` (NAdamW) instead of adding
-    ``wd * p`` to the gradient.
+    ``decoupled_weight_decay=True`` shrinks the parameter by ``1 - lr * wd`` instead of adding ``wd * p``
+    to the gradient (NAdamW).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -25,21 +26,21 @@ class NAdam(Optimizer):
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         check_not_differentiable(differentiable)
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        # PyTorch's single-tensor NAdam; mu_product is a float32 tensor, so its rounding is PyTorch's too.
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-        decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
                 continue
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             state = self.state[p]
             if not state:
@@ -53,7 +54,7 @@ class NAdam(Optimizer):
             step = step_t.item()
             bias_correction2 = 1 - beta2**step
             if weight_decay != 0:
-                if decoupled:
+                if group["decoupled_weight_decay"]:
                     p.mul_(1 - lr * weight_decay)
                 else:
                     grad = grad.add(p, alpha=weight_decay)
@@ -66,7 +67,7 @@ class NAdam(Optimizer):
             mu_product_value = mu_product.item()
             mu_product_next = mu_product_value * mu_next
             denom.add_(eps)
-            p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product_value))
+            p.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_value)))
             p.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
 
 

@@ -11,8 +11,12 @@ from .optimizer import Optimizer, check_not_differentiable
 
 
 class RAdam(Optimizer):
-    """RAdam: while the length of the approximated SMA ``rho_t`` is at most 5 the step is plain momentum
-    ``lr * m / (1 - b1^t)``; after that Adam's step scaled by the rectification term."""
+    """RAdam: while the length of the approximated simple moving average ``rho_t`` is at most 5, a plain
+    bias-corrected momentum step; after that, Adam's step scaled by the rectification term.
+
+    ``decoupled_weight_decay=True`` shrinks the parameter by ``1 - lr * wd`` instead of adding ``wd * p``
+    to the gradient (RAdamW).
+    """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
@@ -20,20 +24,19 @@ class RAdam(Optimizer):
                  differentiable: bool = False) -> None:
         _check(lr, betas, eps, weight_decay)
         check_not_differentiable(differentiable)
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable, "decoupled_weight_decay": decoupled_weight_decay,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, decoupled, maximize = group["weight_decay"], group["decoupled_weight_decay"], group["maximize"]
-        rho_inf = 2 / (1 - beta2) - 1
+        # PyTorch's single-tensor RAdam.
+        lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
                 continue
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             state = self.state[p]
             if not state:
@@ -44,7 +47,7 @@ class RAdam(Optimizer):
             step_t.add_(1)
             step = step_t.item()
             if weight_decay != 0:
-                if decoupled:
+                if group["decoupled_weight_decay"]:
                     p.mul_(1 - lr * weight_decay)
                 else:
                     grad = grad.add(p, alpha=weight_decay)
@@ -53,10 +56,12 @@ class RAdam(Optimizer):
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
             bias_corrected_exp_avg = exp_avg / bias_correction1
+            rho_inf = 2 / (1 - beta2) - 1
             rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
             if rho_t > 5.0:
                 rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                adaptive_lr = (bias_correction2**0.5) / exp_avg_sq.sqrt().add_(eps)
+                # Note: PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``; the same here.
+                adaptive_lr = exp_avg_sq.sqrt().add_(eps).reciprocal() * (bias_correction2**0.5)
                 p.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
             else:
                 p.add_(bias_corrected_exp_avg * lr, alpha=-1.0)

@@ -12,9 +12,8 @@ from .optimizer import Optimizer, check_not_differentiable
 class RMSprop(Optimizer):
     """RMSprop: ``v = alpha v + (1 - alpha) g²``; ``p -= lr * g / (sqrt(v) + eps)``.
 
-    ``centered`` divides by the root of the variance estimate ``v - mean(g)²`` instead; with ``momentum``
-    the step goes through a buffer ``b = momentum b + g / (sqrt(v) + eps)``; ``weight_decay`` adds
-    ``wd * p`` to the gradient.
+    ``centered=True`` subtracts the square of the running mean of ``g`` from ``v`` before the square root;
+    ``momentum > 0`` accumulates ``g / (sqrt(v) + eps)`` into a buffer and steps along it.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
@@ -32,19 +31,19 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         check_not_differentiable(differentiable)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
-                    "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach, "maximize": maximize,
-                    "differentiable": differentiable}
+                    "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        # PyTorch's single-tensor RMSprop, the state updated in place.
-        lr, alpha, eps, weight_decay = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
-        momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
+        # PyTorch's single-tensor RMSprop, in the same order of in-place operations.
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        weight_decay, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
         for p in group["params"]:
             grad = p._grad
             if grad is None:
                 continue
-            if maximize:
+            if group["maximize"]:
                 grad = -grad
             state = self.state[p]
             if not state:
