@@ -271,6 +271,22 @@ TORCH_CONFIGS = [
     ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
     ("SGD", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
     ("SGD", {"lr": 0.1, "momentum": 0.5, "nesterov": True, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.9, "centered": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "maximize": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.1}),
+    ("Adagrad", {"lr": 0.1, "maximize": True}),
+    ("Adamax", {"lr": 0.02}),
+    ("Adamax", {"lr": 0.02, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"lr": 0.02}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "momentum_decay": 0.01, "maximize": True}),
+    ("RAdam", {"lr": 0.02}),
+    ("RAdam", {"lr": 0.02, "betas": (0.5, 0.6), "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.02, "betas": (0.5, 0.6), "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1, "maximize": True}),
 ]
 
 
@@ -311,6 +327,8 @@ def test_optimizer_matches_torch_over_five_float32_steps(name, kw):
     tstate = topt.state_dict()["state"]
     state = opt.state_dict()["state"]
     assert {k: sorted(v) for k, v in state.items()} == {k: sorted(v) for k, v in tstate.items()}
+    assert opt.defaults == topt.defaults  # the same hyperparameters, flags included, in the same order
+    assert list(opt.defaults) == list(topt.defaults)
     if name != "SGD":
         assert isinstance(state[0]["step"], plugrad.Tensor) and state[0]["step"].dtype == plugrad.float32
         assert state[0]["step"].item() == tstate[0]["step"].item() == 5.0

@@ -26,6 +26,13 @@ _NO_DIRECT = object()
 _SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
 
 
+# The C++ element-type names PyTorch's messages print for a dtype ('double', 'long int', 'c10::Half').
+_C_TYPE_NAMES = {
+    "bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+    "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}
+
 class Tensor:
     """An n-dimensional array that records the operations done on it when ``requires_grad`` is set."""
 
@@ -491,11 +498,17 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
-                    f"assigned grad has data of a different size: grad {_dt.Size(value._data.shape)}, "
-                    f"tensor {_dt.Size(self._data.shape)}"
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
                 )
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[value.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{self.dtype.legacy[:-len('Tensor')]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    "and its gradient may break downstream systems that assume they match."
+                )
             if value._backend.device_type != self._backend.device_type:
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
@@ -570,8 +583,14 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        if self._grad_fn is not None and self._output_nr:
-            raise RuntimeError("can't detach views in-place")
+        """Detach this tensor from the graph in place; views must use ``detach()`` (their base stays tracked)."""
+        if self._view_of is not None or (self._grad_fn is not None and self._output_nr):
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._grad_fn = None
         self._requires_grad = False
         return self

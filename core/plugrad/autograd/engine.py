@@ -248,6 +248,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     ins = _inputs_tuple(inputs, "grad")
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if not only_inputs:
         warnings.warn(
             "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate gradient for "
@@ -274,6 +277,30 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), final))
     return tuple(final)
+
+
+def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | None, create_graph: bool,
+                  allow_unused: bool, materialize_grads: bool) -> Any:
+    """``grad`` with ``is_grads_batched``: each grad_output carries a leading batch dim; one walk per batch
+    entry (the graph kept until the last), the results stacked along a new first dim."""
+    from .. import ops
+
+    gouts = _as_tuple(grad_outputs)
+    sizes = {g.shape[0] for g in gouts if g is not None and g.dim() > 0}
+    if not gouts or any(g is None or g.dim() == 0 for g in gouts) or len(sizes) != 1:
+        raise RuntimeError(
+            "If `is_grads_batched=True`, every grad_output must be a Tensor with a leading batch dimension of "
+            f"one common size, got shapes {[None if g is None else list(g.shape) for g in gouts]}"
+        )
+    (batch,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    per_entry = [grad(outputs, inputs, tuple(g[i] for g in gouts), retain_graph=keep or i < batch - 1,
+                      create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+                 for i in range(batch)]
+    first = per_entry[0]
+    keys = list(first.keys()) if type(first) is dict else range(len(first))
+    stacked = {k: None if first[k] is None else ops.stack([r[k] for r in per_entry]) for k in keys}
+    return stacked if type(first) is dict else tuple(stacked[k] for k in keys)
 
 
 def _root_edge(t: Any) -> tuple[Node, int]:

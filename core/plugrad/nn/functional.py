@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..ops import activation as _activation
 from ..ops.activation import (  # noqa: F401
     celu,
     elu,
@@ -20,8 +21,10 @@ from ..ops.activation import (  # noqa: F401
     leaky_relu,
     logsigmoid,
     mish,
+    prelu,
     relu,
     relu6,
+    relu_,
     selu,
     silu,
     softplus,
@@ -34,12 +37,22 @@ from ..ops.activation import softmax as _softmax
 from ..ops.activation import softmin as _softmin
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401
 from ..ops.nn import (  # noqa: F401
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     conv2d,
+    cosine_similarity,
     cross_entropy,
     dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
     embedding,
     fold,
+    huber_loss,
+    kl_div,
     l1_loss,
     layer_norm,
     linear,
@@ -47,6 +60,11 @@ from ..ops.nn import (  # noqa: F401
     max_pool2d_with_indices,
     mse_loss,
     nll_loss,
+    normalize,
+    one_hot,
+    pad,
+    pairwise_distance,
+    smooth_l1_loss,
     unfold,
 )
 
@@ -80,9 +98,32 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any
     return _softmin(input, dim, dtype)
 
 
+def elu_(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Any, negative_slope: float = 0.01) -> Any:  # noqa: A002
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Any:  # noqa: A002
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
+    """In-place :func:`threshold`."""
+    return _activation.threshold(input, threshold, value, inplace=True)
+
+
 __all__ = [
-    "binary_cross_entropy_with_logits", "celu", "conv2d", "cross_entropy", "dropout", "elu", "embedding", "fold",
-    "gelu", "hardsigmoid", "hardswish", "hardtanh", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss", "relu", "relu6", "selu",
-    "sigmoid", "silu", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "unfold",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "celu", "conv2d", "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu",
+    "elu_", "embedding", "fold", "gelu", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "huber_loss", "kl_div",
+    "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "logsigmoid", "max_pool2d",
+    "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
+    "prelu", "relu", "relu6", "relu_", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
+    "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold",
 ]

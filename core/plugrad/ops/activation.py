@@ -699,9 +699,73 @@ def tanhshrink(input: Any) -> Any:  # noqa: A002
     return input - tanh(input)
 
 
+# --- prelu: leaky_relu with a learned slope per channel (dim 1), or one shared slope ------------------------
+
+
+def _prelu_slope(w: Any, nd: int) -> Any:
+    """The slope ``w`` (C,) laid along dim 1 of an ``nd``-dim input (a single slope broadcasts as it is)."""
+    from .shape import reshape
+
+    if w.numel() == 1 or nd < 2:
+        return w
+    return reshape(w, (1, -1) + (1,) * (nd - 2))
+
+
+def _prelu_vjp(ctx: Any, g: Any) -> tuple:
+    x, w = ctx.inputs
+    need = ctx.needs_input_grad
+    slope = _prelu_slope(w, x.dim())
+    pos = gt(x, 0)
+    gx = where(pos, g, g * slope) if need[0] else None
+    gw = None
+    if need[1]:
+        gxw = where(pos, g * 0, g * x)
+        if w.numel() == 1:
+            gw = sum(gxw).reshape(tuple(w.shape))
+        else:
+            gw = sum(gxw, (0,) + tuple(range(2, x.dim()))) if x.dim() >= 2 else gxw
+    return gx, gw
+
+
+def _np_prelu(np: Any, x: Any, w: Any) -> Any:
+    slope = w if (w.size == 1 or x.ndim < 2) else w.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return np.where(x > 0, x, x * slope)
+
+
+PRELU = defop("prelu", 2, vjp=_prelu_vjp, node="PreluKernelBackward0", saves=((0, 1), (0,)),
+              samples=lambda: [Sample((T((2, 3, 4)), T((3,), 0.0, 0.5)), name="per_channel"),
+                               Sample((T((4, 3)), T((1,), 0.0, 0.5)), name="shared"),
+                               Sample((T((5,)), T((1,), 0.0, 0.5)), name="vector")],
+              reference=_np_prelu)
+
+
+@generic("prelu")
+def _prelu_kernel(xp: Any) -> Any:
+    def prelu(x: Any, w: Any) -> Any:
+        slope = w if (w.size == 1 or x.ndim < 2) else xp.reshape(w, (1, -1) + (1,) * (x.ndim - 2))
+        return xp.where(x > 0, x, x * slope)
+
+    return prelu
+
+
+def prelu(input: Any, weight: Any) -> Any:  # noqa: A002
+    """``input`` where positive, else ``weight * input``, ``weight`` one slope or one per channel (dim 1)."""
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.dim() >= 2 else 1
+        if input.dim() == 0 or n != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
+                f"channel size = {channels}."
+            )
+    return PRELU.dispatch((input, weight))
+
+
 __all__ = [
     "relu", "relu_", "relu6", "hardtanh", "threshold", "leaky_relu", "elu", "selu", "celu", "softmax",
     "log_softmax", "softmin", "gelu", "silu", "mish", "softplus", "logsigmoid", "hardsigmoid", "hardswish",
-    "softsign", "tanhshrink",
+    "softsign", "tanhshrink", "prelu",
 ]
 TENSOR_METHODS: dict = {}

@@ -660,6 +660,249 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     return (out, idx) if return_indices else out
 
 
+# --- average pooling ----------------------------------------------------------------------------------
+#
+# avg_pool2d sums each window of the zero-padded input and divides by PyTorch's divisor: the window's
+# extent within input + padding (count_include_pad), or within the input alone, or divisor_override. Its
+# backward spreads g / divisor back over each window; the two ops are each other's VJP.
+
+
+def _avg_divisor(h: int, w: int, ksize: tuple, stride: tuple, pad: tuple, out_hw: tuple, count_include_pad: bool,
+                 divisor_override: int | None) -> list:
+    """The (oh, ow) divisors as nested lists of floats."""
+    if divisor_override:
+        return [[float(divisor_override)] * out_hw[1] for _ in range(out_hw[0])]
+
+    def extent(i: int, size: int, k: int, s: int, p: int) -> int:
+        start = i * s - p
+        end = min(start + k, size + p)
+        if count_include_pad:
+            return end - start
+        return min(end, size) - max(start, 0)
+
+    rows = [extent(i, h, ksize[0], stride[0], pad[0]) for i in range(out_hw[0])]
+    cols = [extent(j, w, ksize[1], stride[1], pad[1]) for j in range(out_hw[1])]
+    return [[float(r * c) for c in cols] for r in rows]
+
+
+def _avg_pool_vjp(ctx: Any, g: Any) -> tuple:
+    return (AVG_POOL_BACKWARD.dispatch((g,), (tuple(ctx.input_shape(0)[-2:]), *ctx.attrs)),)
+
+
+def _avg_pool_backward_vjp(ctx: Any, g: Any) -> tuple:
+    return (AVG_POOL.dispatch((g,), ctx.attrs[1:]),)
+
+
+def _np_avg_pool(np: Any, x: Any, ksize: tuple, stride: tuple, pad: tuple, ceil_mode: bool, count_include_pad: bool,
+                 divisor_override: Any) -> Any:
+    if x.ndim == 3:
+        return _np_avg_pool(np, x[None], ksize, stride, pad, ceil_mode, count_include_pad, divisor_override)[0]
+    n, c, h, w = x.shape
+    out_hw, _ = _pool_geometry(h, w, ksize, stride, pad, (1, 1), ceil_mode)
+    out = np.zeros((n, c) + out_hw, dtype=x.dtype)
+    div = np.array(_avg_divisor(h, w, ksize, stride, pad, out_hw, count_include_pad, divisor_override), dtype=x.dtype)
+    for i in range(out_hw[0]):
+        for j in range(out_hw[1]):
+            hs, ws = i * stride[0] - pad[0], j * stride[1] - pad[1]
+            win = x[:, :, max(hs, 0):max(min(hs + ksize[0], h), 0), max(ws, 0):max(min(ws + ksize[1], w), 0)]
+            out[:, :, i, j] = win.sum(axis=(2, 3)) / div[i, j]
+    return out
+
+
+def _np_avg_pool_backward(np: Any, g: Any, in_hw: tuple, ksize: tuple, stride: tuple, pad: tuple, ceil_mode: bool,
+                          count_include_pad: bool, divisor_override: Any) -> Any:
+    n, c, oh, ow = g.shape
+    h, w = in_hw
+    out = np.zeros((n, c, h, w), dtype=g.dtype)
+    div = np.array(_avg_divisor(h, w, ksize, stride, pad, (oh, ow), count_include_pad, divisor_override),
+                   dtype=g.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            hs, ws = i * stride[0] - pad[0], j * stride[1] - pad[1]
+            sl = (slice(None), slice(None), slice(max(hs, 0), max(min(hs + ksize[0], h), 0)),
+                  slice(max(ws, 0), max(min(ws + ksize[1], w), 0)))
+            out[sl] += (g[:, :, i, j] / div[i, j])[:, :, None, None]
+    return out
+
+
+def _avg_pool_samples() -> list:
+    return [
+        Sample((T((2, 3, 4, 4)),), ((2, 2), (2, 2), (0, 0), False, True, None), name="plain"),
+        Sample((T((1, 2, 5, 6)),), ((3, 3), (2, 1), (1, 1), False, True, None), name="padded_strided"),
+        Sample((T((1, 2, 5, 5)),), ((3, 2), (2, 2), (1, 0), True, False, None), name="ceil_exclude_pad"),
+        Sample((T((2, 1, 4, 5)),), ((2, 3), (1, 2), (0, 1), False, True, 4), name="divisor_override"),
+        Sample((T((3, 4, 4)),), ((2, 2), (1, 1), (1, 1), False, False, None), name="unbatched"),
+    ]
+
+
+def _avg_pool_backward_samples() -> list:
+    return [
+        Sample((T((2, 3, 2, 2)),), ((4, 4), (2, 2), (2, 2), (0, 0), False, True, None), name="plain"),
+        Sample((T((1, 2, 3, 3)),), ((5, 5), (3, 2), (2, 2), (1, 0), True, False, None), name="ceil_exclude_pad"),
+    ]
+
+
+AVG_POOL = defop("avg_pool2d", 1, vjp=_avg_pool_vjp, node="AvgPool2DBackward0", saves=((),),
+                 samples=_avg_pool_samples, reference=_np_avg_pool)
+AVG_POOL_BACKWARD = defop("avg_pool2d_backward", 1, vjp=_avg_pool_backward_vjp, node="AvgPool2DBackwardBackward0",
+                          saves=((),), samples=_avg_pool_backward_samples, reference=_np_avg_pool_backward)
+
+
+@generic("avg_pool2d")
+def _avg_pool_kernel(xp: Any) -> Any:
+    def avg_pool2d(x: Any, ksize: tuple, stride: tuple, pad: tuple, ceil_mode: bool, count_include_pad: bool,
+                   divisor_override: Any) -> Any:
+        if x.ndim == 3:  # unbatched (C, H, W)
+            return avg_pool2d(x[None], ksize, stride, pad, ceil_mode, count_include_pad, divisor_override)[0]
+        h, w = x.shape[2], x.shape[3]
+        out_hw, pad4 = _pool_geometry(h, w, ksize, stride, pad, (1, 1), ceil_mode)
+        wins = _windows(xp, x, ksize, (1, 1), pad4, stride, out_hw, 0)
+        total = wins[0]
+        for win in wins[1:]:
+            total = total + win
+        div = _avg_divisor(h, w, ksize, stride, pad, out_hw, count_include_pad, divisor_override)
+        return total / xp.asarray(div, dtype=x.dtype)
+
+    return avg_pool2d
+
+
+@generic("avg_pool2d_backward")
+def _avg_pool_backward_kernel(xp: Any) -> Any:
+    def avg_pool2d_backward(g: Any, in_hw: tuple, ksize: tuple, stride: tuple, pad: tuple, ceil_mode: bool,
+                            count_include_pad: bool, divisor_override: Any) -> Any:
+        if g.ndim == 3:
+            return avg_pool2d_backward(g[None], in_hw, ksize, stride, pad, ceil_mode, count_include_pad,
+                                       divisor_override)[0]
+        n, c, oh, ow = g.shape
+        _, pad4 = _pool_geometry(in_hw[0], in_hw[1], ksize, stride, pad, (1, 1), ceil_mode)
+        div = _avg_divisor(in_hw[0], in_hw[1], ksize, stride, pad, (oh, ow), count_include_pad, divisor_override)
+        gd = g / xp.asarray(div, dtype=g.dtype)
+        k = ksize[0] * ksize[1]
+        cols = xp.reshape(xp.broadcast_to(xp.reshape(gd, (n, c, 1, oh, ow)), (n, c, k, oh, ow)), (n, c * k, oh * ow))
+        return _col2im(xp, cols, c, in_hw, ksize, (1, 1), pad4, stride, (oh, ow))
+
+    return avg_pool2d_backward
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
+    """2-d average pooling over (N, C, H, W) or (C, H, W) input (AvgPool2DBackward0)."""
+    x, squeezed = _batched_4d(input, "avg_pool2d")
+    ksize = _pair(kernel_size, "kernel_size")
+    st = ksize if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _pair(stride, "stride")
+    pad = _pair(padding, "padding")
+    for p, k in zip(pad, ksize):
+        if p > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation=1")
+    if min(st) <= 0 or min(ksize) <= 0:
+        raise RuntimeError(f"avg_pool2d: kernel_size and stride must be positive, got kernel_size={ksize}, "
+                           f"stride={st}")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    out_hw, _ = _pool_geometry(x.shape[2], x.shape[3], ksize, st, pad, (1, 1), ceil_mode)
+    if out_hw[0] <= 0 or out_hw[1] <= 0:
+        raise RuntimeError(
+            f"Given input size: ({x.shape[1]}x{x.shape[2]}x{x.shape[3]}). Calculated output size: "
+            f"({x.shape[1]}x{out_hw[0]}x{out_hw[1]}). Output size is too small"
+        )
+    del squeezed  # the kernels take (C, H, W) input as it is, so the graph holds just AvgPool2DBackward0
+    return AVG_POOL.dispatch((input,), (ksize, st, pad, bool(ceil_mode), bool(count_include_pad), divisor_override))
+
+
+# adaptive_avg_pool2d: output cell (i, j) averages rows floor(i H / oh) .. ceil((i + 1) H / oh) and the
+# same for columns; a (1, 1) output is a mean over the last two dims (MeanBackward1), as in PyTorch.
+
+
+def _adaptive_bounds(size: int, out: int) -> list[tuple[int, int]]:
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_vjp(ctx: Any, g: Any) -> tuple:
+    return (ADAPTIVE_AVG_POOL_BACKWARD.dispatch((g,), (tuple(ctx.input_shape(0)[-2:]),)),)
+
+
+def _adaptive_backward_vjp(ctx: Any, g: Any) -> tuple:
+    return (ADAPTIVE_AVG_POOL.dispatch((g,), (tuple(ctx.input_shape(0)[-2:]),)),)
+
+
+def _np_adaptive(np: Any, x: Any, out_hw: tuple) -> Any:
+    if x.ndim == 3:
+        return _np_adaptive(np, x[None], out_hw)[0]
+    rows, cols = _adaptive_bounds(x.shape[2], out_hw[0]), _adaptive_bounds(x.shape[3], out_hw[1])
+    return np.stack([np.stack([x[:, :, a:b, c:d].mean(axis=(2, 3)) for c, d in cols], axis=-1) for a, b in rows],
+                    axis=-2)
+
+
+def _np_adaptive_backward(np: Any, g: Any, in_hw: tuple) -> Any:
+    n, c, oh, ow = g.shape
+    out = np.zeros((n, c) + tuple(in_hw), dtype=g.dtype)
+    for i, (a, b) in enumerate(_adaptive_bounds(in_hw[0], oh)):
+        for j, (e, f) in enumerate(_adaptive_bounds(in_hw[1], ow)):
+            out[:, :, a:b, e:f] += (g[:, :, i, j] / ((b - a) * (f - e)))[:, :, None, None]
+    return out
+
+
+ADAPTIVE_AVG_POOL = defop(
+    "adaptive_avg_pool2d", 1, vjp=_adaptive_vjp, node="AdaptiveAvgPool2DBackward0", saves=((),),
+    samples=lambda: [Sample((T((2, 3, 5, 7)),), ((2, 3),), name="uneven"),
+                     Sample((T((1, 2, 4, 4)),), ((2, 2),), name="even"),
+                     Sample((T((1, 1, 3, 2)),), ((5, 4),), name="upsampling"),
+                     Sample((T((2, 5, 5)),), ((3, 2),), name="unbatched")],
+    reference=_np_adaptive)
+ADAPTIVE_AVG_POOL_BACKWARD = defop(
+    "adaptive_avg_pool2d_backward", 1, vjp=_adaptive_backward_vjp, node="AdaptiveAvgPool2DBackwardBackward0",
+    saves=((),), samples=lambda: [Sample((T((2, 3, 2, 3)),), ((5, 7),), name="uneven"),
+                                  Sample((T((1, 1, 5, 4)),), ((3, 2),), name="upsampling")],
+    reference=_np_adaptive_backward)
+
+
+@generic("adaptive_avg_pool2d")
+def _adaptive_kernel(xp: Any) -> Any:
+    def adaptive_avg_pool2d(x: Any, out_hw: tuple) -> Any:
+        if x.ndim == 3:
+            return adaptive_avg_pool2d(x[None], out_hw)[0]
+        rows, cols = _adaptive_bounds(x.shape[2], out_hw[0]), _adaptive_bounds(x.shape[3], out_hw[1])
+        return xp.stack([xp.stack([xp.mean(x[:, :, a:b, c:d], axis=(2, 3)) for c, d in cols], axis=-1)
+                         for a, b in rows], axis=-2)
+
+    return adaptive_avg_pool2d
+
+
+@generic("adaptive_avg_pool2d_backward")
+def _adaptive_backward_kernel(xp: Any) -> Any:
+    def adaptive_avg_pool2d_backward(g: Any, in_hw: tuple) -> Any:
+        if g.ndim == 3:
+            return adaptive_avg_pool2d_backward(g[None], in_hw)[0]
+        n, c, oh, ow = g.shape
+        out = xp.zeros((n, c) + tuple(in_hw), dtype=g.dtype)
+        for i, (a, b) in enumerate(_adaptive_bounds(in_hw[0], oh)):
+            for j, (e, f) in enumerate(_adaptive_bounds(in_hw[1], ow)):
+                part = g[:, :, i:i + 1, j:j + 1] / ((b - a) * (f - e))
+                out[:, :, a:b, e:f] = out[:, :, a:b, e:f] + part
+        return out
+
+    return adaptive_avg_pool2d_backward
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:  # noqa: A002
+    """Average pooling to a fixed ``output_size`` (an int, a pair, None keeping that input size)."""
+    from .reduction import mean
+
+    x, squeezed = _batched_4d(input, "adaptive_avg_pool2d")
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+    out_hw = tuple(int(x.shape[2 + k]) if v is None else int(v) for k, v in enumerate(sizes))
+    if x.shape[2] == 0 or x.shape[3] == 0:
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                           f"but input has sizes {list(input.shape)} with dimension {input.dim() - 1} being empty")
+    if out_hw == (1, 1):
+        return mean(input, (-1, -2), True)
+    del squeezed  # the kernels take (C, H, W) input as it is
+    return ADAPTIVE_AVG_POOL.dispatch((input,), (out_hw,))
+
+
 # --- layer norm -----------------------------------------------------------------------------------------
 
 
@@ -742,6 +985,152 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(t.shape)} and normalized_shape = {list(shape)}")
     return LAYER_NORM.dispatch((input, weight, bias), (k, float(eps)))
+
+
+# --- batch norm -----------------------------------------------------------------------------------------
+#
+# native_batch_norm(x, weight, bias, running_mean, running_var; training, eps) normalises each channel (dim 1)
+# over every other dim: by the batch's statistics when training (running_mean / running_var are then None:
+# batch_norm updates them outside the op, in place, so the op must not save them), else by the given running
+# statistics. weight and bias are (C,) and are reduced to that shape here, not by the engine (the channel
+# dim is not a trailing one).
+
+
+def _bn_view(t: Any, nd: int) -> Any:
+    from .shape import reshape
+
+    return reshape(t, (1, -1) + (1,) * (nd - 2))
+
+
+def _bn_dims(nd: int) -> tuple:
+    return (0,) + tuple(range(2, nd))
+
+
+def _batch_norm_vjp(ctx: Any, g: Any) -> tuple:
+    # PyTorch's form: the projection on the centred input, sum(g * (x - mean)), not on the normalised one,
+    # so that a gradient constant over a channel gives exactly zero.
+    from .elementwise import rsqrt
+    from .reduction import mean
+    from .reduction import sum as _sum
+
+    x, w, _b, rm, rv = ctx.inputs
+    training, eps = ctx.attrs
+    need = ctx.needs_input_grad
+    nd = x.dim()
+    dims = _bn_dims(nd)
+    if training:
+        xc = x - mean(x, dims, True)
+        rstd_c = rsqrt(mean(xc * xc, dims) + eps)
+    else:
+        xc = x - _bn_view(rm, nd)
+        rstd_c = rsqrt(rv + eps)
+    rstd = _bn_view(rstd_c, nd)
+    gx = gw = gb = None
+    if need[0]:
+        gxhat = g * _bn_view(w, nd) if w is not None else g
+        if training:
+            proj = mean(gxhat * xc, dims, True) * rstd * rstd
+            gx = (gxhat - mean(gxhat, dims, True) - xc * proj) * rstd
+        else:
+            gx = gxhat * rstd
+    if need[1]:
+        gw = _sum(g * xc, dims) * rstd_c
+    if need[2]:
+        gb = _sum(g, dims)
+    return gx, gw, gb, None, None
+
+
+def _np_batch_norm(np: Any, x: Any, w: Any, b: Any, rm: Any, rv: Any, training: bool, eps: float) -> Any:
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training:
+        mu = x.mean(axis=axes, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
+    else:
+        mu, var = rm.reshape(shape), rv.reshape(shape)
+    y = (x - mu) / np.sqrt(var + eps)
+    if w is not None:
+        y = y * w.reshape(shape)
+    if b is not None:
+        y = y + b.reshape(shape)
+    return y
+
+
+def _batch_norm_samples() -> list:
+    stats = (T((3,), -0.5, 0.5, grad=False), T((3,), 0.5, 2.0, grad=False))
+    return [
+        Sample((T((4, 3)), T((3,)), T((3,)), None, None), (True, 1e-5), name="train_1d"),
+        Sample((T((2, 3, 4, 5)), T((3,)), T((3,)), None, None), (True, 1e-5), name="train_2d"),
+        Sample((T((2, 3, 5)), None, None, None, None), (True, 1e-3), name="train_no_affine"),
+        Sample((T((4, 3)), T((3,)), T((3,)), *stats), (False, 1e-5), name="eval_1d"),
+        Sample((T((2, 3, 4, 2)), T((3,)), None, *stats), (False, 1e-5), name="eval_2d"),
+    ]
+
+
+BATCH_NORM = defop("native_batch_norm", 5, vjp=_batch_norm_vjp, node="NativeBatchNormBackward0",
+                   saves=((0, 1, 3, 4), (0, 3, 4), (), (), ()), samples=_batch_norm_samples,
+                   reference=_np_batch_norm)
+
+
+@generic("native_batch_norm")
+def _batch_norm_kernel(xp: Any) -> Any:
+    def native_batch_norm(x: Any, w: Any, b: Any, rm: Any, rv: Any, training: bool, eps: float) -> Any:
+        axes = (0,) + tuple(range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if training:
+            xc = x - xp.mean(x, axis=axes, keepdims=True)
+            var = xp.mean(xc * xc, axis=axes, keepdims=True)
+        else:
+            xc = x - xp.reshape(rm, shape)
+            var = xp.reshape(rv, shape)
+        y = xc / xp.sqrt(var + xp.asarray(eps, dtype=x.dtype))
+        if w is not None:
+            y = y * xp.reshape(w, shape)
+        if b is not None:
+            y = y + xp.reshape(b, shape)
+        return y
+
+    return native_batch_norm
+
+
+def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = None, bias: Any = None,  # noqa: A002
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Any:
+    """Normalise each channel (dim 1) by the batch's statistics when ``training`` (updating ``running_mean``
+    and ``running_var`` in place with ``momentum``, the variance unbiased), else by the running ones
+    (NativeBatchNormBackward0)."""
+    from ..autograd.grad_mode import no_grad
+    from .reduction import mean, var
+
+    if training:
+        size = input.shape[0] if input.dim() else 1
+        for n in input.shape[2:]:
+            size *= n
+        if size == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{input.shape!r}")
+    elif running_mean is None or running_var is None:
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
+    if input.dim() < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(input.dim(), 1)}, "
+                         f"{max(input.dim(), 1) - 1}], but got 1)")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    out = BATCH_NORM.dispatch((input, weight, bias, None if training else running_mean,
+                               None if training else running_var), (bool(training), float(eps)))
+    if training and (running_mean is not None or running_var is not None):
+        with no_grad():
+            dims = _bn_dims(input.dim())
+            x = input.detach()
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean(x, dims).to(running_mean.dtype), alpha=momentum)
+            if running_var is not None:
+                running_var.mul_(1 - momentum).add_(var(x, dims, correction=1).to(running_var.dtype),
+                                                    alpha=momentum)
+    return out
 
 
 # --- embedding ----------------------------------------------------------------------------------------
@@ -1058,25 +1447,26 @@ NLL_LOSS_BACKWARD = defop("nll_loss_backward", 2, vjp=_nll_backward_vjp, node="N
 
 
 def _check_class_target(input: Any, target: Any) -> None:  # noqa: A002
-    if target.dtype.is_floating_point or target.dtype is _dt.bool_:
-        raise RuntimeError(
-            f"expected scalar type Long but found {target.type()[6:-6]}: class-index targets must be integer tensors"
-        )
+    """PyTorch's checks of class-index targets, in its order: dimensions, batch size, shape, then dtype."""
     if input.dim() == 0:
         raise ValueError("Expected input to have at least 1 dimension (got 0)")
     if input.dim() == 1:
         if target.dim() != 0:
             raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported (got target of size "
                                f"{list(target.shape)} for input of size {list(input.shape)})")
-        return
-    if input.shape[0] != (target.shape[0] if target.dim() else -1):
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 0})."
-        )
-    want = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != want:
-        raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    else:
+        if input.shape[0] != (target.shape[0] if target.dim() else -1):
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({target.shape[0] if target.dim() else 0})."
+            )
+        if input.dim() == 2 and target.dim() != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        want = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != want:
+            raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    if target.dtype is not _dt.int64 and target.dtype is not _dt.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.legacy[:-6]}")
 
 
 def _class_weight(input: Any, weight: Any) -> Any:  # noqa: A002
@@ -1253,7 +1643,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     class_dim = 0 if input.dim() == 1 else 1
     logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
-    if target.dtype.is_floating_point:
+    if target.dtype.is_floating_point and tuple(target.shape) == tuple(input.shape):
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, n_classes)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0.0:
@@ -1395,6 +1785,258 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
     return _sum(d) if reduction == "sum" else mean(d)
 
 
+# --- smooth_l1_loss and huber_loss --------------------------------------------------------------------------
+#
+# Both are quadratic near zero and linear beyond a knee (``beta`` / ``delta``); smooth_l1 = huber / beta.
+
+
+def _mean_scale(g: Any, d: Any, reduction: str) -> Any:
+    return g / d.numel() if reduction == "mean" else g
+
+
+def _smooth_l1_vjp(ctx: Any, g: Any) -> tuple:
+    from .elementwise import clamp
+
+    x, y = ctx.inputs
+    reduction, beta = ctx.attrs
+    d = x - y
+    slope = clamp(d / beta, -1.0, 1.0) if beta > 0 else _sign_of(d)
+    gd = _mean_scale(g, d, reduction) * slope
+    need = ctx.needs_input_grad
+    return (gd if need[0] else None, -gd if need[1] else None)
+
+
+def _huber_vjp(ctx: Any, g: Any) -> tuple:
+    from .elementwise import clamp
+
+    x, y = ctx.inputs
+    reduction, delta = ctx.attrs
+    d = x - y
+    gd = _mean_scale(g, d, reduction) * clamp(d, -delta, delta)
+    need = ctx.needs_input_grad
+    return (gd if need[0] else None, -gd if need[1] else None)
+
+
+def _sign_of(d: Any) -> Any:
+    from .elementwise import sign
+
+    return sign(d)
+
+
+def _reduce_np(loss: Any, reduction: str) -> Any:
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _np_smooth_l1(np: Any, x: Any, y: Any, reduction: str, beta: float) -> Any:
+    z = np.abs(x - y)
+    loss = z if beta == 0 else np.where(z < beta, 0.5 * z * z / (beta or 1), z - 0.5 * beta)
+    return _reduce_np(loss, reduction)
+
+
+def _np_huber(np: Any, x: Any, y: Any, reduction: str, delta: float) -> Any:
+    z = np.abs(x - y)
+    return _reduce_np(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
+
+
+def _knee_samples() -> list:
+    # Differences in [-3, 3) against knees 0.5 and 1: both pieces are sampled; gradcheck stays clear of
+    # the knee, where the second derivative jumps.
+    return ([Sample((T((3, 4), -3, 3), T((3, 4), -3, 3)), (r, 1.0), name=r, gradgradcheck=False)
+             for r in _REDUCTIONS]
+            + [Sample((T((3, 4), -3, 3), T((4,), -3, 3)), ("mean", 0.5), name="broadcast_knee_0.5",
+                      gradgradcheck=False)])
+
+
+SMOOTH_L1_LOSS = defop("smooth_l1_loss", 2, vjp=_smooth_l1_vjp, node="SmoothL1LossBackward0",
+                       saves=((0, 1), (0, 1)), samples=_knee_samples, reference=_np_smooth_l1)
+HUBER_LOSS = defop("huber_loss", 2, vjp=_huber_vjp, node="HuberLossBackward0", saves=((0, 1), (0, 1)),
+                   samples=_knee_samples, reference=_np_huber)
+
+
+def _xp_reduce(xp: Any, loss: Any, reduction: str) -> Any:
+    if reduction == "none":
+        return loss
+    return xp.sum(loss) if reduction == "sum" else xp.mean(loss)
+
+
+@generic("smooth_l1_loss")
+def _smooth_l1_kernel(xp: Any) -> Any:
+    def smooth_l1_loss(x: Any, y: Any, reduction: str, beta: float) -> Any:
+        z = xp.abs(x - y)
+        if beta == 0:
+            return _xp_reduce(xp, z, reduction)
+        b = xp.asarray(beta, dtype=z.dtype)
+        return _xp_reduce(xp, xp.where(z < b, 0.5 * z * z / b, z - 0.5 * b), reduction)
+
+    return smooth_l1_loss
+
+
+@generic("huber_loss")
+def _huber_kernel(xp: Any) -> Any:
+    def huber_loss(x: Any, y: Any, reduction: str, delta: float) -> Any:
+        z = xp.abs(x - y)
+        dl = xp.asarray(delta, dtype=z.dtype)
+        return _xp_reduce(xp, xp.where(z < dl, 0.5 * z * z, dl * (z - 0.5 * dl)), reduction)
+
+    return huber_loss
+
+
+def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+                   reduction: str = "mean", beta: float = 1.0) -> Any:
+    """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target``
+    (SmoothL1LossBackward0)."""
+    from ._promote import promote
+
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    _reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_size(input, target)
+    x, y = promote(input, target, "smooth_l1_loss")
+    return SMOOTH_L1_LOSS.dispatch((x, y), (reduction, float(beta)))
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Any = None) -> Any:
+    """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (HuberLossBackward0); with
+    ``weight`` each element's loss is scaled before the reduction."""
+    from ._promote import promote
+    from .reduction import mean
+    from .reduction import sum as _sum
+
+    _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_size(input, target)
+    x, y = promote(input, target, "huber_loss")
+    if weight is None:
+        return HUBER_LOSS.dispatch((x, y), (reduction, float(delta)))
+    loss = HUBER_LOSS.dispatch((x, y), ("none", float(delta))) * weight
+    if reduction == "none":
+        return loss
+    return _sum(loss) if reduction == "sum" else mean(loss)
+
+
+# --- binary_cross_entropy ---------------------------------------------------------------------------------
+
+_BCE_EPS = 1e-12  # PyTorch's floor under x (1 - x) in the gradient
+
+
+def _bce_vjp(ctx: Any, g: Any) -> tuple:
+    from .elementwise import clamp_min, log, log1p
+
+    x, y, w = ctx.inputs
+    (reduction,) = ctx.attrs
+    need = ctx.needs_input_grad
+    g = g / x.numel() if reduction == "mean" else g
+    if w is not None:
+        g = g * w
+    gx = g * (x - y) / clamp_min((1 - x) * x, _BCE_EPS) if need[0] else None
+    gy = g * (clamp_min(log1p(-x), -100.0) - clamp_min(log(x), -100.0)) if need[1] else None
+    return gx, gy, None
+
+
+def _np_bce(np: Any, x: Any, y: Any, w: Any, reduction: str) -> Any:
+    with np.errstate(divide="ignore"):
+        loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    if w is not None:
+        loss = loss * w
+    return _reduce_np(loss, reduction)
+
+
+BCE = defop("binary_cross_entropy", 3, vjp=_bce_vjp, node="BinaryCrossEntropyBackward0",
+            saves=((0, 1, 2), (0, 2), ()),
+            samples=lambda: [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), None), (r,), name=r)
+                             for r in _REDUCTIONS]
+            + [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), T((4,), 0.5, 2, grad=False)), ("mean",),
+                      name="weight")],
+            reference=_np_bce)
+
+
+@generic("binary_cross_entropy")
+def _bce_kernel(xp: Any) -> Any:
+    def binary_cross_entropy(x: Any, y: Any, w: Any, reduction: str) -> Any:
+        floor = xp.asarray(-100.0, dtype=x.dtype)
+        with _quiet_log(xp):
+            log_x = xp.maximum(xp.log(x), floor)
+            log_1mx = xp.maximum(xp.log1p(-x), floor)
+        loss = -(y * log_x + (1 - y) * log_1mx)
+        if w is not None:
+            loss = loss * w
+        return _xp_reduce(xp, loss, reduction)
+
+    return binary_cross_entropy
+
+
+def _quiet_log(xp: Any) -> Any:
+    """``log(0)`` is -inf before the -100 floor; silence the namespace's divide warning where it has one."""
+    import contextlib
+
+    errstate = getattr(xp, "errstate", None)
+    return errstate(divide="ignore") if errstate is not None else contextlib.nullcontext()
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+                         reduce: Any = None, reduction: str = "mean") -> Any:
+    """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, the logs floored at -100
+    (BinaryCrossEntropyBackward0)."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    _reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape!r}) that is different to the input size ({input.shape!r}) is "
+            "deprecated. Please ensure they have the same size."
+        )
+    xp = input._backend.namespace()
+    data = input._data
+    if data.size and bool(xp.any((data < 0) | (data > 1))):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    target = target.to(input.dtype) if target.dtype is not input.dtype else target
+    if weight is not None:
+        from .shape import expand
+
+        weight = expand(weight.detach().to(input.dtype), tuple(input.shape))
+    return BCE.dispatch((input, target, weight), (reduction,))
+
+
+# --- kl_div (a composition, as in PyTorch) ---------------------------------------------------------------
+
+
+def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+           reduction: str = "mean", log_target: bool = False) -> Any:
+    """``target * (log(target) - input)`` for log-probabilities ``input`` (``exp(target) * (target - input)``
+    with ``log_target``); ``batchmean`` divides the sum by the batch size, the KL divergence proper."""
+    from .comparison import gt, where
+    from .elementwise import exp, log
+    from .reduction import mean
+    from .reduction import sum as _sum
+
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        # target * log(target), 0 where target is 0 (PyTorch's xlogy), and a finite gradient there too.
+        loss = target * log(where(gt(target, 0), target, 1.0)) - target * input
+    if reduction == "none":
+        return loss
+    if reduction == "batchmean":
+        total = _sum(loss)
+        return total / input.shape[0] if input.dim() != 0 else total
+    return _sum(loss) if reduction == "sum" else mean(loss)
+
+
 # --- binary_cross_entropy_with_logits ---------------------------------------------------------------------
 
 
@@ -1491,6 +2133,170 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return BCE_LOGITS.dispatch((input, target, weight, pos_weight), (reduction,))
 
 
+# --- pad -------------------------------------------------------------------------------------------------
+#
+# constant_pad_nd(x; pads, value): pads = ((before, after), ...) for the last len(pads) dims, last dim first,
+# as F.pad takes them; negative amounts crop. Its VJP is the same op with the amounts negated and value 0.
+
+
+def _constant_pad_vjp(ctx: Any, g: Any) -> tuple:
+    pads, _value = ctx.attrs
+    return (CONSTANT_PAD.dispatch((g,), (tuple((-a, -b) for a, b in pads), 0.0)),)
+
+
+def _pad_slices(shape: tuple, pads: tuple) -> tuple[tuple, tuple, tuple]:
+    """The output shape, the part of the input kept, and where it lands in the output."""
+    nd = len(shape)
+    out = list(shape)
+    src = [slice(None)] * nd
+    dst = [slice(None)] * nd
+    for k, (before, after) in enumerate(pads):
+        d = nd - 1 - k
+        n = shape[d]
+        out[d] = n + before + after
+        if out[d] < 0:
+            raise RuntimeError(f"The input size {n}, plus negative padding {before} and {after} resulted in a "
+                               f"negative output size, which is invalid. Check dimension {d} of your input.")
+        src[d] = slice(max(-before, 0), n - max(-after, 0))
+        dst[d] = slice(max(before, 0), max(before, 0) + max(n - max(-before, 0) - max(-after, 0), 0))
+    return tuple(out), tuple(src), tuple(dst)
+
+
+def _np_constant_pad(np: Any, x: Any, pads: tuple, value: float) -> Any:
+    out_shape, src, dst = _pad_slices(x.shape, pads)
+    out = np.full(out_shape, value, dtype=x.dtype)
+    out[dst] = x[src]
+    return out
+
+
+CONSTANT_PAD = defop("constant_pad_nd", 1, vjp=_constant_pad_vjp, node="ConstantPadNdBackward0", saves=((),),
+                     samples=lambda: [Sample((T((3, 4)),), (((1, 2),), 0.0), name="last_dim"),
+                                      Sample((T((2, 3, 4)),), (((1, 0), (2, 1)), 1.5), name="two_dims_value"),
+                                      Sample((T((2, 5)),), (((-1, 2), (1, -1)), 0.0), name="negative_crops")],
+                     reference=_np_constant_pad)
+
+
+@generic("constant_pad_nd")
+def _constant_pad_kernel(xp: Any) -> Any:
+    def constant_pad_nd(x: Any, pads: tuple, value: float) -> Any:
+        out_shape, src, dst = _pad_slices(tuple(x.shape), pads)
+        out = xp.full(out_shape, value, dtype=x.dtype)
+        out[dst] = x[src]
+        return out
+
+    return constant_pad_nd
+
+
+def _pad_index(n: int, before: int, after: int, mode: str) -> list[int]:
+    """Which input position each output position reads along one dim, for the non-constant modes."""
+    out = []
+    for j in range(-before, n + after):
+        if mode == "reflect":
+            period = 2 * (n - 1)
+            k = j % period if period else 0
+            out.append(k if k < n else period - k)
+        elif mode == "replicate":
+            out.append(min(max(j, 0), n - 1))
+        else:  # circular
+            out.append(j % n)
+    return out
+
+
+def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Any:  # noqa: A002
+    """Pad the last ``len(pad) // 2`` dims (``pad`` lists (before, after) amounts, last dim first).
+
+    ``constant`` fills with ``value`` (ConstantPadNdBackward0); ``reflect``, ``replicate`` and
+    ``circular`` read the input at mirrored, clamped or wrapped positions (gathered with index_select).
+    """
+    from ..factories import tensor as _tensor
+    from .indexing import index_select
+
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.dim()}")
+    pairs = tuple((pad[2 * k], pad[2 * k + 1]) for k in range(len(pad) // 2))
+    if mode == "constant":
+        return CONSTANT_PAD.dispatch((input,), (pairs, 0.0 if value is None else float(value)))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument.')
+    k = len(pairs)
+    if k > 3 or input.dim() not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    out = input
+    for j, (before, after) in enumerate(pairs):
+        d = input.dim() - 1 - j
+        n = input.shape[d]
+        if mode == "reflect" and (before >= n or after >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({before}, {after}) at dimension {d} of input {list(input.shape)}")
+        if mode == "circular" and (before > n or after > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        idx = _tensor(_pad_index(n, before, after, mode), device=input._backend)
+        out = index_select(out, d, idx)
+    return out
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Any:
+    """``(..., num_classes)`` int64 tensor with a 1 at each entry's class index (``-1``: max + 1)."""
+    from .. import dtypes as dt
+    from ..tensor import _wrap
+
+    if tensor.dtype is not dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    xp = tensor._backend.namespace()
+    data = tensor._data
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(xp.max(data)) + 1
+    if data.size and (int(xp.min(data)) < 0):
+        raise RuntimeError("Class values must be non-negative.")
+    if data.size and int(xp.max(data)) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    classes = xp.arange(num_classes, dtype=data.dtype)
+    hits = data[..., None] == classes
+    return _wrap(xp.astype(hits, data.dtype) if hasattr(xp, "astype") else hits.astype(data.dtype), tensor._backend)
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Any:  # noqa: A002
+    """``input / max(||input||_p, eps)`` along ``dim`` (DivBackward0, as in PyTorch)."""
+    from .reduction import norm
+    from .shape import expand
+
+    denom = expand(norm(input, p, dim, keepdim=True).clamp_min(eps), tuple(input.shape))
+    if out is not None:
+        return out.copy_(input / denom)
+    return input / denom
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
+    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim``, the inputs broadcast."""
+    from .reduction import norm
+    from .reduction import sum as _sum
+
+    n1 = norm(x1, 2, dim, keepdim=True).clamp_min(eps)
+    n2 = norm(x2, 2, dim, keepdim=True).clamp_min(eps)
+    return _sum((x1 / n1) * (x2 / n2), dim)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Any:
+    """``||x1 - x2 + eps||_p`` over the last dim."""
+    from .reduction import norm
+
+    return norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
 # --- linear and dropout (compositions, with PyTorch's graphs) --------------------------------------------
 
 
@@ -1529,6 +2335,62 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     if inplace:
         return input.mul_(noise)
     return input * noise
+
+
+def _feature_dropout(input: Any, p: float, training: bool, inplace: bool, channel_dims: int) -> Any:  # noqa: A002
+    """Zero whole channels: one draw per entry of the first ``channel_dims`` dims, the rest scaled by 1 / (1 - p)."""
+    from ..autograd.grad_mode import no_grad
+    from ..factories import rand, zeros
+
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape[:channel_dims]) + (1,) * (input.dim() - channel_dims)
+    with no_grad():
+        if p == 1.0:
+            noise = zeros(shape, dtype=input.dtype, device=input._backend)
+        else:
+            noise = (rand(shape, dtype=input.dtype, device=input._backend) < (1.0 - p)).to(input.dtype) / (1.0 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p``."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, input.dim() - 1)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p`` (3-d input: see PyTorch's
+    warning, it is taken as (N, C, L))."""
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, min(2, input.dim()))
+
+
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``."""
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
+                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, input.dim() - 3 if input.dim() in (4, 5) else 1)
 
 
 __all__: list[str] = []

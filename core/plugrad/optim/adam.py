@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import factories, ops
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_not_differentiable
 
 
 def _check(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
@@ -33,10 +33,13 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         _check(lr, betas, eps, weight_decay)
+        check_not_differentiable(differentiable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
-                    "maximize": maximize, "foreach": foreach, "decoupled_weight_decay": decoupled_weight_decay}
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:

@@ -163,6 +163,15 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def check_not_differentiable(differentiable: bool) -> None:
+    """``differentiable=True`` (a step recorded in the graph) is refused: plugrad's steps run under no_grad."""
+    if differentiable:
+        raise RuntimeError(
+            "differentiable=True is not available in plugrad: optimizer steps update the parameters in place "
+            "under no_grad; leave differentiable=False"
+        )
+
+
 def _cast_state(param: Tensor, name: str, value: Any) -> Any:
     """State tensors follow their parameter's dtype and backend (the step counter stays as saved)."""
     if not isinstance(value, Tensor):
@@ -175,4 +184,4 @@ def _cast_state(param: Tensor, name: str, value: Any) -> Any:
     return out.clone() if out is value else out
 
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "check_not_differentiable", "required"]

@@ -1,4 +1,4 @@
-"""``Dropout``."""
+"""``Dropout`` and the channel-wise ``Dropout1d``, ``Dropout2d``, ``Dropout3d``."""
 
 from __future__ import annotations
 
@@ -25,4 +25,25 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-__all__ = ["Dropout"]
+class Dropout1d(Dropout):
+    """During training, zero whole channels of (N, C, L) or (C, L) input with probability ``p``."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """During training, zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p``."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """During training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
