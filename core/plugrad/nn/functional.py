@@ -35,6 +35,7 @@ from ..ops.activation import (  # noqa: F401
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.activation import softmin as _softmin
+from ..ops.convolution import conv1d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401
 from ..ops.nn import (  # noqa: F401
     adaptive_avg_pool2d,
@@ -66,6 +67,17 @@ from ..ops.nn import (  # noqa: F401
     pairwise_distance,
     smooth_l1_loss,
     unfold,
+)
+from ..ops.normalization import group_norm, instance_norm, rms_norm  # noqa: F401
+from ..ops.pooling import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    max_pool1d,
+    max_pool1d_with_indices,
 )
 
 
@@ -119,6 +131,10 @@ def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
 
 
 __all__ = [
+    "conv1d", "conv_transpose1d", "conv_transpose2d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices", "avg_pool1d", "max_pool1d", "max_pool1d_with_indices",
+    "group_norm", "instance_norm", "rms_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "celu", "conv2d", "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu",
     "elu_", "embedding", "fold", "gelu", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "huber_loss", "kl_div",
