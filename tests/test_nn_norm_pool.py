@@ -371,3 +371,92 @@ def test_no_warning_for_matching_instance_norm_features():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.InstanceNorm1d(4)(plugrad.randn(2, 4, 3))
+
+
+# --- padding, resampling and fold modules ----------------------------------------------------------------
+
+
+def test_padding_modules_values_and_reprs():
+    x = plugrad.tensor([[[1.0, 2.0, 3.0]]])
+    assert to_numpy(nn.ReflectionPad1d(2)(x)).tolist() == [[[3, 2, 1, 2, 3, 2, 1]]]
+    assert to_numpy(nn.ReplicationPad1d((1, 2))(x)).tolist() == [[[1, 1, 2, 3, 3, 3]]]
+    assert to_numpy(nn.CircularPad1d(1)(x)).tolist() == [[[3, 1, 2, 3, 1]]]
+    assert to_numpy(nn.ConstantPad1d((1, 0), 3.5)(x)).tolist() == [[[3.5, 1, 2, 3]]]
+    assert tuple(nn.ZeroPad2d((1, 0, 2, 1))(plugrad.zeros(1, 2, 3)).shape) == (1, 5, 4)
+    assert repr(nn.ZeroPad2d(2)) == "ZeroPad2d((2, 2, 2, 2))"
+    assert repr(nn.ConstantPad1d((1, 2), 3.5)) == "ConstantPad1d(padding=(1, 2), value=3.5)"
+    assert repr(nn.ReflectionPad2d(1)) == "ReflectionPad2d((1, 1, 1, 1))"
+    assert repr(nn.ReplicationPad1d([1, 2])) == "ReplicationPad1d((1, 2))"
+    _raises(ValueError, "expected 3D or 4D input (got 2D input)", lambda: nn.CircularPad2d(1)(plugrad.zeros(2, 2)))
+
+
+@pytest.mark.parametrize("module", ["ZeroPad2d((1, 0, 2, 1))", "ConstantPad2d(1, -2.0)", "ReflectionPad2d((2, 1, 0, 2))",
+                                    "ReplicationPad2d((1, 2, 0, 3))", "CircularPad2d((1, 0, 2, 1))",
+                                    "ReflectionPad3d(1)", "ReplicationPad3d((1, 0, 0, 1, 2, 0))"])
+def test_padding_modules_match_torch(torch, module):
+    (x,) = _arrays(9, (2, 3, 4, 5))
+    _both(torch, eval("nn." + module), eval("torch.nn." + module), [x])
+
+
+def test_pixel_shuffle_round_trip_and_errors():
+    x = plugrad.arange(16.0).reshape(1, 4, 2, 2)
+    y = F.pixel_shuffle(x, 2)
+    assert to_numpy(y)[0, 0].tolist() == [[0, 4, 1, 5], [8, 12, 9, 13], [2, 6, 3, 7], [10, 14, 11, 15]]
+    assert to_numpy(nn.PixelUnshuffle(2)(y)).tolist() == to_numpy(x).tolist()
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+    assert repr(nn.PixelUnshuffle(3)) == "PixelUnshuffle(downscale_factor=3)"
+    _raises(RuntimeError, "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+            "upscale_factor, but input.size(-3)=5 is not divisible by 4",
+            lambda: F.pixel_shuffle(plugrad.zeros(1, 5, 2, 2), 2))
+    _raises(RuntimeError, "pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=3 "
+            "is not divisible by 2", lambda: F.pixel_unshuffle(plugrad.zeros(1, 1, 3, 4), 2))
+    _raises(RuntimeError, "pixel_shuffle expects input to have at least 3 dimensions, but got input with 2 "
+            "dimension(s)", lambda: F.pixel_shuffle(plugrad.zeros(5, 2), 2))
+
+
+def test_interpolate_values_reprs_and_errors():
+    x = plugrad.tensor([[[1.0, 2.0, 4.0]]])
+    assert to_numpy(F.interpolate(x, scale_factor=2)).tolist() == [[[1, 1, 2, 2, 4, 4]]]
+    np.testing.assert_allclose(to_numpy(F.interpolate(x, size=5, mode="linear", align_corners=True)),
+                               [[[1, 1.5, 2, 3, 4]]])
+    np.testing.assert_allclose(to_numpy(F.interpolate(x, scale_factor=2, mode="linear")),
+                               [[[1, 1.25, 1.75, 2.5, 3.5, 4]]])
+    assert repr(nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
+    assert repr(nn.Upsample(size=(3, 4), mode="bilinear", align_corners=True)) == \
+        "Upsample(size=(3, 4), mode='bilinear')"
+    assert repr(nn.UpsamplingBilinear2d(scale_factor=2)) == "UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')"
+    x4 = plugrad.zeros(1, 2, 3, 4)
+    _raises(ValueError, "only one of size or scale_factor should be defined",
+            lambda: F.interpolate(x4, size=2, scale_factor=2))
+    _raises(ValueError, "either size or scale_factor should be defined", lambda: F.interpolate(x4))
+    _raises(ValueError, "align_corners option can only be set with the interpolating modes: linear | bilinear | "
+            "bicubic | trilinear", lambda: F.interpolate(x4, scale_factor=2, align_corners=True))
+    _raises(NotImplementedError, "Got 4D input, but linear mode needs 3D input",
+            lambda: F.interpolate(x4, scale_factor=2, mode="linear"))
+    with pytest.raises(ValueError, match="Input and output must have the same number of spatial dimensions"):
+        F.interpolate(x4, size=(2, 3, 4))
+
+
+@pytest.mark.parametrize("case", [
+    ((1, 2, 7), dict(scale_factor=0.6)),
+    ((1, 2, 3, 5), dict(scale_factor=(2.5, 1.3))),
+    ((1, 2, 3, 5), dict(size=(7, 4), mode="nearest-exact")),
+    ((1, 2, 5), dict(size=8, mode="linear", align_corners=True)),
+    ((2, 2, 3, 5), dict(scale_factor=1.7, mode="bilinear")),
+    ((2, 2, 3, 5), dict(size=(7, 1), mode="bilinear", align_corners=True)),
+    ((1, 2, 3, 4, 5), dict(size=(4, 2, 7), mode="trilinear")),
+    ((2, 2, 7, 5), dict(size=(3, 2), mode="area")),
+], ids=lambda c: c[1].get("mode", "nearest") + str(len(c[0]) - 2) + "d")
+def test_interpolate_matches_torch(torch, case):
+    shape, kw = case
+    (x,) = _arrays(10, shape)
+    _both(torch, lambda t: F.interpolate(t, **kw), lambda t: torch.nn.functional.interpolate(t, **kw), [x])
+
+
+def test_fold_modules_invert_unfold_without_overlap():
+    x = plugrad.arange(24.0).reshape(1, 2, 3, 4)
+    cols = nn.Unfold((3, 2), stride=(3, 2))(x)
+    assert tuple(cols.shape) == (1, 12, 2)
+    assert to_numpy(nn.Fold((3, 4), (3, 2), stride=(3, 2))(cols)).tolist() == to_numpy(x).tolist()
+    assert repr(nn.Unfold(2)) == "Unfold(kernel_size=2, dilation=1, padding=0, stride=1)"
+    assert repr(nn.Fold((4, 5), 2)) == "Fold(output_size=(4, 5), kernel_size=2, dilation=1, padding=0, stride=1)"

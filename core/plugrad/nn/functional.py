@@ -79,6 +79,7 @@ from ..ops.pooling import (  # noqa: F401
     max_pool1d,
     max_pool1d_with_indices,
 )
+from ..ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -131,6 +132,7 @@ def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
 
 
 __all__ = [
+    "interpolate", "pixel_shuffle", "pixel_unshuffle",
     "conv1d", "conv_transpose1d", "conv_transpose2d",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices", "avg_pool1d", "max_pool1d", "max_pool1d_with_indices",
