@@ -35,16 +35,14 @@ from ..ops.activation import (  # noqa: F401
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.activation import softmin as _softmin
+from ..ops.convolution import conv1d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401
 from ..ops.nn import (  # noqa: F401
-    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
-    avg_pool1d,
     avg_pool2d,
     batch_norm,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    conv1d,
     conv2d,
     cosine_similarity,
     cross_entropy,
@@ -60,7 +58,6 @@ from ..ops.nn import (  # noqa: F401
     l1_loss,
     layer_norm,
     linear,
-    max_pool1d,
     max_pool2d,
     max_pool2d_with_indices,
     mse_loss,
@@ -72,6 +69,18 @@ from ..ops.nn import (  # noqa: F401
     smooth_l1_loss,
     unfold,
 )
+from ..ops.normalization import group_norm, instance_norm, rms_norm  # noqa: F401
+from ..ops.pooling import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    max_pool1d,
+    max_pool1d_with_indices,
+)
+from ..ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 
 
@@ -125,13 +134,16 @@ def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
 
 
 __all__ = [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "dropout3d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "hardsigmoid",
-    "hardswish", "hardtanh", "hardtanh_", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
-    "leaky_relu_", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "max_pool2d_with_indices",
-    "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6",
-    "relu_", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin",
-    "softplus", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
+    "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu",
+    "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_",
+    "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_",
+    "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
+    "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
+    "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rms_norm", "selu", "sigmoid", "silu",
+    "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
+    "unfold",
 ]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]

@@ -446,13 +446,13 @@ def _conv_padding(padding: Any, w_shape: tuple, dilation: tuple, stride: tuple) 
             return (0, 0, 0, 0)
         if padding == "same":
             if stride != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
             pads = []
             for k, d in zip(w_shape[2:], dilation):
                 total = d * (k - 1)
                 pads += [total // 2, total - total // 2]  # the odd one out goes on the right, as in PyTorch
             return tuple(pads)
-        raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
     ph, pw = _pair(padding, "padding")
     if ph < 0 or pw < 0:
         raise RuntimeError("negative padding is not supported")
@@ -497,93 +497,6 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
             f"Input type ({x.type()}) and weight type ({weight.type()}) should be the same"
         )
     return _unbatch(CONVOLUTION.dispatch((x, weight, bias), (st, pad4, dil, groups)), squeezed)
-
-
-def _single(v: Any, name: str) -> int:
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of 1 values to match the "
-                               f"convolution dimensions, but got {name}={list(v)}")
-        return int(v[0])
-    return int(v)
-
-
-def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
-           dilation: Any = 1, groups: int = 1) -> Any:
-    """1-d cross-correlation over (N, C, L) or (C, L) input (ConvolutionBackward0): the 2-d kernels on a
-    height-1 image."""
-    from .shape import unsqueeze
-
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
-                           f"{list(input.shape)}")
-    squeezed = input.dim() == 2
-    x = unsqueeze(input, 0) if squeezed else input
-    if weight.dim() != 3:
-        raise RuntimeError(f"Expected 3-dimensional weight for 3-dimensional input {list(x.shape)}, but got "
-                           f"{weight.dim()}-dimensional weight of size {list(weight.shape)} instead")
-    if groups < 1:
-        raise RuntimeError("non-positive groups is not supported")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
-            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
-        )
-    if weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
-    st, dil = (1, _single(stride, "stride")), (1, _single(dilation, "dilation"))
-    if isinstance(padding, str):
-        pad4 = _conv_padding(padding, (weight.shape[0], weight.shape[1], 1, weight.shape[2]), dil, st)
-    else:
-        p = _single(padding, "padding")
-        if p < 0:
-            raise RuntimeError("negative padding is not supported")
-        pad4 = (0, 0, p, p)
-    length = x.shape[2] + pad4[2] + pad4[3]
-    kernel = dil[1] * (weight.shape[2] - 1) + 1
-    if length < kernel:
-        raise RuntimeError(f"Calculated padded input size per channel: ({length}). Kernel size: ({kernel}). Kernel "
-                           "size can't be greater than actual input size")
-    if weight.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should be the same")
-    return _unbatch(CONVOLUTION.dispatch((x, weight, bias), (st, pad4, dil, groups)), squeezed)
-
-
-def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,  # noqa: A002
-               ceil_mode: bool = False, return_indices: bool = False) -> Any:
-    """1-d max pooling over (N, C, L) or (C, L): max_pool2d on a height-1 image (SqueezeBackward1, as in
-    PyTorch)."""
-    from .shape import squeeze, unsqueeze
-
-    k = _single(kernel_size, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _single(stride, "stride")
-    out, idx = max_pool2d_with_indices(unsqueeze(input, -2), (1, k), (1, s), (0, _single(padding, "padding")),
-                                       (1, _single(dilation, "dilation")), ceil_mode)
-    out, idx = squeeze(out, -2), squeeze(idx, -2)
-    return (out, idx) if return_indices else out
-
-
-def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
-               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
-    """1-d average pooling over (N, C, L) or (C, L): avg_pool2d on a height-1 image."""
-    from .shape import squeeze, unsqueeze
-
-    k = _single(kernel_size, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _single(stride, "stride")
-    out = avg_pool2d(unsqueeze(input, -2), (1, k), (1, s), (0, _single(padding, "padding")), ceil_mode,
-                     count_include_pad)
-    return squeeze(out, -2)
-
-
-def adaptive_avg_pool1d(input: Any, output_size: Any) -> Any:  # noqa: A002
-    """1-d adaptive average pooling over (N, C, L) or (C, L)."""
-    from .shape import squeeze, unsqueeze
-
-    return squeeze(adaptive_avg_pool2d(unsqueeze(input, -2), (1, _single(output_size, "output_size"))), -2)
 
 
 # --- max pooling ------------------------------------------------------------------------------------

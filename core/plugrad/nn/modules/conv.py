@@ -1,4 +1,5 @@
-"""``Conv1d`` and ``Conv2d``: convolutions computed as im2col and a matrix product."""
+"""Convolution modules: ``Conv1d``, ``Conv2d`` (im2col and a matrix product), ``ConvTranspose1d``
+and ``ConvTranspose2d``."""
 
 from __future__ import annotations
 
@@ -12,55 +13,76 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _single(v: Any) -> tuple[int]:
+    return (int(v[0]),) if isinstance(v, (tuple, list)) else (int(v),)
+
+
+def _check_conv_args(in_channels: int, out_channels: int, stride: Any, padding: Any, groups: int,
+                     padding_mode: str) -> None:
+    """PyTorch's constructor checks for every convolution module, in its order."""
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+        strides = stride if isinstance(stride, (tuple, list)) else (stride,)
+        if padding == "same" and any(s != 1 for s in strides):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+    valid = {"zeros", "reflect", "replicate", "circular"}
+    if padding_mode not in valid:
+        raise ValueError(f"padding_mode must be one of {valid}, but got padding_mode='{padding_mode}'")
+
+
+def _reversed_padding_repeated_twice(padding: Any, kernel_size: tuple, dilation: tuple) -> tuple:
+    """The amounts ``F.pad`` takes (last dim first) for a padding_mode other than zeros."""
+    amounts: list[int] = []
+    for i in reversed(range(len(kernel_size))):
+        if padding == "valid":
+            amounts += [0, 0]
+        elif padding == "same":
+            total = dilation[i] * (kernel_size[i] - 1)
+            amounts += [total // 2, total - total // 2]
+        else:
+            amounts += [padding[i], padding[i]]
+    return tuple(amounts)
+
+
+def _reset_conv_parameters(self: Any) -> None:
+    """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
+    init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+    if self.bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+        if fan_in != 0:
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+
+
 def _pair(v: Any) -> tuple[int, int]:
     if isinstance(v, (tuple, list)):
         return (int(v[0]), int(v[0])) if len(v) == 1 else (int(v[0]), int(v[1]))
     return int(v), int(v)
 
 
-def _single(v: Any) -> tuple[int]:
-    if isinstance(v, (tuple, list)):
-        return (int(v[0]),)
-    return (int(v),)
-
-
-class _ConvNd(Module):
-    """What Conv1d and Conv2d share: arguments, checks, parameters, initialisation and repr."""
-
-    _tuple: Any = staticmethod(_pair)
+class Conv2d(Module):
+    """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and any(s != 1 for s in type(self)._tuple(stride)):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode != "zeros":
-            valid = {"zeros", "reflect", "replicate", "circular"}
-            if padding_mode not in valid:
-                raise ValueError(f"padding_mode must be one of {valid}, but got padding_mode='{padding_mode}'")
-            raise ValueError(
-                f"padding_mode={padding_mode!r} is not available in plugrad: {type(self).__name__} pads with zeros "
-                "only; pad the input yourself (F.pad) and use padding=0"
-            )
+        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        to_tuple = type(self)._tuple
-        self.kernel_size = to_tuple(kernel_size)
-        self.stride = to_tuple(stride)
-        self.padding = padding if isinstance(padding, str) else to_tuple(padding)
-        self.dilation = to_tuple(dilation)
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = padding if isinstance(padding, str) else _pair(padding)
+        self.dilation = _pair(dilation)
         self.transposed = False
-        self.output_padding = to_tuple(0)
+        self.output_padding = (0, 0)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
@@ -73,42 +95,156 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _reset_conv_parameters(self)
 
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * len(self.kernel_size):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * len(self.kernel_size):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
+    def forward(self, input: Any) -> Any:  # noqa: A002
         if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
-
-
-class Conv1d(_ConvNd):
-    """Applies a 1-d convolution over (N, C, L) input; weight (out, in / groups, k)."""
-
-    _tuple = staticmethod(_single)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-
-class Conv2d(_ConvNd):
-    """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
+            padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
+                           mode=self.padding_mode)
+            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
+    def extra_repr(self) -> str:
+        return _conv_repr(self, (0, 0), (1, 1))
 
-__all__ = ["Conv1d", "Conv2d"]
+
+class Conv1d(Module):
+    """Applies a 1-d convolution over (N, C, L) input; weight (out, in / groups, k)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride)
+        self.padding = padding if isinstance(padding, str) else _single(padding)
+        self.dilation = _single(dilation)
+        self.transposed = False
+        self.output_padding = (0,)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
+                                                device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(factories.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
+        _reset_conv_parameters(self)
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
+                           mode=self.padding_mode)
+            return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        return _conv_repr(self, (0,), (1,))
+
+
+def _conv_repr(m: Any, zeros: tuple, ones: tuple) -> str:
+    """PyTorch's ``_ConvNd.extra_repr``: the non-default settings after the channels, kernel and stride."""
+    s = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
+    if m.padding != zeros:
+        s += f", padding={m.padding}"
+    if m.dilation != ones:
+        s += f", dilation={m.dilation}"
+    if m.output_padding != zeros:
+        s += f", output_padding={m.output_padding}"
+    if m.groups != 1:
+        s += f", groups={m.groups}"
+    if m.bias is None:
+        s += ", bias=False"
+    if m.padding_mode != "zeros":
+        s += f", padding_mode={m.padding_mode}"
+    return s
+
+
+class _ConvTransposeNd(Module):
+    """Transposed convolution (the gradient of a convolution with respect to its input); weight
+    (in, out / groups, *kernel)."""
+
+    _n = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
+        tup = _single if self._n == 1 else _pair
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = tup(kernel_size)
+        self.stride = tup(stride)
+        self.padding = padding if isinstance(padding, str) else tup(padding)
+        self.dilation = tup(dilation)
+        self.transposed = True
+        self.output_padding = tup(output_padding)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(factories.empty((in_channels, out_channels // groups, *self.kernel_size),
+                                                device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(factories.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
+        _reset_conv_parameters(self)
+
+    def _output_padding(self, input: Any, output_size: Any) -> tuple:  # noqa: A002
+        """The output padding that gives ``output_size`` (PyTorch's rule and error), else the module's."""
+        n = self._n
+        if output_size is None:
+            return self.output_padding
+        non_spatial = 2 if input.dim() == n + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == non_spatial + n:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                             f"{non_spatial + n} elements (got {len(output_size)})")
+        min_sizes = [(input.shape[d + non_spatial] - 1) * self.stride[d] - 2 * self.padding[d]
+                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        max_sizes = [lo + self.stride[d] - 1 for d, lo in enumerate(min_sizes)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
+                                 f"to {max_sizes} (for an input of {input.shape[2:]})")
+        return tuple(size - lo for size, lo in zip(output_size, min_sizes))
+
+    def forward(self, input: Any, output_size: Any = None) -> Any:  # noqa: A002
+        if not isinstance(self.padding, tuple):
+            raise AssertionError("self.padding must be a tuple")
+        fn = F.conv_transpose1d if self._n == 1 else F.conv_transpose2d
+        return fn(input, self.weight, self.bias, self.stride, self.padding, self._output_padding(input, output_size),
+                  self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        return _conv_repr(self, (0,) * self._n, (1,) * self._n)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-d transposed convolution over (N, C, L) input."""
+
+    _n = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-d transposed convolution over (N, C, H, W) input."""
+
+    _n = 2
+
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
