@@ -1491,6 +1491,102 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return BCE_LOGITS.dispatch((input, target, weight, pos_weight), (reduction,))
 
 
+# --- binary_cross_entropy ---------------------------------------------------------------------------------
+#
+# On probabilities: -w * (y * log(x) + (1 - y) * log(1 - x)) with each log clamped at -100, as PyTorch's
+# kernel clamps it (so x = 0 or 1 gives a finite loss). Its input gradient divides by x * (1 - x) clamped
+# at 1e-12 (PyTorch's EPSILON); the target gradient is -logit(x). The weight is a constant rescaling.
+
+_BCE_EPSILON = 1e-12
+
+
+def _bce_vjp(ctx: Any, g: Any) -> tuple:
+    from .elementwise import clamp, log, log1p
+
+    x, y, w = ctx.inputs
+    (reduction,) = ctx.attrs
+    need = ctx.needs_input_grad
+    if reduction == "mean":
+        g = g / x.numel()
+    if w is not None:
+        g = g * w
+    gx = g * (x - y) / clamp((1 - x) * x, min=_BCE_EPSILON) if need[0] else None
+    gy = g * (log1p(-x) - log(x)) if need[1] else None
+    return gx, gy, None
+
+
+def _np_bce(np: Any, x: Any, y: Any, w: Any, reduction: str) -> Any:
+    with np.errstate(divide="ignore"):
+        loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+    if w is not None:
+        loss = loss * w
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _bce_samples() -> list:
+    out = [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), None), (r,), name=r) for r in _REDUCTIONS]
+    out.append(Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), T((3, 4), 0.5, 2, grad=False)), ("mean",),
+                      name="weight"))
+    out.append(Sample((T((5,), 0.05, 0.95), T((5,), 0, 1), None), ("sum",), name="vector"))
+    out.append(Sample((T((), 0.05, 0.95), T((), 0, 1), None), ("mean",), name="zero_dim"))
+    return out
+
+
+BCE = defop("binary_cross_entropy", 3, vjp=_bce_vjp, node="BinaryCrossEntropyBackward0", saves=((0, 1, 2),) * 3,
+            samples=_bce_samples, reference=_np_bce)
+
+
+@generic("binary_cross_entropy")
+def _bce_kernel(xp: Any) -> Any:
+    def binary_cross_entropy(x: Any, y: Any, w: Any, reduction: str) -> Any:
+        floor = xp.asarray(-100, dtype=x.dtype)
+        log_x = xp.maximum(xp.log(x), floor)
+        log_1mx = xp.maximum(xp.log1p(-x), floor)
+        loss = (y - 1) * log_1mx - y * log_x
+        if w is not None:
+            loss = loss * w
+        if reduction == "none":
+            return loss
+        return xp.sum(loss) if reduction == "sum" else xp.mean(loss)
+
+    return binary_cross_entropy
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+                         reduce: Any = None, reduction: str = "mean") -> Any:
+    """Binary cross entropy of probabilities ``input`` against ``target`` (BinaryCrossEntropyBackward0)."""
+    from .comparison import ge, le
+    from .elementwise import logical_and
+
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    _reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape!r}) that is different to the input size "
+                         f"({input.shape!r}) is deprecated. Please ensure they have the same size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.legacy[:-6]} but expected {input.dtype.legacy[:-6]}")
+    if weight is not None:
+        weight = _expand_weight(weight, tuple(input.shape)).detach()
+        weight = weight.to(input.dtype) if weight.dtype is not input.dtype else weight
+    if input.numel() and not bool(logical_and(ge(input, 0), le(input, 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return BCE.dispatch((input, target, weight), (reduction,))
+
+
+def _expand_weight(weight: Any, shape: tuple) -> Any:
+    """``weight`` expanded to ``shape``, with PyTorch's error when it does not broadcast there."""
+    ws = tuple(weight.shape)
+    ok = len(ws) <= len(shape) and all(a in (1, b) for a, b in zip(reversed(ws), reversed(shape)))
+    if not ok:
+        for i in range(1, len(ws) + 1):
+            if i > len(shape) or ws[-i] not in (1, shape[-i]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
+                                   f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
+                                   f"broadcastable to {list(shape)}")
+    return weight.expand(shape)
+
+
 # --- linear and dropout (compositions, with PyTorch's graphs) --------------------------------------------
 
 
