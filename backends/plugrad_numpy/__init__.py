@@ -255,7 +255,7 @@ QUIET_OPS = frozenset({
     "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "exp", "exp2", "expm1",
     "acos", "asin", "atanh", "acosh", "sinh", "cosh",
     "div", "div_rounded", "pow", "pow_tensor", "rpow", "pow_backward",
-    "fmod", "fmod_scalar", "remainder", "remainder_scalar",
+    "fmod", "fmod_scalar", "remainder", "remainder_scalar", "binary_cross_entropy",
 })
 
 try:

@@ -10,33 +10,57 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..ops import activation as _activation
 from ..ops.activation import (  # noqa: F401
     celu,
+    celu_,
     elu,
+    elu_,
     gelu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     logsigmoid,
     mish,
     prelu,
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
     silu,
     softplus,
+    softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.activation import softmin as _softmin
 from ..ops.convolution import conv1d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401
+from ..ops.indexing import one_hot  # noqa: F401
+from ..ops.loss import (  # noqa: F401
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    kl_div,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from ..ops.nn import (  # noqa: F401
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -44,7 +68,6 @@ from ..ops.nn import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     conv2d,
-    cosine_similarity,
     cross_entropy,
     dropout,
     dropout1d,
@@ -54,7 +77,6 @@ from ..ops.nn import (  # noqa: F401
     fold,
     glu,
     huber_loss,
-    kl_div,
     l1_loss,
     layer_norm,
     linear,
@@ -62,10 +84,7 @@ from ..ops.nn import (  # noqa: F401
     max_pool2d_with_indices,
     mse_loss,
     nll_loss,
-    normalize,
-    one_hot,
     pad,
-    pairwise_distance,
     smooth_l1_loss,
     unfold,
 )
@@ -113,37 +132,19 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any
     return _softmin(input, dim, dtype)
 
 
-def elu_(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002
-    """In-place :func:`elu`."""
-    return elu(input, alpha, inplace=True)
-
-
-def leaky_relu_(input: Any, negative_slope: float = 0.01) -> Any:  # noqa: A002
-    """In-place :func:`leaky_relu`."""
-    return leaky_relu(input, negative_slope, inplace=True)
-
-
-def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Any:  # noqa: A002
-    """In-place :func:`hardtanh`."""
-    return hardtanh(input, min_val, max_val, inplace=True)
-
-
-def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
-    """In-place :func:`threshold`."""
-    return _activation.threshold(input, threshold, value, inplace=True)
-
-
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "batch_norm",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
-    "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu",
-    "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d",
+    "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout",
+    "dropout1d", "dropout2d", "dropout3d", "elu", "elu_", "embedding", "fold", "gaussian_nll_loss", "gelu", "glu",
+    "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss",
     "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_",
-    "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
-    "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
-    "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rms_norm", "selu", "sigmoid", "silu",
-    "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
-    "unfold",
+    "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices",
+    "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss", "multi_margin_loss", "multilabel_soft_margin_loss",
+    "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle",
+    "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "rms_norm", "rrelu", "rrelu_", "selu", "selu_", "sigmoid",
+    "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "triplet_margin_with_distance_loss", "unfold",
 ]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]

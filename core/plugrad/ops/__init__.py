@@ -13,6 +13,8 @@ from .comparison import *  # noqa: F401,F403
 from .comparison import __all__ as _cmp_all
 from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
 from .creation import _zeros_native, full_like, ones_like, zeros_like  # noqa: F401
+from .distance import *  # noqa: F401,F403
+from .distance import __all__ as _dist_all
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import __all__ as _ew_all
 from .indexing import *  # noqa: F401,F403
@@ -40,5 +42,6 @@ def _restore_builtin(name: str) -> None:
         registry.OPS[name] = _BUILTIN_OPS[name]
 
 
-__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, "clone", "zeros_like", "ones_like", "full_like"]
+__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, "clone",
+           "zeros_like", "ones_like", "full_like"]
 

@@ -281,7 +281,7 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:  # noqa:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     _check_float("elu_cpu", input)
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError: celu needs a nonzero alpha")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(_celu, input, inplace, alpha)
 
 
@@ -714,14 +714,14 @@ def _prelu_slope(w: Any, nd: int) -> Any:
 def _prelu_vjp(ctx: Any, g: Any) -> tuple:
     x, w = ctx.inputs
     need = ctx.needs_input_grad
-    slope = _prelu_slope(w, x.dim())
     pos = gt(x, 0)
-    gx = where(pos, g, g * slope) if need[0] else None
+    gx = where(pos, g, g * _prelu_slope(w, x.dim())) if need[0] else None
     gw = None
     if need[1]:
         gxw = where(pos, g * 0, g * x)
-        if w.numel() == 1:
-            gw = sum(gxw).reshape(tuple(w.shape))
+        w_shape = tuple(ctx.input_shape(1))  # w itself is saved only when the input needs a gradient
+        if math.prod(w_shape) == 1:
+            gw = sum(gxw).reshape(w_shape)
         else:
             gw = sum(gxw, (0,) + tuple(range(2, x.dim()))) if x.dim() >= 2 else gxw
     return gx, gw
@@ -763,9 +763,100 @@ def prelu(input: Any, weight: Any) -> Any:  # noqa: A002
     return PRELU.dispatch((input, weight))
 
 
+
+# --- softshrink, hardshrink, rrelu (compositions) ---
+
+
+def _lambda_range_check(name: str, input: Any, lambd: float) -> None:  # noqa: A002
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(f"{name}_check", input, f"{name} needs a floating point tensor; use .float() first")
+    if lambd < 0:
+        top = "3.40282e+38" if input.dtype is _dt.float32 else "1.79769e+308" if input.dtype is _dt.float64 \
+            else "65504"
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype {input.dtype.legacy[:-6]}, but "
+                           f"found {lambd:g}")
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Any:  # noqa: A002
+    """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, 0 between."""
+    _lambda_range_check("softshrink", input, lambd)
+    return where(gt(input, lambd), input - lambd, where(lt(input, -lambd), input + lambd, 0.0))
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Any:  # noqa: A002
+    """``input`` where ``|input| > lambd``, else 0."""
+    _check_float("hardshrink_cpu", input)
+    return where(logical_or(gt(input, lambd), lt(input, -lambd)), input, 0.0)
+
+
+def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,  # noqa: A002
+          inplace: bool = False) -> Any:
+    """Leaky ReLU whose slope is ``(lower + upper) / 2`` in eval mode and drawn from ``U(lower, upper)`` per
+    non-positive element in training (one double each, in order, from the generator, as PyTorch draws them)."""
+    from ..autograd.grad_mode import no_grad
+    from ..factories import empty
+    from .creation import ones_like
+
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _check_float("rrelu_with_noise_cpu", input)
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with no_grad():
+        negative = le(input, 0)
+        count = int(negative.sum().item())
+        noise = ones_like(input)
+        if count:
+            draws = empty(count, dtype=_dt.float64, device=input._backend).uniform_(lower, upper)
+            noise[negative] = draws.to(input.dtype)
+    if inplace:
+        return input.mul_(noise)
+    return input * noise
+
+
+def rrelu_(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Any:  # noqa: A002
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+
+# --- in-place forms of the activations that take inplace= ---
+
+_threshold_fn = threshold  # the parameter of threshold_ below shadows the function's name
+
+
+def elu_(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Any, negative_slope: float = 0.01) -> Any:  # noqa: A002
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Any:  # noqa: A002
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Any) -> Any:  # noqa: A002
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu_(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input: Any, threshold: float, value: float) -> Any:  # noqa: A002
+    """In-place :func:`threshold`."""
+    return _threshold_fn(input, threshold, value, inplace=True)
+
 __all__ = [
     "relu", "relu_", "relu6", "hardtanh", "threshold", "leaky_relu", "elu", "selu", "celu", "softmax",
     "log_softmax", "softmin", "gelu", "silu", "mish", "softplus", "logsigmoid", "hardsigmoid", "hardswish",
-    "softsign", "tanhshrink", "prelu",
+    "softsign", "tanhshrink", "prelu", "softshrink", "hardshrink", "rrelu", "rrelu_", "celu_", "selu_", "threshold_",
 ]
 TENSOR_METHODS: dict = {}

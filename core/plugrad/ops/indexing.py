@@ -1301,6 +1301,34 @@ TENSOR_METHODS: dict = {
     "put_": _inplace("put_", put),
 }
 
+def one_hot(tensor: Any, num_classes: int = -1) -> Any:
+    """An int64 tensor of shape ``(*tensor.shape, num_classes)``: 1 at each index of ``tensor``, 0 elsewhere.
+
+    ``num_classes=-1`` takes one more than the largest index.
+    """
+    from ..factories import arange
+    from .comparison import eq
+    from .shape import unsqueeze
+
+    if tensor.dtype is not _dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() == 0:
+        if num_classes < 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    else:
+        if int(tensor.min().item()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        top = int(tensor.max().item())
+        if num_classes == -1:
+            num_classes = top + 1
+        elif top >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    if num_classes < 0:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    classes = arange(num_classes, device=tensor._backend)
+    return eq(unsqueeze(tensor, -1), classes).to(_dt.int64)
+
+
 __all__ = [
     "index_put", "index_select", "index_add", "gather", "scatter", "scatter_add", "masked_fill", "masked_select",
     "take", "put", "nonzero", "argwhere",

@@ -1928,135 +1928,21 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     from .reduction import mean
     from .reduction import sum as _sum
 
-    _reduction(reduction)
+    _warn_size(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    _warn_size(input, target)
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    if weight is None:
+        _reduction(reduction)
+    elif reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
     x, y = promote(input, target, "huber_loss")
     if weight is None:
         return HUBER_LOSS.dispatch((x, y), (reduction, float(delta)))
     loss = HUBER_LOSS.dispatch((x, y), ("none", float(delta))) * weight
     if reduction == "none":
         return loss
-    return _sum(loss) if reduction == "sum" else mean(loss)
-
-
-# --- binary_cross_entropy ---------------------------------------------------------------------------------
-
-_BCE_EPS = 1e-12  # PyTorch's floor under x (1 - x) in the gradient
-
-
-def _bce_vjp(ctx: Any, g: Any) -> tuple:
-    from .elementwise import clamp_min, log, log1p
-
-    x, y, w = ctx.inputs
-    (reduction,) = ctx.attrs
-    need = ctx.needs_input_grad
-    g = g / x.numel() if reduction == "mean" else g
-    if w is not None:
-        g = g * w
-    gx = g * (x - y) / clamp_min((1 - x) * x, _BCE_EPS) if need[0] else None
-    gy = g * (clamp_min(log1p(-x), -100.0) - clamp_min(log(x), -100.0)) if need[1] else None
-    return gx, gy, None
-
-
-def _np_bce(np: Any, x: Any, y: Any, w: Any, reduction: str) -> Any:
-    with np.errstate(divide="ignore"):
-        loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
-    if w is not None:
-        loss = loss * w
-    return _reduce_np(loss, reduction)
-
-
-BCE = defop("binary_cross_entropy", 3, vjp=_bce_vjp, node="BinaryCrossEntropyBackward0",
-            saves=((0, 1, 2), (0, 2), ()),
-            samples=lambda: [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), None), (r,), name=r)
-                             for r in _REDUCTIONS]
-            + [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), T((4,), 0.5, 2, grad=False)), ("mean",),
-                      name="weight")],
-            reference=_np_bce)
-
-
-@generic("binary_cross_entropy")
-def _bce_kernel(xp: Any) -> Any:
-    def binary_cross_entropy(x: Any, y: Any, w: Any, reduction: str) -> Any:
-        floor = xp.asarray(-100.0, dtype=x.dtype)
-        with _quiet_log(xp):
-            log_x = xp.maximum(xp.log(x), floor)
-            log_1mx = xp.maximum(xp.log1p(-x), floor)
-        loss = -(y * log_x + (1 - y) * log_1mx)
-        if w is not None:
-            loss = loss * w
-        return _xp_reduce(xp, loss, reduction)
-
-    return binary_cross_entropy
-
-
-def _quiet_log(xp: Any) -> Any:
-    """``log(0)`` is -inf before the -100 floor; silence the namespace's divide warning where it has one."""
-    import contextlib
-
-    errstate = getattr(xp, "errstate", None)
-    return errstate(divide="ignore") if errstate is not None else contextlib.nullcontext()
-
-
-def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
-                         reduce: Any = None, reduction: str = "mean") -> Any:
-    """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, the logs floored at -100
-    (BinaryCrossEntropyBackward0)."""
-    if size_average is not None or reduce is not None:
-        reduction = legacy_reduction(size_average, reduce)
-    _reduction(reduction)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(
-            f"Using a target size ({target.shape!r}) that is different to the input size ({input.shape!r}) is "
-            "deprecated. Please ensure they have the same size."
-        )
-    xp = input._backend.namespace()
-    data = input._data
-    if data.size and bool(xp.any((data < 0) | (data > 1))):
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    target = target.to(input.dtype) if target.dtype is not input.dtype else target
-    if weight is not None:
-        from .shape import expand
-
-        weight = expand(weight.detach().to(input.dtype), tuple(input.shape))
-    return BCE.dispatch((input, target, weight), (reduction,))
-
-
-# --- kl_div (a composition, as in PyTorch) ---------------------------------------------------------------
-
-
-def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
-           reduction: str = "mean", log_target: bool = False) -> Any:
-    """``target * (log(target) - input)`` for log-probabilities ``input`` (``exp(target) * (target - input)``
-    with ``log_target``); ``batchmean`` divides the sum by the batch size, the KL divergence proper."""
-    from .comparison import gt, where
-    from .elementwise import exp, log
-    from .reduction import mean
-    from .reduction import sum as _sum
-
-    if size_average is not None or reduce is not None:
-        reduction = legacy_reduction(size_average, reduce)
-    elif reduction == "mean":
-        warnings.warn(
-            "reduction: 'mean' divides the total loss by both the batch size and the support size."
-            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
-            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-            stacklevel=2,
-        )
-    if reduction not in ("none", "mean", "sum", "batchmean"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    if log_target:
-        loss = exp(target) * (target - input)
-    else:
-        # target * log(target), 0 where target is 0 (PyTorch's xlogy), and a finite gradient there too.
-        loss = target * log(where(gt(target, 0), target, 1.0)) - target * input
-    if reduction == "none":
-        return loss
-    if reduction == "batchmean":
-        total = _sum(loss)
-        return total / input.shape[0] if input.dim() != 0 else total
     return _sum(loss) if reduction == "sum" else mean(loss)
 
 
@@ -2270,54 +2156,100 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     return out
 
 
-def one_hot(tensor: Any, num_classes: int = -1) -> Any:
-    """``(..., num_classes)`` int64 tensor with a 1 at each entry's class index (``-1``: max + 1)."""
-    from .. import dtypes as dt
-    from ..tensor import _wrap
+# --- binary_cross_entropy ---------------------------------------------------------------------------------
+#
+# On probabilities: -w * (y * log(x) + (1 - y) * log(1 - x)) with each log clamped at -100, as PyTorch's
+# kernel clamps it (so x = 0 or 1 gives a finite loss). Its input gradient divides by x * (1 - x) clamped
+# at 1e-12 (PyTorch's EPSILON); the target gradient is -logit(x). The weight is a constant rescaling.
 
-    if tensor.dtype is not dt.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    xp = tensor._backend.namespace()
-    data = tensor._data
-    if num_classes == -1:
-        if data.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(xp.max(data)) + 1
-    if data.size and (int(xp.min(data)) < 0):
-        raise RuntimeError("Class values must be non-negative.")
-    if data.size and int(xp.max(data)) >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    classes = xp.arange(num_classes, dtype=data.dtype)
-    hits = data[..., None] == classes
-    return _wrap(xp.astype(hits, data.dtype) if hasattr(xp, "astype") else hits.astype(data.dtype), tensor._backend)
+_BCE_EPSILON = 1e-12
 
 
-def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Any:  # noqa: A002
-    """``input / max(||input||_p, eps)`` along ``dim`` (DivBackward0, as in PyTorch)."""
-    from .reduction import norm
-    from .shape import expand
+def _bce_vjp(ctx: Any, g: Any) -> tuple:
+    from .elementwise import clamp, log, log1p
 
-    denom = expand(norm(input, p, dim, keepdim=True).clamp_min(eps), tuple(input.shape))
-    if out is not None:
-        return out.copy_(input / denom)
-    return input / denom
-
-
-def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
-    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim``, the inputs broadcast."""
-    from .reduction import norm
-    from .reduction import sum as _sum
-
-    n1 = norm(x1, 2, dim, keepdim=True).clamp_min(eps)
-    n2 = norm(x2, 2, dim, keepdim=True).clamp_min(eps)
-    return _sum((x1 / n1) * (x2 / n2), dim)
+    x, y, w = ctx.inputs
+    (reduction,) = ctx.attrs
+    need = ctx.needs_input_grad
+    if reduction == "mean":
+        g = g / x.numel()
+    if w is not None:
+        g = g * w
+    gx = g * (x - y) / clamp((1 - x) * x, min=_BCE_EPSILON) if need[0] else None
+    gy = g * (log1p(-x) - log(x)) if need[1] else None
+    return gx, gy, None
 
 
-def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Any:
-    """``||x1 - x2 + eps||_p`` over the last dim."""
-    from .reduction import norm
+def _np_bce(np: Any, x: Any, y: Any, w: Any, reduction: str) -> Any:
+    with np.errstate(divide="ignore"):
+        loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+    if w is not None:
+        loss = loss * w
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 
-    return norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+def _bce_samples() -> list:
+    out = [Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), None), (r,), name=r) for r in _REDUCTIONS]
+    out.append(Sample((T((3, 4), 0.05, 0.95), T((3, 4), 0, 1), T((3, 4), 0.5, 2, grad=False)), ("mean",),
+                      name="weight"))
+    out.append(Sample((T((5,), 0.05, 0.95), T((5,), 0, 1), None), ("sum",), name="vector"))
+    out.append(Sample((T((), 0.05, 0.95), T((), 0, 1), None), ("mean",), name="zero_dim"))
+    return out
+
+
+BCE = defop("binary_cross_entropy", 3, vjp=_bce_vjp, node="BinaryCrossEntropyBackward0", saves=((0, 1, 2),) * 3,
+            samples=_bce_samples, reference=_np_bce)
+
+
+@generic("binary_cross_entropy")
+def _bce_kernel(xp: Any) -> Any:
+    def binary_cross_entropy(x: Any, y: Any, w: Any, reduction: str) -> Any:
+        floor = xp.asarray(-100, dtype=x.dtype)
+        log_x = xp.maximum(xp.log(x), floor)
+        log_1mx = xp.maximum(xp.log1p(-x), floor)
+        loss = (y - 1) * log_1mx - y * log_x
+        if w is not None:
+            loss = loss * w
+        if reduction == "none":
+            return loss
+        return xp.sum(loss) if reduction == "sum" else xp.mean(loss)
+
+    return binary_cross_entropy
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+                         reduce: Any = None, reduction: str = "mean") -> Any:
+    """Binary cross entropy of probabilities ``input`` against ``target`` (BinaryCrossEntropyBackward0)."""
+    from .comparison import ge, le
+    from .elementwise import logical_and
+
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    _reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape!r}) that is different to the input size "
+                         f"({input.shape!r}) is deprecated. Please ensure they have the same size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.legacy[:-6]} but expected {input.dtype.legacy[:-6]}")
+    if weight is not None:
+        weight = _expand_weight(weight, tuple(input.shape)).detach()
+        weight = weight.to(input.dtype) if weight.dtype is not input.dtype else weight
+    if input.numel() and not bool(logical_and(ge(input, 0), le(input, 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return BCE.dispatch((input, target, weight), (reduction,))
+
+
+def _expand_weight(weight: Any, shape: tuple) -> Any:
+    """``weight`` expanded to ``shape``, with PyTorch's error when it does not broadcast there."""
+    ws = tuple(weight.shape)
+    ok = len(ws) <= len(shape) and all(a in (1, b) for a, b in zip(reversed(ws), reversed(shape)))
+    if not ok:
+        for i in range(1, len(ws) + 1):
+            if i > len(shape) or ws[-i] not in (1, shape[-i]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
+                                   f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
+                                   f"broadcastable to {list(shape)}")
+    return weight.expand(shape)
 
 
 # --- linear and dropout (compositions, with PyTorch's graphs) --------------------------------------------

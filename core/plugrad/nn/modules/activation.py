@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from ... import factories
 from .. import functional as F
+from .. import init
+from ..parameter import Parameter
 from .module import Module
+
+
+def _inplace_suffix(inplace: bool) -> str:
+    return ", inplace=True" if inplace else ""
 
 
 class ReLU(Module):
@@ -20,13 +28,6 @@ class ReLU(Module):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
-
-
-class ReLU6(ReLU):
-    """``min(max(x, 0), 6)`` elementwise."""
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        return F.relu6(input, inplace=self.inplace)
 
 
 class LeakyReLU(Module):
@@ -145,67 +146,83 @@ class LogSoftmax(Module):
 
 
 class Hardtanh(Module):
-    """``input`` clamped to ``[min_val, max_val]``."""
+    """``x`` clamped to ``[min_val, max_val]``."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__()
-        if max_val <= min_val:
-            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
+        if self.max_val <= self.min_val:
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
 
     def forward(self, input: Any) -> Any:  # noqa: A002
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_suffix(self.inplace)}"
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)`` elementwise: :class:`Hardtanh` on ``[0, 6]``, as in PyTorch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class _InplaceActivation(Module):
-    """An activation whose only argument is ``inplace`` (printed only when set)."""
+    """An activation whose only argument is ``inplace``; ``_fn`` names its function in ``nn.functional``."""
 
-    _fn: Any = None
+    _fn = ""
+    _shows_inplace = True
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        return type(self)._fn(input, inplace=self.inplace)
+        return getattr(F, self._fn)(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class Mish(_InplaceActivation):
-    """``x * tanh(softplus(x))`` elementwise."""
-
-    _fn = staticmethod(F.mish)
-
-
-class Hardswish(_InplaceActivation):
-    """``x * relu6(x + 3) / 6`` elementwise."""
-
-    _fn = staticmethod(F.hardswish)
-
-    def extra_repr(self) -> str:
-        return ""
-
-
-class Hardsigmoid(_InplaceActivation):
-    """``relu6(x + 3) / 6`` elementwise."""
-
-    _fn = staticmethod(F.hardsigmoid)
-
-    def extra_repr(self) -> str:
-        return ""
+        return "inplace=True" if self.inplace and self._shows_inplace else ""
 
 
 class SELU(_InplaceActivation):
-    """Scaled ELU with the self-normalising constants."""
+    """``scale * elu(x, alpha)`` with the self-normalizing constants."""
 
-    _fn = staticmethod(F.selu)
+    _fn = "selu"
+
+
+class Mish(_InplaceActivation):
+    """``x * tanh(softplus(x))``."""
+
+    _fn = "mish"
+
+
+class Hardswish(_InplaceActivation):
+    """``x * relu6(x + 3) / 6``."""
+
+    _fn = "hardswish"
+    _shows_inplace = False
+
+
+class Hardsigmoid(_InplaceActivation):
+    """``relu6(x + 3) / 6``."""
+
+    _fn = "hardsigmoid"
+    _shows_inplace = False
 
 
 class CELU(Module):
@@ -220,11 +237,11 @@ class CELU(Module):
         return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
 
 class Threshold(Module):
-    """``x`` where greater than ``threshold``, else ``value``."""
+    """``x`` where ``x > threshold``, else ``value``."""
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
@@ -236,34 +253,89 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
 
 
-class _Stateless(Module):
-    """An activation without arguments."""
+class RReLU(Module):
+    """Leaky ReLU with a random slope from ``U(lower, upper)`` in training, their mean in eval mode."""
 
-    _fn: Any = None
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        return type(self)._fn(input)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
 
 
-class LogSigmoid(_Stateless):
-    """``log(sigmoid(x))`` elementwise."""
+class PReLU(Module):
+    """Leaky ReLU with a learnt slope: one for all channels, or one per channel (dim 1)."""
 
-    _fn = staticmethod(F.logsigmoid)
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        self.num_parameters = num_parameters
+        self.init = init
+        super().__init__()
+        self.weight = Parameter(factories.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
-class Softsign(_Stateless):
-    """``x / (1 + |x|)`` elementwise."""
+class _NoArgActivation(Module):
+    _fn = ""
 
-    _fn = staticmethod(F.softsign)
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return getattr(F, self._fn)(input)
 
 
-class Tanhshrink(_Stateless):
-    """``x - tanh(x)`` elementwise."""
+class LogSigmoid(_NoArgActivation):
+    """``log(sigmoid(x))``."""
 
-    _fn = staticmethod(F.tanhshrink)
+    _fn = "logsigmoid"
+
+
+class Softsign(_NoArgActivation):
+    """``x / (1 + |x|)``."""
+
+    _fn = "softsign"
+
+
+class Tanhshrink(_NoArgActivation):
+    """``x - tanh(x)``."""
+
+    _fn = "tanhshrink"
+
+
+class Softshrink(Module):
+    """Shrink toward 0 by ``lambd``; 0 inside ``[-lambd, lambd]``."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """``x`` where ``|x| > lambd``, else 0."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.hardshrink(input, self.lambd)
 
 
 class Softmin(Module):
@@ -289,33 +361,8 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class PReLU(Module):
-    """``x`` where positive, else ``weight * x``, with a learned slope (one, or one per channel)."""
-
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
-        from ... import factories
-        from ..parameter import Parameter
-
-        super().__init__()
-        self.num_parameters = num_parameters
-        self.init = init
-        self.weight = Parameter(factories.empty(num_parameters, device=device, dtype=dtype))
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        from .. import init as _init
-
-        _init.constant_(self.weight, self.init)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        return F.prelu(input, self.weight)
-
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.num_parameters}"
-
-
 class GLU(Module):
-    """The gated linear unit over ``dim``: first half times the sigmoid of the second."""
+    """Gated linear unit: ``a * sigmoid(b)`` with ``a``, ``b`` the halves of the input along ``dim``."""
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
@@ -329,7 +376,7 @@ class GLU(Module):
 
 
 __all__ = [
-    "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",
-    "PReLU", "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmax2d", "Softmin", "Softplus", "Softsign",
-    "Tanh", "Tanhshrink", "Threshold",
+    "CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
+    "LogSoftmax", "Mish", "PReLU", "RReLU", "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmin",
+    "Softplus", "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold",
 ]

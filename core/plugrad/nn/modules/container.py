@@ -229,24 +229,26 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
 
+def _parameter_line(key: Any, p: Any, type_name: bool) -> str:
+    """One line of a ParameterList / ParameterDict repr: the entry's kind, its dtype (or, for ParameterDict as in
+    PyTorch, its tensor type name), size and device."""
+    if isinstance(p, Tensor):
+        size_str = "x".join(str(size) for size in p.shape)
+        device_str = f" ({p.device})" if p.device.type == "cuda" else ""
+        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+        dtype = p.type() if type_name else p.dtype
+        return f"  ({key}): {kind} containing: [{dtype} of size {size_str}{device_str}]"
+    return f"  ({key}): Object of type: {type(p).__name__}"
+
+
 def _as_parameter(value: Any) -> Any:
-    """Plain tensors put in a parameter container become Parameters, as in PyTorch."""
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)
     return value
 
 
-def _describe_entry(key: Any, value: Any, type_name: str) -> str:
-    if isinstance(value, Tensor):
-        size = "x".join(str(n) for n in value.shape)
-        device = f" ({value.device})" if value.device.type != "cpu" else ""
-        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
-        return f"  ({key}): {kind} containing: [{type_name} of size {size}{device}]"
-    return f"  ({key}): Object of type: {type(value).__name__}"
-
-
 class ParameterList(Module):
-    """A list of parameters registered as ``"0"``, ``"1"``...; plain tensors added become Parameters."""
+    """A list of parameters, registered under "0", "1", ... (tensors become Parameters; other objects are kept)."""
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
@@ -254,37 +256,36 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _key(self, idx: Any) -> str:
-        return str(_index(idx, self._size))
+    def _get_abs_string_index(self, idx: Any) -> str:
+        return str(_index(idx, len(self)))
 
     def __getitem__(self, idx: Any) -> Any:
         if isinstance(idx, slice):
-            return type(self)([self[i] for i in range(self._size)[idx]])
-        return getattr(self, self._key(idx))
+            out = self.__class__()
+            for i in range(*idx.indices(len(self))):
+                out.append(self[i])
+            return out
+        return getattr(self, self._get_abs_string_index(idx))
 
     def __setitem__(self, idx: int, param: Any) -> None:
-        setattr(self, self._key(idx), _as_parameter(param))
+        setattr(self, self._get_abs_string_index(idx), _as_parameter(param))
 
     def __len__(self) -> int:
         return self._size
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self[i] for i in range(self._size))
+        return iter(self[i] for i in range(len(self)))
 
     def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
         return self.extend(parameters)
 
-    def __dir__(self) -> list[str]:
-        return [k for k in super().__dir__() if not k.isdigit()]
-
     def append(self, value: Any) -> ParameterList:
-        """Add ``value`` at the end."""
+        new_idx = len(self)
         self._size += 1
-        self[self._size - 1] = value
+        self[new_idx] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
-        """Add each of ``values`` at the end."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got " + type(values).__name__)
         for value in values:
@@ -292,19 +293,14 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_describe_entry(k, p, str(p.dtype) if isinstance(p, Tensor) else "") for k, p in
-                         enumerate(self))
+        return "\n".join(_parameter_line(k, p, False) for k, p in enumerate(self))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("ParameterList should not be called.")
 
 
 class ParameterDict(Module):
-    """A dict of parameters registered under their keys; plain tensors added become Parameters.
-
-    As in PyTorch, a plain ``dict`` given to the constructor or ``update`` is added in sorted key order; an
-    OrderedDict, a ParameterDict or a sequence of pairs keeps its order.
-    """
+    """An ordered dict of parameters keyed by strings (tensors become Parameters; other objects are kept)."""
 
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()
@@ -312,16 +308,22 @@ class ParameterDict(Module):
         if parameters is not None:
             self.update(parameters)
 
+    def _key_to_attr(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                            f"'{type(key).__name__}'). Open an issue on github if you need non-string keys.")
+        return key
+
     def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
+        return getattr(self, self._key_to_attr(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._keys[key] = None
-        setattr(self, key, _as_parameter(value))
+        setattr(self, self._key_to_attr(key), _as_parameter(value))
 
     def __delitem__(self, key: str) -> None:
         del self._keys[key]
-        delattr(self, key)
+        delattr(self, self._key_to_attr(key))
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -330,22 +332,12 @@ class ParameterDict(Module):
         return iter(self._keys)
 
     def __reversed__(self) -> Iterator[str]:
-        return reversed(list(self._keys))
+        return reversed(self._keys)
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def __or__(self, other: ParameterDict) -> ParameterDict:
-        out = self.copy()
-        out.update(other)
-        return out
-
-    def __ior__(self, other: ParameterDict) -> ParameterDict:
-        self.update(other)
-        return self
-
     def copy(self) -> ParameterDict:
-        """A new ParameterDict holding the same parameters."""
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key: str, default: Any = None) -> Any:
@@ -354,17 +346,20 @@ class ParameterDict(Module):
         return self[key]
 
     def clear(self) -> None:
-        for k in list(self._keys):
+        for k in self._keys.copy():
             del self[k]
 
     def pop(self, key: str) -> Any:
-        value = self[key]
+        v = self[key]
         del self[key]
-        return value
+        return v
 
     def popitem(self) -> tuple[str, Any]:
-        key = next(reversed(self))
-        return key, self.pop(key)
+        k, _ = self._keys.popitem()
+        self._keys[k] = None  # Note: put back so that __delitem__ finds it
+        val = self[k]
+        del self[k]
+        return k, val
 
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self else default
@@ -372,42 +367,55 @@ class ParameterDict(Module):
     def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
         return ParameterDict((k, default) for k in keys)
 
-    def keys(self) -> Iterable[str]:
+    def keys(self) -> Any:
         return self._keys.keys()
 
     def items(self) -> Iterable[tuple[str, Any]]:
-        return [(k, self[k]) for k in self._keys]
+        return ((k, self[k]) for k in self._keys)
 
     def values(self) -> Iterable[Any]:
-        return [self[k] for k in self._keys]
+        return (self[k] for k in self._keys)
 
     def update(self, parameters: Any) -> None:
-        """Add the entries of a mapping or of an iterable of ``(key, value)`` pairs."""
+        """Add ``parameters``: a ParameterDict or OrderedDict in order, another mapping by sorted key, or pairs."""
         if not isinstance(parameters, Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
                             + type(parameters).__name__)
         if isinstance(parameters, (OrderedDict, ParameterDict)):
-            for key, value in parameters.items():
-                self[key] = value
+            for key, parameter in parameters.items():
+                self[key] = parameter
         elif isinstance(parameters, Mapping):
-            for key, value in sorted(parameters.items()):
-                self[key] = value
+            for key, parameter in sorted(parameters.items()):
+                self[key] = parameter
         else:
-            for j, item in enumerate(parameters):
-                if not isinstance(item, Iterable):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be Iterable; is "
-                                    + type(item).__name__)
-                pair = tuple(item)
-                if len(pair) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(pair)}; 2 is "
-                                     "required")
-                self[pair[0]] = pair[1]
+            for j, p in enumerate(parameters):
+                if not isinstance(p, Iterable):
+                    raise TypeError("ParameterDict update sequence element #" + str(j) + " should be Iterable; is"
+                                    + type(p).__name__)
+                if len(p) != 2:  # type: ignore[arg-type]
+                    raise ValueError("ParameterDict update sequence element #" + str(j) + " has length "
+                                     + str(len(p)) + "; 2 is required")  # type: ignore[arg-type]
+                self[p[0]] = p[1]  # type: ignore[index]
 
     def extra_repr(self) -> str:
-        return "\n".join(_describe_entry(k, p, p.type() if isinstance(p, Tensor) else "") for k, p in self.items())
+        return "\n".join(_parameter_line(k, p, True) for k, p in self.items())
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, input: Any) -> Any:  # noqa: A002
         raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        copy = self.copy()
+        copy.update(other)
+        return copy
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        copy = other.copy()
+        copy.update(self)
+        return copy
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
 
 
 __all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]

@@ -1,4 +1,4 @@
-"""``CosineSimilarity`` and ``PairwiseDistance``."""
+"""``PairwiseDistance`` and ``CosineSimilarity``."""
 
 from __future__ import annotations
 
@@ -8,20 +8,8 @@ from .. import functional as F
 from .module import Module
 
 
-class CosineSimilarity(Module):
-    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms floored at ``eps``)."""
-
-    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
-        super().__init__()
-        self.dim = dim
-        self.eps = eps
-
-    def forward(self, x1: Any, x2: Any) -> Any:
-        return F.cosine_similarity(x1, x2, self.dim, self.eps)
-
-
 class PairwiseDistance(Module):
-    """The ``p``-norm of ``x1 - x2 + eps`` over the last dim."""
+    """``||x1 - x2 + eps||_p`` over the last dim."""
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         super().__init__()
@@ -31,6 +19,18 @@ class PairwiseDistance(Module):
 
     def forward(self, x1: Any, x2: Any) -> Any:
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1: Any, x2: Any) -> Any:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
 
 
 __all__ = ["CosineSimilarity", "PairwiseDistance"]

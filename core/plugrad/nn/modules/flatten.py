@@ -24,19 +24,17 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split dim ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+    """Split dim ``dim`` into the shape ``unflattened_size`` (the inverse of :class:`Flatten`)."""
 
-    def __init__(self, dim: int | str, unflattened_size: Any) -> None:
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
-        if not isinstance(dim, int):
-            raise TypeError("invalid argument type for dim parameter: named dims are not available in plugrad")
         if not isinstance(unflattened_size, (tuple, list)):
             raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
                             f"{type(unflattened_size).__name__}")
-        for pos, n in enumerate(unflattened_size):
-            if not isinstance(n, int):
+        for idx, elem in enumerate(unflattened_size):
+            if not isinstance(elem, int):
                 raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
-                                f"{type(n).__name__} at pos {pos}")
+                                f"{type(elem).__name__} at pos {idx}")
         self.dim = dim
         self.unflattened_size = unflattened_size
 
