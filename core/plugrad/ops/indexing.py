@@ -26,6 +26,7 @@ from typing import Any
 from .. import dtypes as _dt
 from ..autograd import grad_mode as _gm
 from ..kernels.array_api import generic
+from ..plugins import _outside_level
 from ..testing.samples import A, Sample, T
 from . import registry as _reg
 from .registry import defop
@@ -320,6 +321,9 @@ def _classify(item: Any, t: Any) -> tuple:
     if isinstance(item, (list, tuple, _reg.Tensor)) or hasattr(item, "__array__"):
         it = _as_index_tensor(item, t)
         cat = it.dtype.category
+        if it.dtype is _dt.uint8:
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                          UserWarning, stacklevel=_outside_level())
         if cat == 0 or it.dtype is _dt.uint8:
             if it._data.ndim == 0:
                 return ("bool", bool(it.item()))
@@ -344,7 +348,7 @@ def _parse(t: Any, index: Any, keep_full_slice: bool = True) -> _Plan:
             "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
             "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
             "index, x[torch.tensor(seq)], which will result either in an error or a different result",
-            UserWarning, stacklevel=4,
+            UserWarning, stacklevel=_outside_level(),
         )
         index, single = tuple(index), False
     items = [_classify(it, t) for it in (index if isinstance(index, tuple) else (index,))]
@@ -620,6 +624,8 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
         return  # PyTorch writes nothing for a lone False
     if lone is True:
         index = None  # a lone True writes through a size-1 view, like None
+    if not is_tensor or not value._data.ndim:
+        _reject_byte_mask_fill(index)
     plan = _parse(tensor, index, keep_full_slice=False)
     slot = plan.shape
     if is_tensor:
@@ -664,6 +670,14 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
     tensor._grad_fn = res._grad_fn
     tensor._output_nr = 0
     tensor._requires_grad = True
+
+
+def _reject_byte_mask_fill(index: Any) -> None:
+    """PyTorch fills through one mask with masked_fill_, which takes bool masks only (not the legacy uint8 ones)."""
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [it for it in items if isinstance(it, _reg.Tensor) and it._data.ndim]
+    if len(tensors) == 1 and tensors[0].dtype is _dt.uint8 and not any(isinstance(it, list) for it in items):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
 
 
 def _prepare_value(value: Any, slot: tuple, advanced: bool) -> Any:
