@@ -157,3 +157,172 @@ def test_char_converts_to_int8_wrapping() -> None:
     out = plugrad.tensor([1.5, 300.0, -2.7]).char()
     assert out.dtype == plugrad.int8
     assert out.tolist() == [1, 44, -2]
+
+
+# --- diff, stacking and splitting ----------------------------------------------------------------
+
+
+def test_diff_with_order_dim_prepend_and_append() -> None:
+    x = plugrad.tensor([[1.0, 4.0, 9.0], [2.0, 2.0, 5.0]])
+    assert plugrad.diff(x).tolist() == [[3.0, 5.0], [0.0, 3.0]]
+    assert x.diff(2).tolist() == [[2.0], [3.0]]
+    assert plugrad.diff(x, dim=0, prepend=plugrad.zeros(1, 3)).tolist() == [[1.0, 4.0, 9.0], [1.0, -2.0, -4.0]]
+    assert plugrad.diff(plugrad.tensor([1, 4, 9]), append=plugrad.tensor([20.0])).tolist() == [3.0, 5.0, 11.0]
+    assert plugrad.diff(plugrad.tensor([True, False, False])).tolist() == [True, False]
+    assert plugrad.diff(x, n=5).shape == (2, 0)
+    assert type(plugrad.diff(x.requires_grad_()).grad_fn).__name__ == "SubBackward0"
+
+
+def test_diff_errors() -> None:
+    with pytest.raises(RuntimeError, match="diff expects input to be at least one-dimensional"):
+        plugrad.diff(plugrad.tensor(1.0))
+    with pytest.raises(RuntimeError, match="order must be non-negative but got -1"):
+        plugrad.diff(plugrad.ones(3), n=-1)
+    with pytest.raises(RuntimeError, match=r"input.size\(1\) = 4, but got tensor.size\(1\) = 3"):
+        plugrad.diff(plugrad.ones(3, 4), dim=0, prepend=plugrad.zeros(1, 3))
+    with pytest.raises(TypeError, match="argument 'prepend' must be Tensor, not float"):
+        plugrad.diff(plugrad.ones(3), prepend=1.0)
+
+
+def test_tensor_split_by_sections_indices_and_tensors() -> None:
+    x = plugrad.arange(12.0).reshape(3, 4)
+    assert [p.shape[1] for p in plugrad.tensor_split(x, 3, dim=1)] == [2, 1, 1]
+    assert [p.shape[0] for p in plugrad.tensor_split(x, [1, 5, 2])] == [1, 2, 0, 1]
+    assert [p.tolist() for p in x.tensor_split(plugrad.tensor([-1]))] == [[[0.0, 1.0, 2.0, 3.0],
+                                                                            [4.0, 5.0, 6.0, 7.0]],
+                                                                           [[8.0, 9.0, 10.0, 11.0]]]
+    assert [p.shape[0] for p in plugrad.tensor_split(x, sections=2)] == [2, 1]
+    with pytest.raises(RuntimeError, match="number of sections must be larger than 0, got 0"):
+        plugrad.tensor_split(x, 0)
+    with pytest.raises(RuntimeError, match="to have dtype of long, but got Float"):
+        plugrad.tensor_split(x, plugrad.tensor([1.0]))
+
+
+def test_dstack_column_stack_and_atleast_3d() -> None:
+    a, b = plugrad.tensor([1.0, 2.0]), plugrad.tensor([3.0, 4.0])
+    assert plugrad.dstack([a, b]).tolist() == [[[1.0, 3.0], [2.0, 4.0]]]
+    assert plugrad.column_stack([a, b]).tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert plugrad.column_stack([a, plugrad.ones(2, 2)]).shape == (2, 3)
+    assert plugrad.atleast_3d(a).shape == (1, 2, 1)
+    assert [t.shape for t in plugrad.atleast_3d(plugrad.tensor(1.0), plugrad.ones(2, 3))] == [(1, 1, 1), (2, 3, 1)]
+    assert [t.shape for t in plugrad.atleast_1d([plugrad.tensor(1.0), a])] == [(1,), (2,)]
+    with pytest.raises(RuntimeError, match="dstack expects a non-empty TensorList"):
+        plugrad.dstack([])
+
+
+@needs_torch
+@pytest.mark.parametrize("expr", [
+    lambda m: m.diff(m.arange(12.0).reshape(3, 4), 2, 0, prepend=m.ones(1, 4), append=m.zeros(2, 4)),
+    lambda m: m.diff(m.tensor([1, 4, 9], dtype=m.uint8)),
+    lambda m: m.tensor_split(m.arange(10.0), [2, -3, 20]),
+    lambda m: m.tensor_split(m.arange(12.0).reshape(2, 6), m.tensor(4), 1),
+    lambda m: m.dstack([m.ones(2, 3), m.zeros(2, 3)]),
+    lambda m: m.column_stack([m.tensor(1.0), m.tensor([2.0])]),
+])
+def test_diff_and_splits_match_torch(expr) -> None:
+    _same_as_torch(expr)
+
+
+@needs_torch
+def test_gradients_of_diff_and_stacking_match_torch() -> None:
+    _same_grads(lambda r: [r.normal(size=(3, 2)), r.normal(size=(1, 2))],
+                lambda m, a, b: m.diff(a, 2, dim=0, append=b))
+    _same_grads(lambda r: [r.normal(size=(3,)), r.normal(size=(3, 2))],
+                lambda m, a, b: m.column_stack([a, b]) * 2)
+    _same_grads(lambda r: [r.normal(size=(3, 2)), r.normal(size=(3, 2))], lambda m, a, b: m.dstack([a, b, a]))
+
+
+# --- rot90, unfold ------------------------------------------------------------------------------
+
+
+def test_rot90_turns_towards_the_second_dim() -> None:
+    x = plugrad.arange(6.0).reshape(2, 3)
+    assert plugrad.rot90(x).tolist() == [[2.0, 5.0], [1.0, 4.0], [0.0, 3.0]]
+    assert plugrad.rot90(x, 2).tolist() == [[5.0, 4.0, 3.0], [2.0, 1.0, 0.0]]
+    assert x.rot90(5, [-1, 0]).tolist() == [[3.0, 0.0], [4.0, 1.0], [5.0, 2.0]]
+    assert plugrad.rot90(x, -3).tolist() == plugrad.rot90(x).tolist()
+    assert type(plugrad.rot90(x.requires_grad_(), 0).grad_fn).__name__ == "Rot90Backward0"
+    with pytest.raises(RuntimeError, match="expected total rotation dims == 2, but got dims = 1"):
+        plugrad.rot90(x, 1, [0])
+    with pytest.raises(RuntimeError, match="expected rotation dims to be different, but got dim0 = 0 and dim1 = -2"):
+        plugrad.rot90(x, 1, [0, -2])
+
+
+def test_unfold_gives_windows_and_adds_their_gradients_back() -> None:
+    x = plugrad.arange(7.0, requires_grad=True)
+    w = x.unfold(0, 3, 2)
+    assert w.tolist() == [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0], [4.0, 5.0, 6.0]]
+    assert type(w.grad_fn).__name__ == "UnfoldBackward0"
+    w.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 2.0, 1.0, 2.0, 1.0, 1.0]
+    assert plugrad.arange(6.0).reshape(2, 3).unfold(1, 0, 1).shape == (2, 4, 0)
+    assert plugrad.tensor(5.0).unfold(0, 1, 1).tolist() == [5.0]
+    with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 1 is 3 but size is 4"):
+        plugrad.ones(2, 3).unfold(1, 4, 1)
+    with pytest.raises(RuntimeError, match="step is 0 but must be > 0"):
+        plugrad.ones(2, 3).unfold(1, 2, 0)
+
+
+@needs_torch
+def test_rot90_and_unfold_gradients_match_torch() -> None:
+    _same_grads(lambda r: [r.normal(size=(2, 7))], lambda m, a: a.unfold(1, 3, 2))
+    _same_grads(lambda r: [r.normal(size=(4, 2, 3))], lambda m, a: a.unfold(0, 2, 1) * 2)
+    _same_grads(lambda r: [r.normal(size=(2, 3, 2))], lambda m, a: m.rot90(a, 3, [2, 0]))
+
+
+# --- products -----------------------------------------------------------------------------------
+
+
+def test_kron_vdot_and_cross() -> None:
+    k = plugrad.kron(plugrad.tensor([[1, 2], [3, 4]]), plugrad.tensor([[0, 1], [1, 0]]))
+    assert k.tolist() == [[0, 1, 0, 2], [1, 0, 2, 0], [0, 3, 0, 4], [3, 0, 4, 0]]
+    assert plugrad.kron(plugrad.tensor([1, 2]), plugrad.tensor([1.5])).tolist() == [1.5, 3.0]
+    assert plugrad.vdot(plugrad.tensor([1, 2]), plugrad.tensor([3, 4])).item() == 11
+    a = plugrad.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    b = plugrad.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    assert plugrad.cross(a, b, dim=1).tolist() == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg is deprecated"):
+        assert plugrad.cross(plugrad.ones(2, 3, 3), plugrad.ones(2, 3, 3)).shape == (2, 3, 3)
+    with pytest.raises(RuntimeError, match="linalg.cross: inputs dimension 1 must have length 3. Got 4 and 4"):
+        plugrad.cross(plugrad.ones(2, 4), plugrad.ones(2, 4), dim=1)
+    with pytest.raises(RuntimeError, match="1D tensors expected, but got 2D and 1D tensors"):
+        plugrad.vdot(plugrad.ones(2, 2), plugrad.ones(2))
+
+
+def test_einsum_sublist_form() -> None:
+    x, y = plugrad.arange(6.0).reshape(2, 3), plugrad.arange(12.0).reshape(3, 4)
+    assert plugrad.einsum(x, [0, 1], y, [1, 2], [0, 2]).tolist() == (x @ y).tolist()
+    assert plugrad.einsum(x, [0, 1], y, [1, 2]).tolist() == (x @ y).tolist()
+    assert plugrad.einsum(x, [Ellipsis, 1], [Ellipsis]).tolist() == [3.0, 12.0]
+    assert plugrad.einsum(x, [0, 51], [51]).tolist() == [3.0, 5.0, 7.0]
+    with pytest.raises(ValueError, match=r"subscript in subscript list is not within the valid range \[0, 52\)"):
+        plugrad.einsum(x, [0, 60])
+
+
+@needs_torch
+@pytest.mark.parametrize("expr", [
+    lambda m: m.kron(m.arange(6.0).reshape(2, 3), m.tensor([[1.0, -1.0]])),
+    lambda m: m.vdot(m.tensor([1.0, 2.0, 3.0]), m.tensor([0.5, -1.0, 2.0])),
+    lambda m: m.cross(m.arange(6.0).reshape(2, 3), m.tensor([[1.0, 2.0, 0.5]]), dim=1),
+    lambda m: m.einsum(m.arange(6.0).reshape(2, 3), [0, 1], m.ones(3, 2), [1, 2], [2, 0]),
+])
+def test_products_match_torch(expr) -> None:
+    _same_as_torch(expr)
+
+
+@needs_torch
+def test_product_gradients_match_torch() -> None:
+    _same_grads(lambda r: [r.normal(size=(3, 2)), r.normal(size=(3, 1))], lambda m, a, b: m.cross(a, b, dim=0))
+    _same_grads(lambda r: [r.normal(size=(2, 3)), r.normal(size=(2,))], lambda m, a, b: m.kron(a, b))
+    _same_grads(lambda r: [r.normal(size=(4,)), r.normal(size=(4,))], lambda m, a, b: m.vdot(a, b))
+
+
+@pytest.mark.parametrize("name, args", [
+    ("cross", lambda m: (m.ones(2, 3), m.ones(3))),
+    ("cross", lambda m: (m.ones(2, 3), m.ones(2, 3, dtype=m.float64))),
+    ("vdot", lambda m: (m.tensor([True]), m.tensor([True]))),
+    ("vdot", lambda m: (m.ones(2), m.ones(3))),
+])
+@needs_torch
+def test_product_errors_match_torch(name, args) -> None:
+    _same_error(lambda m: getattr(m, name)(*args(m), **({"dim": 1} if name == "cross" else {})))
