@@ -326,3 +326,105 @@ def test_product_gradients_match_torch() -> None:
 @needs_torch
 def test_product_errors_match_torch(name, args) -> None:
     _same_error(lambda m: getattr(m, name)(*args(m), **({"dim": 1} if name == "cross" else {})))
+
+
+# --- scatter_reduce, index_copy, index_fill -----------------------------------------------------
+
+_X = [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0, 10.0, 11.0]]
+_I = [[0, 1, 0, 2], [2, 2, 0, 1]]
+_SRC = [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]
+
+
+@pytest.mark.parametrize("reduce, include_self, row0", [
+    ("sum", True, [1.0, 1.0, 12.0, 3.0]),
+    ("sum", False, [1.0, 1.0, 10.0, 3.0]),
+    ("prod", True, [0.0, 1.0, 42.0, 3.0]),
+    ("mean", True, [0.5, 1.0, 4.0, 3.0]),
+    ("mean", False, [1.0, 1.0, 5.0, 3.0]),
+    ("amax", True, [1.0, 1.0, 7.0, 3.0]),
+    ("amin", False, [1.0, 1.0, 3.0, 3.0]),
+])
+def test_scatter_reduce(reduce, include_self, row0) -> None:
+    x = plugrad.tensor(_X)
+    out = x.scatter_reduce(0, plugrad.tensor(_I), plugrad.tensor(_SRC), reduce, include_self=include_self)
+    assert out.tolist()[0] == row0
+
+
+def test_scatter_reduce_integer_mean_floors_and_in_place_form() -> None:
+    out = plugrad.arange(4).scatter_reduce(0, plugrad.tensor([0, 0, 1]), plugrad.tensor([5, 6, 7]), "mean")
+    assert out.tolist() == [3, 4, 2, 3]
+    x = plugrad.tensor(_X)
+    assert x.scatter_reduce_(0, plugrad.tensor(_I), plugrad.tensor(_SRC), "prod") is x
+    assert x.tolist()[0] == [0.0, 1.0, 42.0, 3.0]
+    with pytest.raises(RuntimeError, match="reduce argument must be either sum, prod, mean, amax or amin, got foo"):
+        x.scatter_reduce(0, plugrad.tensor(_I), plugrad.tensor(_SRC), "foo")
+
+
+def test_scatter_with_reduce_multiply_warns_for_a_tensor_source() -> None:
+    x = plugrad.tensor(_X)
+    with pytest.warns(UserWarning, match="The reduce argument of torch.scatter with Tensor src is deprecated"):
+        out = x.scatter(0, plugrad.tensor(_I), plugrad.tensor(_SRC), reduce="multiply")
+    assert out.tolist()[0] == [0.0, 1.0, 42.0, 3.0]
+    assert x.scatter(0, plugrad.tensor([[1]]), 2.0, reduce="multiply").tolist()[1][0] == 8.0
+    with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply."):
+        x.scatter(0, plugrad.tensor(_I), plugrad.tensor(_SRC), reduce="mean")
+
+
+def test_index_copy_and_index_fill() -> None:
+    x = plugrad.tensor(_X)
+    out = x.index_copy(0, plugrad.tensor([2, 0]), plugrad.tensor([[1.0] * 4, [2.0] * 4]))
+    assert out.tolist() == [[2.0] * 4, _X[1], [1.0] * 4]
+    assert x.index_fill(1, plugrad.tensor([0, 2]), -1.0).tolist()[0] == [-1.0, 1.0, -1.0, 3.0]
+    assert plugrad.arange(4).index_fill(0, plugrad.tensor([1]), 2.7).tolist() == [0, 2, 2, 3]
+    y = x.clone()
+    assert y.index_fill_(0, plugrad.tensor([-1]), plugrad.tensor(5.0)) is y and y.tolist()[2] == [5.0] * 4
+    y.index_copy_(1, plugrad.tensor([3]), plugrad.zeros(3, 1))
+    assert [r[3] for r in y.tolist()] == [0.0, 0.0, 0.0]
+    with pytest.raises(IndexError, match=r"index_copy_\(\): Number of indices \(1\) should be equal to "
+                                         r"source.size\(dim\) \(2\)"):
+        x.index_copy(1, plugrad.tensor([3]), plugrad.ones(3, 2))
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        x.index_fill(0, plugrad.tensor([3]), 1.0)
+
+
+def test_index_fill_gradient_reaches_input_and_value() -> None:
+    x = plugrad.ones(2, 3, requires_grad=True)
+    v = plugrad.tensor(2.0, requires_grad=True)
+    out = x.index_fill(1, plugrad.tensor([0, 2, 0]), v)
+    assert type(out.grad_fn).__name__ == "IndexFillBackward1"
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+    assert v.grad.item() == 4.0
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_values_and_gradients_match_torch(reduce, include_self) -> None:
+    index = [[0, 1, 0, 2], [2, 2, 0, 1]]
+
+    def fn(m, a, b):
+        return a.scatter_reduce(0, m.tensor(index), b, reduce, include_self=include_self)
+
+    _same_as_torch(lambda m: fn(m, m.tensor(_X), m.tensor(_SRC)))
+    # Note: equal values in both inputs make ties for amax/amin, whose gradient is shared as PyTorch shares it.
+    _same_grads(lambda r: [np.linspace(-1, 2, 12).reshape(3, 4), np.linspace(-1, 2, 8).reshape(2, 4)], fn)
+    _same_grads(lambda r: [r.normal(size=(3, 4)), r.normal(size=(2, 4))], fn)
+
+
+@needs_torch
+def test_scatter_reduce_prod_gradient_with_zeros_matches_torch() -> None:
+    x = [[1.0, 0.0, 2.0, 3.0], [0.5, 2.0, 0.0, 1.0]]
+    s = [[0.0, 2.0, 1.5], [3.0, 0.0, 0.0]]
+    for include_self in (True, False):
+        _same_grads(lambda r: [np.array(x), np.array(s)],
+                    lambda m, a, b, inc=include_self: a.scatter_reduce(1, m.tensor([[0, 0, 1], [2, 2, 3]]), b,
+                                                                       "prod", include_self=inc))
+
+
+@needs_torch
+def test_index_copy_and_index_fill_gradients_match_torch() -> None:
+    _same_grads(lambda r: [r.normal(size=(3, 4)), r.normal(size=(2, 4))],
+                lambda m, a, b: a.index_copy(0, m.tensor([2, 0]), b))
+    _same_grads(lambda r: [r.normal(size=(3, 4)), r.normal(size=())],
+                lambda m, a, b: a.index_fill(1, m.tensor([0, 2]), b))

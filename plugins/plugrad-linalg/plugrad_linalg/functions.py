@@ -143,7 +143,7 @@ def _wrap_dim(d: int, ndim: int) -> int:
     return d % ndim
 
 
-__all__ = ["cholesky", "det", "inv", "linalg_slogdet", "matrix_norm", "slogdet", "solve", "svdvals"]
+__all__ = ["cholesky", "cross", "det", "inv", "linalg_slogdet", "matrix_norm", "slogdet", "solve", "svdvals"]
 
 
 def cross(input: Any, other: Any, *, dim: int = -1, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
