@@ -428,3 +428,47 @@ def test_index_copy_and_index_fill_gradients_match_torch() -> None:
                 lambda m, a, b: a.index_copy(0, m.tensor([2, 0]), b))
     _same_grads(lambda r: [r.normal(size=(3, 4)), r.normal(size=())],
                 lambda m, a, b: a.index_fill(1, m.tensor([0, 2]), b))
+
+
+# --- unique, unique_consecutive, bincount --------------------------------------------------------
+
+
+def test_unique_with_inverse_and_counts() -> None:
+    x = plugrad.tensor([[2, 1, 2], [3, 1, 1]])
+    values, inverse, counts = plugrad.unique(x, return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3]
+    assert inverse.tolist() == [[1, 0, 1], [2, 0, 0]]
+    assert counts.tolist() == [3, 2, 1]
+    assert x.unique(sorted=False).tolist() == [1, 2, 3]
+    assert plugrad.unique(plugrad.tensor(3), return_inverse=True)[1].shape == ()
+
+
+def test_unique_consecutive_keeps_runs() -> None:
+    values, inverse, counts = plugrad.unique_consecutive(plugrad.tensor([1, 1, 2, 2, 3, 1, 1, 2]),
+                                                         return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3, 1, 2]
+    assert inverse.tolist() == [0, 0, 1, 1, 2, 3, 3, 4]
+    assert counts.tolist() == [2, 2, 1, 2, 1]
+
+
+def test_bincount_with_weights_and_minlength() -> None:
+    assert plugrad.bincount(plugrad.tensor([0, 1, 1, 3])).tolist() == [1, 2, 0, 1]
+    w = plugrad.bincount(plugrad.tensor([0, 1, 1, 3]), weights=plugrad.tensor([0.5, 1.0, 1.0, 2.0]))
+    assert w.dtype == plugrad.float32 and w.tolist() == [0.5, 2.0, 0.0, 2.0]
+    assert plugrad.bincount(plugrad.tensor([0, 1]), weights=plugrad.tensor([1, 2])).dtype == plugrad.float64
+    assert plugrad.tensor([1]).bincount(minlength=4).tolist() == [0, 1, 0, 0]
+    with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs."):
+        plugrad.bincount(plugrad.tensor([-1]))
+    with pytest.raises(NotImplementedError, match="\"bincount_cpu\" not implemented for 'Float'"):
+        plugrad.bincount(plugrad.tensor([1.0]))
+
+
+@needs_torch
+@pytest.mark.parametrize("expr", [
+    lambda m: m.unique(m.tensor([[1.5, -2.0, 1.5], [0.0, 3.0, -2.0]]), return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([3, 3, 1, 3, 3, 3]), return_counts=True),
+    lambda m: m.bincount(m.tensor([4, 0, 4, 2]), weights=m.tensor([1.0, 2.0, 3.0, 4.0], dtype=m.float64)),
+    lambda m: m.bincount(m.tensor([], dtype=m.int64), minlength=3),
+])
+def test_counting_ops_match_torch(expr) -> None:
+    _same_as_torch(expr)
