@@ -423,6 +423,9 @@ class Tensor:
     def byte(self) -> Tensor:
         return self.to(_dt.uint8)
 
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
     # --- autograd surface -------------------------------------------------------------
     @property
     def requires_grad(self) -> builtins.bool:
@@ -867,6 +870,11 @@ class Tensor:
         from . import ops
 
         return self._inplace(ops.div, other, rounding_mode=rounding_mode)
+
+    # PyTorch's NumPy-style names of the in-place arithmetic methods.
+    subtract_ = sub_
+    multiply_ = mul_
+    divide_ = true_divide_ = div_
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """In-place :func:`addcmul`: ``self += value * tensor1 * tensor2``."""

@@ -6,12 +6,14 @@ importing this package declares every op and its generic kernel.
 
 from __future__ import annotations
 
-from . import activation, comparison, elementwise, indexing, linalg, nn, reduction, registry, shape  # noqa: E402
+from . import activation, comparison, counting, elementwise, indexing, linalg, nn, reduction, registry, shape  # noqa: E402
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
 from .comparison import __all__ as _cmp_all
 from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
+from .counting import *  # noqa: F401,F403
+from .counting import __all__ as _count_all
 from .creation import _zeros_native, full_like, ones_like, zeros_like  # noqa: F401
 from .distance import *  # noqa: F401,F403
 from .distance import __all__ as _dist_all
@@ -26,7 +28,7 @@ from .reduction import __all__ as _red_all
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -42,6 +44,6 @@ def _restore_builtin(name: str) -> None:
         registry.OPS[name] = _BUILTIN_OPS[name]
 
 
-__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, "clone",
-           "zeros_like", "ones_like", "full_like"]
+__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, *_count_all,
+           "clone", "zeros_like", "ones_like", "full_like"]
 

@@ -51,7 +51,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     if out is not None:
         return _write_out("add", out, (input, other), lambda: add(input, other, alpha=alpha))
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if hasattr(other, "_data") else other * alpha
     x, y = promote(input, other, "add")
     if not hasattr(x, "_data"):
         x, y = y, x  # Note: keeps the tensor first so `2 + x` records AddBackward0 with edges (x, None)
@@ -63,7 +63,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     if out is not None:
         return _write_out("sub", out, (input, other), lambda: sub(input, other, alpha=alpha))
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if hasattr(other, "_data") else other * alpha
     x, y = promote(input, other, "sub")
     if not hasattr(x, "_data"):
         return rsub(y, x)
@@ -98,6 +98,9 @@ def _rsub_kernel(xp: Any) -> Any:
         return xp.subtract(scalar, x)
 
     return rsub
+
+
+subtract = sub
 
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:  # noqa: A002
@@ -192,6 +195,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
             from .creation import full_like
 
             x = full_like(y, x)
+        _check_integer_divisor(x, y, f"div_{rounding_mode}_cpu")
         return DIV_ROUNDED.dispatch((x, y), (rounding_mode,))
     x, y = promote(input, other, "div")
     if hasattr(x, "_data"):
@@ -206,6 +210,21 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Any = 
 
 
 true_divide = divide = div
+multiply = mul
+
+
+def _check_integer_divisor(x: Any, y: Any, kernel: str) -> None:
+    """Integer division and remainder by zero raise as PyTorch's do; bool operands have no such kernel."""
+    category = x.dtype.category
+    if category == 0:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+    if category != 1:
+        return
+    if hasattr(y, "_data"):
+        if y._data.size and bool(y._backend.namespace().any(y._data == 0)):
+            raise RuntimeError("ZeroDivisionError")
+    elif y == 0:
+        raise RuntimeError("ZeroDivisionError")
 
 
 def floor_divide(input: Any, other: Any) -> Any:  # noqa: A002
@@ -902,6 +921,7 @@ def _modulo_dispatch(name: str, op_t: Any, op_s: Any, input: Any, other: Any) ->
         from .creation import full_like
 
         x = full_like(y, x)
+    _check_integer_divisor(x, y, f"{name}_cpu")
     if hasattr(y, "_data"):
         return op_t.dispatch((x, y))
     return op_s.dispatch((x,), (y,))
@@ -1628,7 +1648,7 @@ TENSOR_METHODS = {
 
 
 __all__ = [
-    "add", "sub", "rsub", "mul", "div", "true_divide", "divide", "floor_divide", "neg", "negative",
+    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "true_divide", "divide", "floor_divide", "neg", "negative",
     "reciprocal", "pow", "float_power", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
     "tanh", "sigmoid",
     "log2", "log10", "exp2", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",

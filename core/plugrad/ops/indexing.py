@@ -26,6 +26,7 @@ from typing import Any
 from .. import dtypes as _dt
 from ..autograd import grad_mode as _gm
 from ..kernels.array_api import generic
+from ..plugins import _outside_level
 from ..testing.samples import A, Sample, T
 from . import registry as _reg
 from .registry import defop
@@ -85,6 +86,27 @@ def _argsort_stable(xp: Any, a: Any) -> Any:
         return xp.argsort(a, stable=True)
     except TypeError:
         return xp.argsort(a, kind="stable")
+
+
+def segment_reduce(xp: Any, rows: Any, values: Any, combine: Any) -> tuple:
+    """The distinct ``rows`` (n,), sorted, and ``combine`` folded over the ``values`` (n, R) of each.
+
+    Sorting, a segmented Hillis-Steele scan and a gather: any array-API namespace. ``combine`` is an
+    associative elementwise function (add, multiply, maximum, minimum).
+    """
+    n = rows.shape[0]
+    concat = _concat_fn(xp)
+    order = _argsort_stable(xp, rows)
+    r = xp.take(rows, order)
+    v = xp.take(values, order, axis=0)
+    step = 1
+    while step < n:
+        same = xp.reshape(r[step:] == r[:-step], (n - step, 1))
+        v = concat([v[:step], xp.where(same, combine(v[step:], v[:-step]), v[step:])], axis=0)
+        step *= 2
+    last = concat([r[1:] != r[:-1], xp.ones((1,), dtype=xp.bool)])
+    ends = xp.nonzero(last)[0]
+    return xp.take(r, ends), xp.take(v, ends, axis=0)
 
 
 def scatter_add_rows(xp: Any, base: Any, rows: Any, values: Any) -> Any:
@@ -320,6 +342,9 @@ def _classify(item: Any, t: Any) -> tuple:
     if isinstance(item, (list, tuple, _reg.Tensor)) or hasattr(item, "__array__"):
         it = _as_index_tensor(item, t)
         cat = it.dtype.category
+        if it.dtype is _dt.uint8:
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                          UserWarning, stacklevel=_outside_level())
         if cat == 0 or it.dtype is _dt.uint8:
             if it._data.ndim == 0:
                 return ("bool", bool(it.item()))
@@ -344,7 +369,7 @@ def _parse(t: Any, index: Any, keep_full_slice: bool = True) -> _Plan:
             "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
             "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
             "index, x[torch.tensor(seq)], which will result either in an error or a different result",
-            UserWarning, stacklevel=4,
+            UserWarning, stacklevel=_outside_level(),
         )
         index, single = tuple(index), False
     items = [_classify(it, t) for it in (index if isinstance(index, tuple) else (index,))]
@@ -620,6 +645,8 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
         return  # PyTorch writes nothing for a lone False
     if lone is True:
         index = None  # a lone True writes through a size-1 view, like None
+    if not is_tensor or not value._data.ndim:
+        _reject_byte_mask_fill(index)
     plan = _parse(tensor, index, keep_full_slice=False)
     slot = plan.shape
     if is_tensor:
@@ -664,6 +691,14 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
     tensor._grad_fn = res._grad_fn
     tensor._output_nr = 0
     tensor._requires_grad = True
+
+
+def _reject_byte_mask_fill(index: Any) -> None:
+    """PyTorch fills through one mask with masked_fill_, which takes bool masks only (not the legacy uint8 ones)."""
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [it for it in items if isinstance(it, _reg.Tensor) and it._data.ndim]
+    if len(tensors) == 1 and tensors[0].dtype is _dt.uint8 and not any(isinstance(it, list) for it in items):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
 
 
 def _prepare_value(value: Any, slot: tuple, advanced: bool) -> Any:
@@ -963,11 +998,17 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = N
     if src is None:
         src = value
     if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if isinstance(src, _reg.Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=_outside_level())
+        else:
+            src = _full_like_index(index, src, input)
         if reduce == "add":
-            return scatter_add(input, dim, index, src) if isinstance(src, _reg.Tensor) else scatter_add(
-                input, dim, index, _full_like_index(index, src, input))
-        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce!r}; plugrad implements "
-                           "reduce='add' (use scatter_add)")
+            return scatter_add(input, dim, index, src)
+        return scatter_reduce(input, dim, index, src, "prod")
     if isinstance(src, _reg.Tensor):
         d, idx = _check_gather_index(input, dim, index, src, "scatter")
         if src.dtype is not input.dtype:
@@ -1025,6 +1066,272 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     if src.dtype is not input.dtype:
         raise RuntimeError("scatter_add(): Expected self.dtype to be equal to src.dtype")
     return SCATTER_ADD.dispatch((input, _src_for(src, index)), (d, idx))
+
+
+# --- scatter_reduce ---------------------------------------------------------------------------
+
+_SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _scatter_reduce_vjp(ctx: Any, g: Any) -> tuple:
+    from .comparison import eq, where
+    from .creation import ones_like, zeros_like
+
+    x, src = ctx.inputs
+    dim, index, reduce, include_self = ctx.attrs
+    need = ctx.needs_input_grad
+    gx = gs = None
+    if reduce == "sum":
+        gx = g if include_self else SCATTER_VALUE.dispatch((g,), (dim, index, 0))
+        gs = GATHER.dispatch((g,), (dim, index))
+    elif reduce == "mean":
+        count = SCATTER_ADD.dispatch((ones_like(g) if include_self else zeros_like(g), ones_like(src)), (dim, index))
+        count = where(count == 0, ones_like(count), count)
+        gx = g / count if include_self else SCATTER_VALUE.dispatch((g,), (dim, index, 0))
+        gs = GATHER.dispatch((g / count,), (dim, index))
+    elif reduce == "prod":
+        out = ctx.output
+        if include_self:
+            gx = g * SCATTER_REDUCE.dispatch((ones_like(x), src), (dim, index, "prod", True))
+        else:
+            gx = SCATTER_VALUE.dispatch((g,), (dim, index, 0))
+        # d out / d src_k: the product of everything else in its slot, without dividing by a zero src_k.
+        is_zero = eq(src, 0)
+        safe = where(is_zero, ones_like(src), src)
+        base = where(eq(x, 0), ones_like(x), x) if include_self else ones_like(x)
+        zeros_in = SCATTER_ADD.dispatch((eq(x, 0).to(x.dtype) if include_self else zeros_like(x), is_zero.to(src.dtype)),
+                                        (dim, index))
+        others = SCATTER_REDUCE.dispatch((base, safe), (dim, index, "prod", True))
+        lone_zero = GATHER.dispatch((g * where(eq(zeros_in, 1), others, zeros_like(others)),), (dim, index))
+        gs = where(is_zero, lone_zero, GATHER.dispatch((g * out,), (dim, index)) / safe)
+    else:  # amax / amin: the gradient is shared evenly between the entries equal to the result
+        out = ctx.output
+        hit_src = eq(src, GATHER.dispatch((out,), (dim, index))).to(g.dtype)
+        # Note: as in PyTorch, an input equal to the result shares in the ties even when not included.
+        hit_self = eq(x, out).to(g.dtype)
+        ties = SCATTER_ADD.dispatch((hit_self, hit_src), (dim, index))
+        ties = where(ties == 0, ones_like(ties), ties)
+        if include_self:
+            gx = g * hit_self / ties
+        else:
+            gx = SCATTER_VALUE.dispatch((g,), (dim, index, 0))
+        gs = hit_src * GATHER.dispatch((g / ties,), (dim, index))
+    return (gx if need[0] else None), (gs if need[1] else None)
+
+
+def _np_scatter_reduce(np: Any, x: Any, src: Any, dim: int, index: Any, reduce: str, include_self: bool) -> Any:
+    coords = gather_coords(np, index, dim)
+    coords = tuple(np.broadcast_to(c, index.shape) for c in coords)
+    src = src[tuple(slice(0, s) for s in index.shape)]
+    out = x.copy()
+    if not include_self:
+        out[coords] = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+    if reduce in ("sum", "mean"):
+        np.add.at(out, coords, src)
+    else:
+        {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce].at(out, coords, src)
+    if reduce == "mean":
+        count = np.zeros(x.shape) + (1 if include_self else 0)
+        np.add.at(count, coords, 1)
+        out = out / np.maximum(count, 1)
+    return out
+
+
+def _scatter_reduce_samples() -> list:
+    index = A([[0, 1, 0, 2], [2, 2, 0, 1]])
+    return [Sample((T((3, 4)), T((2, 4))), (0, index, reduce, include_self), name=f"{reduce}_{include_self}")
+            for reduce in _SCATTER_REDUCTIONS for include_self in (True, False)] + [
+        Sample((T((2, 5)), T((2, 3))), (1, A([[4, 4, 0], [1, 1, 1]]), "prod", True), name="prod_cols"),
+        Sample((T((2, 4), values=[[1.0, 0.0, 2.0, 3.0], [0.5, 2.0, 0.0, 1.0]]),
+                T((2, 3), values=[[0.0, 2.0, 1.5], [3.0, 0.0, 0.0]])),
+               (1, A([[0, 0, 1], [2, 2, 3]]), "prod", True), name="prod_zeros", gradgradcheck=False),
+    ]
+
+
+SCATTER_REDUCE = defop("scatter_reduce", 2, vjp=_scatter_reduce_vjp, saves=((0, 1, -1), (0, 1, -1)),
+                       samples=_scatter_reduce_samples, reference=_np_scatter_reduce)
+
+
+@generic("scatter_reduce")
+def _scatter_reduce_kernel(xp: Any) -> Any:
+    combine = {"sum": xp.add, "mean": xp.add, "prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}
+
+    def scatter_reduce(x: Any, src: Any, dim: int, index: Any, reduce: str, include_self: bool) -> Any:
+        out = xp.reshape(xp.asarray(x, copy=True), (-1,))
+        n = _prod(index.shape)
+        if n == 0:
+            return xp.reshape(out, x.shape)
+        coords = gather_coords(xp, index, dim)
+        shape = lift(xp, x).shape
+        rows = None
+        for d, c in enumerate(coords):
+            rows = c if rows is None else rows * shape[d] + c
+        rows = xp.reshape(xp.broadcast_to(rows, lift(xp, index).shape), (n,))
+        vals = xp.reshape(xp.asarray(lift(xp, src)[tuple(slice(0, s) for s in lift(xp, index).shape)],
+                                     dtype=x.dtype), (n, 1))
+        u, red = segment_reduce(xp, rows, vals, combine[reduce])
+        red = xp.reshape(red, (-1,))
+        if reduce == "mean":
+            _, count = segment_reduce(xp, rows, xp.ones((n, 1), dtype=x.dtype), xp.add)
+            count = xp.reshape(count, (-1,))
+            if include_self:
+                red, count = red + xp.take(out, u), count + 1
+            integral = xp.isdtype(x.dtype, "integral") if hasattr(xp, "isdtype") else x.dtype.kind in "iu"
+            red = xp.floor_divide(red, count) if integral else red / count
+        elif include_self:
+            red = combine[reduce](xp.take(out, u), red)
+        out[u] = red
+        return xp.reshape(out, x.shape)
+
+    return scatter_reduce
+
+
+def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  # noqa: A002
+                   include_self: bool = True) -> Any:
+    """A copy of ``input`` with the ``src`` entries at ``index`` along ``dim`` folded into it by ``reduce``
+    ("sum", "prod", "mean", "amax" or "amin"), counting ``input``'s own value unless not ``include_self``."""
+    if not isinstance(src, _reg.Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
+    if reduce not in _SCATTER_REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    d, idx = _check_gather_index(input, dim, index, src, "scatter")
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    return SCATTER_REDUCE.dispatch((input, _src_for(src, index)), (d, idx, reduce, bool(include_self)))
+
+
+# --- index_copy / index_fill -------------------------------------------------------------------
+
+
+def _index_copy_vjp(ctx: Any, g: Any) -> tuple:
+    dim, index = ctx.attrs
+    need = ctx.needs_input_grad
+    gx = INDEX_FILL.dispatch((g,), (dim, index, 0)) if need[0] else None
+    gs = INDEX_SELECT.dispatch((g,), (dim, index)) if need[1] else None
+    return gx, gs
+
+
+def _np_index_copy(np: Any, x: Any, src: Any, dim: int, index: Any) -> Any:
+    out = x.copy()
+    out[(slice(None),) * dim + (index,)] = src
+    return out
+
+
+INDEX_COPY = defop("index_copy", 2, vjp=_index_copy_vjp, saves=((), ()),
+                   samples=lambda: [Sample((T((4, 3)), T((2, 3))), (0, A([3, 0])), name="rows"),
+                                    Sample((T((2, 5)), T((2, 3))), (1, A([4, 1, 2])), name="cols")],
+                   reference=_np_index_copy)
+
+
+@generic("index_copy")
+def _index_copy_kernel(xp: Any) -> Any:
+    def index_copy(x: Any, src: Any, dim: int, index: Any) -> Any:
+        out = lift(xp, xp.asarray(x, copy=True))
+        out[(slice(None),) * dim + (index,)] = lift(xp, src)
+        return xp.reshape(out, x.shape)
+
+    return index_copy
+
+
+def _index_along(input: Any, dim: int, index: Any, fname: str, dtype_msg: str) -> tuple[int, Any]:  # noqa: A002
+    """The dim and the wrapped index vector of index_copy / index_fill, with PyTorch's checks."""
+    if not isinstance(index, _reg.Tensor):
+        raise TypeError(f"{fname}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.dtype is not _dt.int64:
+        raise (RuntimeError if fname == "index_copy" else IndexError)(dtype_msg)
+    if index._data.ndim > 1:
+        raise IndexError(f"{fname}_(): Index should have dimension 1 or 0 (got {index._data.ndim})")
+    shape = tuple(input._data.shape)
+    d = wrap_dim(dim, len(shape))
+    size = shape[d] if shape else 1
+    idx = input._backend.namespace().reshape(index._data, (-1,))
+    idx = _check_bounds(input._backend.namespace(), idx, size,
+                        lambda v: f"{fname}_(): index {v} is out of bounds for dimension {d} with size {size}"
+                        if fname == "index_copy" else f"index {v} is out of bounds for dimension {d} with size {size}")
+    return d, idx
+
+
+def index_copy(input: Any, dim: int, index: Any, source: Any) -> Any:  # noqa: A002
+    """A copy of ``input`` whose entries at ``index`` along ``dim`` are the slices of ``source`` (IndexCopyBackward0)."""
+    d, idx = _index_along(input, dim, index, "index_copy",
+                          f"index_copy_(): Expected a long tensor for index, but got {_scalar_name(index.dtype)}"
+                          if isinstance(index, _reg.Tensor) else "")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{_scalar_name(input.dtype)} and (source) {_scalar_name(source.dtype)}")
+    sshape = tuple(source._data.shape) or (1,)
+    n = idx.shape[0]
+    if len(sshape) > d and sshape[d] != n or len(sshape) <= d:
+        got = sshape[d] if len(sshape) > d else 1
+        raise IndexError(f"index_copy_(): Number of indices ({n}) should be equal to source.size(dim) ({got})")
+    shape = tuple(input._data.shape) or (1,)
+    if len(sshape) != len(shape) or any(a != b for k, (a, b) in enumerate(zip(shape, sshape)) if k != d):
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+                           f"slice shape: {list(shape[:d] + shape[d + 1:])} at dimension {d} and source slice "
+                           f"shape: {list(sshape[:d] + sshape[d + 1:])} at dimension 0.")
+    return INDEX_COPY.dispatch((input, source), (d, idx))
+
+
+def _index_fill_vjp(ctx: Any, g: Any) -> tuple:
+    dim, index = ctx.attrs[:2]
+    need = ctx.needs_input_grad
+    gx = INDEX_FILL.dispatch((g,), (dim, index, 0)) if need[0] else None
+    if len(need) == 1:
+        return (gx,)
+    # Note: the value's gradient arrives in the output's shape; the engine sums it to the 0-d value.
+    gv = g - INDEX_FILL.dispatch((g,), (dim, index, 0)) if need[1] else None
+    return gx, gv
+
+
+def _np_index_fill(np: Any, x: Any, dim: int, index: Any, value: Any) -> Any:
+    out = x.copy()
+    out[(slice(None),) * dim + (index,)] = value
+    return out
+
+
+INDEX_FILL = defop("index_fill", 1, vjp=_index_fill_vjp, saves=((),),
+                   samples=lambda: [Sample((T((3, 4)),), (1, A([0, 2, 0]), -1.5), name="cols"),
+                                    Sample((T((3, 4)),), (0, A([2]), 2.0), name="row")],
+                   reference=_np_index_fill)
+INDEX_FILL_TENSOR = defop("index_fill_tensor", 2, vjp=_index_fill_vjp, node="IndexFillBackward1", saves=((), ()),
+                          samples=lambda: [Sample((T((3, 4)), T(())), (1, A([0, 2])), name="tensor_value")],
+                          reference=lambda np, x, value, dim, index: _np_index_fill(np, x, dim, index, value))
+
+
+@generic("index_fill")
+def _index_fill_kernel(xp: Any) -> Any:
+    def index_fill(x: Any, dim: int, index: Any, value: Any) -> Any:
+        out = lift(xp, xp.asarray(x, copy=True))
+        out[(slice(None),) * dim + (index,)] = xp.asarray(value, dtype=x.dtype)
+        return xp.reshape(out, x.shape)
+
+    return index_fill
+
+
+@generic("index_fill_tensor")
+def _index_fill_tensor_kernel(xp: Any) -> Any:
+    fill = _index_fill_kernel(xp)
+
+    def index_fill_tensor(x: Any, value: Any, dim: int, index: Any) -> Any:
+        return fill(x, dim, index, value)
+
+    return index_fill_tensor
+
+
+def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:  # noqa: A002
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at ``index`` along ``dim`` (IndexFillBackward0/1)."""
+    d, idx = _index_along(input, dim, index, "index_fill", "index_fill_(): Expected dtype int64 for index.")
+    if isinstance(value, _reg.Tensor):
+        if value._data.ndim:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        if value.dtype is not input.dtype:
+            from .conversion import _to_dtype
+
+            value = _to_dtype(value, input.dtype)
+        return INDEX_FILL_TENSOR.dispatch((input, value), (d, idx))
+    return INDEX_FILL.dispatch((input,), (d, idx, value))
 
 
 # --- masked_fill / masked_select ----------------------------------------------------------------
@@ -1298,6 +1605,9 @@ TENSOR_METHODS: dict = {
     "masked_fill_": _inplace("masked_fill_", masked_fill),
     "scatter_": _inplace("scatter_", scatter),
     "scatter_add_": _inplace("scatter_add_", scatter_add),
+    "scatter_reduce_": _inplace("scatter_reduce_", scatter_reduce),
+    "index_copy_": _inplace("index_copy_", index_copy),
+    "index_fill_": _inplace("index_fill_", index_fill),
     "put_": _inplace("put_", put),
 }
 
@@ -1330,6 +1640,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Any:
 
 
 __all__ = [
-    "index_put", "index_select", "index_add", "gather", "scatter", "scatter_add", "masked_fill", "masked_select",
+    "index_put", "index_select", "index_add", "gather", "scatter", "scatter_add", "scatter_reduce", "index_copy",
+    "index_fill", "masked_fill", "masked_select",
     "take", "put", "nonzero", "argwhere",
 ]

@@ -717,9 +717,37 @@ def tensordot(a: Any, b: Any, dims: Any = 2, out: Any = None) -> Any:
     return reshape(mm(ma, mb), tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
 
 
-def einsum(equation: str, *operands: Any) -> Any:
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])``: the equation the sublists spell (0-25 are A-Z, 26-51 a-z)."""
+
+    def term(sub: Any) -> str:
+        out = []
+        for v in sub:
+            if v is Ellipsis:
+                out.append("...")
+                continue
+            if not 0 <= v < 52:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+            out.append(chr(ord("A") + v) if v < 26 else chr(ord("a") + v - 26))
+        return "".join(out)
+
+    operands = args[0::2]
+    n = len(operands)
+    terms = [term(args[2 * i + 1]) for i in range(n) if 2 * i + 1 < len(args)]
+    if len(terms) < n:  # an odd count: the last item is the output sublist
+        operands, output = operands[:-1], operands[-1]
+        return ",".join(terms) + "->" + term(output), tuple(operands)
+    return ",".join(terms), tuple(operands)
+
+
+def einsum(equation: Any, *operands: Any) -> Any:
     """Einstein summation over ``operands``, built from permute, diagonal, sum, mul and bmm (so it differentiates
-    to any order); ``...`` broadcasts, a repeated subscript takes a diagonal, omitted ones are summed."""
+    to any order); ``...`` broadcasts, a repeated subscript takes a diagonal, omitted ones are summed.
+
+    Also PyTorch's sublist form, ``einsum(a, [0, 1], b, [1, 2], [0, 2])``: each operand followed by its
+    subscripts as integers (or ``...``), then optionally the output's."""
+    if isinstance(equation, _reg.Tensor):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and not isinstance(operands[0], _reg.Tensor):
         operands = tuple(operands[0])
     eq = equation.replace(" ", "")
@@ -863,7 +891,133 @@ def _einsum_pair(a: Any, la: list, b: Any, lb: list, keep: set, sizes: dict) -> 
     return reshape(res, tuple(size(x) for x in labels)), labels
 
 
+# --- vdot / kron / cross ------------------------------------------------------------------
+
+
+def _vdot_vjp(ctx: Any, g: Any) -> tuple:
+    a, b = ctx.inputs
+    need = ctx.needs_input_grad
+    return (g * b if need[0] else None), (g * a if need[1] else None)
+
+
+VDOT = defop("vdot", 2, vjp=_vdot_vjp, saves=((1,), (0,)),
+             samples=lambda: [Sample((T((5,)), T((5,))), name="vec"), Sample((T((0,)), T((0,))), name="empty",
+                                                                            gradgradcheck=False)],
+             reference=lambda np, a, b: np.asarray(np.vdot(a, b)))
+
+
+@generic("vdot")
+def _vdot_kernel(xp: Any) -> Any:
+    def vdot(a: Any, b: Any) -> Any:
+        if xp.isdtype(a.dtype, "complex floating") if hasattr(xp, "isdtype") else False:
+            return xp.asarray(xp.sum(xp.conj(a) * b))
+        return xp.asarray(xp.matmul(a, b))
+
+    return vdot
+
+
+def vdot(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
+    """The dot product of two vectors, the first conjugated (VdotBackward0); PyTorch's checks and messages."""
+    if out is not None:
+        return write_out("vdot", out, (input, other), lambda: vdot(input, other))
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(input.dtype)} "
+                           f"and {_scalar_name(other.dtype)}")
+    n, m = input._data.shape[0], other._data.shape[0]
+    if n != m:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    _check_not_bool(input, "dot")
+    return VDOT.dispatch((input, other))
+
+
+def kron(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
+    """The Kronecker product: block ``(i, j, ...)`` is ``input[i, j, ...] * other`` (a broadcast product, then
+    UnsafeViewBackward0 as in PyTorch); the shorter shape is padded with leading 1s."""
+    from .elementwise import mul
+
+    if out is not None:
+        return write_out("kron", out, (input, other), lambda: kron(input, other))
+    sa, sb = tuple(input._data.shape), tuple(other._data.shape)
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    a = reshape(input, tuple(v for s in sa for v in (s, 1)))
+    b = reshape(other, tuple(v for s in sb for v in (1, s)))
+    return _unsafe_view(mul(a, b), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def _linalg_cross_vjp(ctx: Any, g: Any) -> tuple:
+    a, b = ctx.inputs
+    (dim,) = ctx.attrs
+    need = ctx.needs_input_grad
+    # Note: d(a x b) . g = (b x g) . da + (g x a) . db; gradients arrive in the broadcast shape.
+    ga = LINALG_CROSS.dispatch((b, g), (dim,)) if need[0] else None
+    gb = LINALG_CROSS.dispatch((g, a), (dim,)) if need[1] else None
+    return ga, gb
+
+
+LINALG_CROSS = defop("linalg_cross", 2, vjp=_linalg_cross_vjp, saves=((1,), (0,)),
+                     samples=lambda: [Sample((T((4, 3)), T((4, 3))), (1,), name="rows"),
+                                      Sample((T((3, 2)), T((3, 1))), (0,), name="broadcast"),
+                                      Sample((T((3,)), T((3,))), (0,), name="vectors")],
+                     reference=lambda np, a, b, dim: np.cross(a, b, axis=dim))
+
+
+@generic("linalg_cross")
+def _linalg_cross_kernel(xp: Any) -> Any:
+    def linalg_cross(a: Any, b: Any, dim: int) -> Any:
+        def part(x: Any, i: int) -> Any:
+            return x[(slice(None),) * dim + (i,)]
+
+        a0, a1, a2 = part(a, 0), part(a, 1), part(a, 2)
+        b0, b1, b2 = part(b, 0), part(b, 1), part(b, 2)
+        return xp.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=dim)
+
+    return linalg_cross
+
+
+def linalg_cross(input: Any, other: Any, *, dim: int = -1, out: Any = None) -> Any:  # noqa: A002
+    """``torch.linalg.cross``: the cross product of 3-vectors along ``dim`` (default the last), broadcasting the
+    other dims (LinalgCrossBackward0)."""
+    if out is not None:
+        return write_out("linalg_cross", out, (input, other), lambda: linalg_cross(input, other, dim=dim))
+    sa, sb = tuple(input._data.shape), tuple(other._data.shape)
+    if len(sa) != len(sb):
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, len(sa))
+    if sa[d] != 3 or sb[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {sa[d]} and {sb[d]}")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found {_scalar_name(other.dtype)}")
+    _check_not_bool(input, "cross")
+    for k, (x, y) in enumerate(zip(sa, sb)):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                               f"dimension {k}")
+    return LINALG_CROSS.dispatch((input, other), (d,))
+
+
+def cross(input: Any, other: Any, dim: int | None = None, *, out: Any = None) -> Any:  # noqa: A002
+    """``torch.cross``: :func:`linalg_cross` along ``dim``; without ``dim`` (deprecated, with PyTorch's warning)
+    along the first dimension of size 3."""
+    if dim is None:
+        import warnings
+
+        from ..plugins import _outside_level
+
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=_outside_level())
+        dim = next((i for i, s in enumerate(input._data.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim, out=out)
+
+
 __all__ = [
+    "vdot", "kron", "cross",
     "mm", "bmm", "mv", "dot", "outer", "ger", "inner", "addmm", "matmul", "matrix_power", "trace", "diagonal",
     "diag_embed", "diag", "tril", "triu", "tensordot", "einsum",
 ]

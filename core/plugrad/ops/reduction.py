@@ -11,6 +11,7 @@ from .. import dtypes as _dt
 from .. import return_types
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
+from . import registry as _reg
 from .registry import defop
 
 
@@ -1407,13 +1408,54 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Any:  # noqa: A002
     return CUMPROD.dispatch((input,), (_one_dim(dim, input.ndim),))
 
 
+def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:  # noqa: A002
+    """The ``n``-th forward difference along ``dim`` (``x[1:] - x[:-1]``, n times), after joining ``prepend`` and
+    ``append`` to ``input`` along it; bools give ``x[1:] != x[:-1]``. Built from slices and sub (SubBackward0)."""
+    from .elementwise import logical_xor, sub
+    from .shape import _slice, cat
+
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _one_dim(dim, ndim)
+    parts = []
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is None:
+            continue
+        if not isinstance(t, _reg.Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if t._data.ndim != ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for k, (a, b) in enumerate(zip(input._data.shape, t._data.shape)):
+            if k != d and a != b:
+                raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                   f"except along the differencing dimension; input.size({k}) = {a}, but got "
+                                   f"tensor.size({k}) = {b}")
+        parts.append((name, t))
+    if parts:
+        before = [t for name, t in parts if name == "prepend"]
+        after = [t for name, t in parts if name == "append"]
+        input = cat([*before, input, *after], d)
+    out = input
+    for _ in range(n):
+        size = out._data.shape[d]
+        if size == 0:
+            break
+        hi, lo = _slice(out, d, 1, size), _slice(out, d, 0, size - 1)
+        out = logical_xor(hi, lo) if out.dtype is _dt.bool_ else sub(hi, lo)
+    return out
+
+
 TENSOR_METHODS = {
     "cumsum_": lambda self, dim, *, dtype=None: self._inplace(cumsum, dim, dtype=dtype),
     "cumprod_": lambda self, dim, *, dtype=None: self._inplace(cumprod, dim, dtype=dtype),
 }
 
 __all__ = [
-    "sum", "mean", "sum_to_size", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+    "sum", "mean", "sum_to_size", "diff", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
     "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum", "cumprod", "sort", "argsort", "topk",
     "kthvalue", "median", "mode", "var_mean", "std_mean", "aminmax", "nansum", "nanmean",
 ]

@@ -907,7 +907,7 @@ def hstack(tensors: Any, *, out: Any = None) -> Any:
     """Concatenate along the second dimension (the first for 1-d tensors)."""
     if out is not None:
         return write_out("hstack", out, list(tensors), lambda: hstack(tensors))
-    tensors = [atleast_1d(t) for t in _check_tensor_list(tensors, "hstack", "hstack expects a non-empty TensorList",
+    tensors = [_atleast_1d(t) for t in _check_tensor_list(tensors, "hstack", "hstack expects a non-empty TensorList",
                                                          RuntimeError)]
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
@@ -916,22 +916,70 @@ def vstack(tensors: Any, *, out: Any = None) -> Any:
     """Concatenate along the first dimension, treating 1-d tensors as rows."""
     if out is not None:
         return write_out("vstack", out, list(tensors), lambda: vstack(tensors))
-    tensors = [atleast_2d(t) for t in _check_tensor_list(tensors, "vstack", "vstack expects a non-empty TensorList",
+    tensors = [_atleast_2d(t) for t in _check_tensor_list(tensors, "vstack", "vstack expects a non-empty TensorList",
                                                          RuntimeError)]
     return cat(tensors, 0)
 
 
-def atleast_1d(input: Any) -> Any:  # noqa: A002
-    """``input`` itself, or a 0-d tensor as a 1-element vector."""
-    return reshape(input, (1,)) if input._data.ndim == 0 else input
+def _atleast(one: Any, tensors: tuple) -> Any:
+    """``one`` applied to a single tensor, or to each of several (given apart or as one sequence) as a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], _reg.Tensor):
+        return one(tensors[0])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    return tuple(one(t) for t in tensors)
 
 
-def atleast_2d(input: Any) -> Any:  # noqa: A002
-    """``input`` itself, or with a leading size-1 dimension added until it has two."""
-    n = input._data.ndim
+def _atleast_1d(t: Any) -> Any:
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
+
+
+def _atleast_2d(t: Any) -> Any:
+    n = t._data.ndim
     if n == 0:
-        return reshape(input, (1, 1))
-    return unsqueeze(input, 0) if n == 1 else input
+        return reshape(t, (1, 1))
+    return unsqueeze(t, 0) if n == 1 else t
+
+
+def _atleast_3d(t: Any) -> Any:
+    n = t._data.ndim
+    if n == 0:
+        return reshape(t, (1, 1, 1))
+    if n == 1:
+        return unsqueeze(unsqueeze(t, 0), -1)
+    return unsqueeze(t, -1) if n == 2 else t
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """``input`` itself, or a 0-d tensor as a 1-element vector (several tensors: a tuple of them)."""
+    return _atleast(_atleast_1d, tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """``input`` itself, or with a leading size-1 dimension added until it has two (several: a tuple)."""
+    return _atleast(_atleast_2d, tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """``input`` with size-1 dimensions added until it has three: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _atleast(_atleast_3d, tensors)
+
+
+def dstack(tensors: Any, *, out: Any = None) -> Any:
+    """Concatenate along the third dimension, after making each tensor at least 3-d (CatBackward0)."""
+    if out is not None:
+        return write_out("dstack", out, list(tensors), lambda: dstack(tensors))
+    tensors = _check_tensor_list(tensors, "dstack", "dstack expects a non-empty TensorList", RuntimeError)
+    return cat([_atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors: Any, *, out: Any = None) -> Any:
+    """Stack vectors (and 0-d tensors) as columns, and concatenate matrices along the columns (CatBackward0)."""
+    if out is not None:
+        return write_out("column_stack", out, list(tensors), lambda: column_stack(tensors))
+    tensors = _check_tensor_list(tensors, "column_stack", "column_stack expects a non-empty TensorList",
+                                 RuntimeError)
+    return hstack([reshape(t, (t.numel(), 1)) if t._data.ndim <= 1 else t for t in tensors])
 
 
 # --- split / chunk / unbind ---------------------------------------------------------------
@@ -1013,6 +1061,49 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     return split(input, step, d)
 
 
+def tensor_split(input: Any, indices_or_sections: Any = None, dim: int = 0, *, sections: Any = None,  # noqa: A002
+                 indices: Any = None, tensor_indices_or_sections: Any = None) -> tuple:
+    """Views of ``input`` along ``dim``: ``sections`` pieces of near-equal size (the first ones one longer), or
+    the pieces between the positions in ``indices`` (Python slice rules: clamped, negatives from the end)."""
+    given = [a for a in (indices_or_sections, sections, indices, tensor_indices_or_sections) if a is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() missing required argument 'indices_or_sections'" if not given else
+                        "tensor_split() received an invalid combination of arguments")
+    spec = given[0]
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError(f"tensor_split expected at least a 1-dimensional tensor, but got a tensor with "
+                           f"{len(shape)} dims")
+    d = wrap_dim(dim, len(shape))
+    size = shape[d]
+    if isinstance(spec, _reg.Tensor):
+        if spec.dtype is not _dt.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{_scalar_name(spec.dtype)}")
+        if spec._data.ndim > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {spec._data.ndim} dims")
+        spec = int(spec.item()) if spec._data.ndim == 0 else [int(v) for v in spec.tolist()]
+    if isinstance(spec, int) or hasattr(spec, "__index__"):
+        n = int(spec)
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        small, extra = divmod(size, n)
+        bounds, start = [], 0
+        for i in range(n):
+            stop = start + small + (1 if i < extra else 0)
+            bounds.append((start, stop))
+            start = stop
+    else:
+        cuts = [int(i) for i in spec]
+        bounds = list(zip([0, *cuts], [*cuts, size]))
+    pieces = []
+    for a, b in bounds:
+        start, stop, _ = _clamp_slice(slice(a, b), size)
+        pieces.append(_slice(input, d, start, max(start, stop)))
+    return tuple(pieces)
+
+
 def _unbind_vjp(ctx: Any, g: Any) -> tuple:
     return (STACK.dispatch(tuple(g), (ctx.attrs[0],)),)
 
@@ -1078,6 +1169,127 @@ def flipud(input: Any) -> Any:  # noqa: A002
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
+
+
+# --- rot90 / unfold --------------------------------------------------------------------------
+
+
+def _rot90_vjp(ctx: Any, g: Any) -> tuple:
+    k, d0, d1 = ctx.attrs
+    return (ROT90.dispatch((g,), ((-k) % 4, d0, d1)),)
+
+
+ROT90 = defop("rot90", 1, vjp=_rot90_vjp, saves=((),),
+              samples=lambda: [Sample((T((3, 4)),), (k, 0, 1), name=f"k{k}") for k in range(4)]
+              + [Sample((T((2, 3, 4)),), (1, 2, 0), name="dims_2_0")],
+              reference=lambda np, x, k, d0, d1: np.rot90(x, k, axes=(d0, d1)).copy())
+
+
+@generic("rot90")
+def _rot90_kernel(xp: Any) -> Any:
+    permute_dims = _permute_fn(xp)
+
+    def rot90(x: Any, k: int, d0: int, d1: int) -> Any:
+        perm = list(range(x.ndim))
+        perm[d0], perm[d1] = d1, d0
+        if k == 0:
+            return xp.asarray(x, copy=True)
+        if k == 2:
+            return xp.flip(x, axis=(d0, d1))
+        if k == 1:
+            return permute_dims(xp.flip(x, axis=d1), tuple(perm))
+        return xp.flip(permute_dims(x, tuple(perm)), axis=d1)
+
+    return rot90
+
+
+def rot90(input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Any:  # noqa: A002
+    """``input`` rotated by ``k`` quarter turns in the plane of ``dims``, from the first towards the second
+    (NumPy's rot90; Rot90Backward0)."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    d0, d1 = wrap_dim(dims[0], ndim), wrap_dim(dims[1], ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    return ROT90.dispatch((input,), (int(k) % 4, d0, d1))
+
+
+def _unfold_windows(xp: Any, length: int, size: int, step: int) -> Any:
+    """The flat positions the windows cover, window by window: ``[0..size), [step..step+size), ...``."""
+    n = (length - size) // step + 1
+    starts = xp.reshape(xp.arange(n, dtype=xp.int64) * step, (n, 1))
+    return xp.reshape(starts + xp.reshape(xp.arange(size, dtype=xp.int64), (1, size)), (n * size,))
+
+
+def _unfold_vjp(ctx: Any, g: Any) -> tuple:
+    from .creation import _zeros_native
+    from .indexing import INDEX_ADD
+
+    dim, size, step = ctx.attrs
+    shape = tuple(ctx.input_shape(0))
+    if not shape:
+        return (reshape(g, ()),)
+    xp = g._backend.namespace()
+    n = g._data.shape[dim]
+    # Put each window's elements next to its index, merge both, and add every window back where it came from.
+    last = g._data.ndim - 1
+    perm = tuple(range(dim + 1)) + (last,) + tuple(range(dim + 1, last))
+    merged = reshape(PERMUTE.dispatch((g,), (perm,)), shape[:dim] + (n * size,) + shape[dim + 1:])
+    zeros = _zeros_native(shape, g._data.dtype, g._backend)
+    return (INDEX_ADD.dispatch((zeros, merged), (dim, _unfold_windows(xp, shape[dim], size, step), 1)),)
+
+
+def _np_unfold(np: Any, x: Any, dim: int, size: int, step: int) -> Any:
+    if x.ndim == 0:
+        return x.reshape(1)
+    windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+    return np.take(windows, np.arange(0, windows.shape[dim], step), axis=dim)
+
+
+UNFOLD = defop("tensor_unfold", 1, vjp=_unfold_vjp, node="UnfoldBackward0", saves=((),),
+               samples=lambda: [Sample((T((3, 7)),), (1, 3, 2), name="strided"),
+                                Sample((T((5, 2)),), (0, 2, 1), name="overlapping"),
+                                Sample((T((2, 6, 2)),), (1, 2, 3), name="gaps"),
+                                Sample((T((3, 4)),), (1, 4, 1), name="whole"),
+                                Sample((T(()),), (0, 1, 1), name="scalar")],
+               reference=_np_unfold)
+
+
+@generic("tensor_unfold")
+def _unfold_kernel(xp: Any) -> Any:
+    permute_dims = _permute_fn(xp)
+
+    def unfold(x: Any, dim: int, size: int, step: int) -> Any:
+        if x.ndim == 0:
+            return xp.reshape(x, (1,))
+        length = x.shape[dim]
+        n = (length - size) // step + 1
+        taken = xp.take(x, _unfold_windows(xp, length, size, step), axis=dim)
+        split = xp.reshape(taken, x.shape[:dim] + (n, size) + x.shape[dim + 1:])
+        perm = tuple(i for i in range(split.ndim) if i != dim + 1) + (dim + 1,)
+        return permute_dims(split, perm)
+
+    return unfold
+
+
+def unfold(input: Any, dimension: int, size: int, step: int) -> Any:  # noqa: A002
+    """``Tensor.unfold``: the windows of ``size`` elements, ``step`` apart, along ``dimension``, as a new last
+    dimension (UnfoldBackward0)."""
+    shape = tuple(input._data.shape)
+    d = wrap_dim(dimension, len(shape))
+    length = shape[d] if shape else 1
+    size, step = int(size), int(step)
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return UNFOLD.dispatch((input,), (d, size, step))
 
 
 def _roll_vjp(ctx: Any, g: Any) -> tuple:
@@ -1307,6 +1519,7 @@ TENSOR_METHODS: dict = {
     "unsqueeze_": _unsqueeze_inplace,
     "t_": _t_inplace,
     "transpose_": _transpose_inplace,
+    "unfold": unfold,
     "swapaxes_": _transpose_inplace,
     "swapdims_": _transpose_inplace,
 }
@@ -1314,7 +1527,8 @@ TENSOR_METHODS: dict = {
 __all__ = [
     "reshape", "view", "expand", "broadcast_to", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
     "swapaxes", "swapdims", "t", "permute", "movedim", "moveaxis", "select", "narrow", "cat", "concat",
-    "concatenate", "stack", "hstack", "vstack", "atleast_1d", "atleast_2d", "split", "split_with_sizes", "chunk",
+    "concatenate", "stack", "hstack", "vstack", "atleast_1d", "atleast_2d", "atleast_3d",
+    "dstack", "column_stack", "tensor_split", "rot90", "split", "split_with_sizes", "chunk",
     "unbind", "flip", "fliplr", "flipud", "roll", "tile", "ravel", "repeat_interleave", "broadcast_shapes",
     "broadcast_tensors", "meshgrid",
 ]

@@ -143,4 +143,12 @@ def _wrap_dim(d: int, ndim: int) -> int:
     return d % ndim
 
 
-__all__ = ["cholesky", "det", "inv", "linalg_slogdet", "matrix_norm", "slogdet", "solve", "svdvals"]
+__all__ = ["cholesky", "cross", "det", "inv", "linalg_slogdet", "matrix_norm", "slogdet", "solve", "svdvals"]
+
+
+def cross(input: Any, other: Any, *, dim: int = -1, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    """The cross product of 3-vectors along ``dim`` (the last by default), broadcasting the others; the core's
+    op (LinalgCrossBackward0), which ``plugrad.cross`` also uses."""
+    from plugrad.ops.linalg import linalg_cross
+
+    return linalg_cross(input, other, dim=dim, out=out)
