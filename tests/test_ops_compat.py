@@ -443,6 +443,19 @@ def test_unique_with_inverse_and_counts() -> None:
     assert plugrad.unique(plugrad.tensor(3), return_inverse=True)[1].shape == ()
 
 
+def test_unique_along_a_dim_finds_distinct_slices_in_lexicographic_order() -> None:
+    x = plugrad.tensor([[2, 1, 2, 1], [0, 1, 1, 0], [2, 1, 2, 1]])
+    values, inverse, counts = plugrad.unique(x, dim=0, return_inverse=True, return_counts=True)
+    assert values.tolist() == [[0, 1, 1, 0], [2, 1, 2, 1]]
+    assert inverse.tolist() == [1, 0, 1] and counts.tolist() == [1, 2]
+    cols, inverse = plugrad.unique(x, dim=1, return_inverse=True)
+    assert cols.tolist() == [[1, 1, 2, 2], [0, 1, 0, 1], [1, 1, 2, 2]] and inverse.tolist() == [2, 1, 3, 0]
+    runs, counts = plugrad.unique_consecutive(x, dim=0, return_counts=True)
+    assert runs.tolist() == x.tolist() and counts.tolist() == [1, 1, 1]
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        plugrad.unique(plugrad.tensor(3), dim=0)
+
+
 def test_unique_consecutive_keeps_runs() -> None:
     values, inverse, counts = plugrad.unique_consecutive(plugrad.tensor([1, 1, 2, 2, 3, 1, 1, 2]),
                                                          return_inverse=True, return_counts=True)
@@ -469,6 +482,10 @@ def test_bincount_with_weights_and_minlength() -> None:
     lambda m: m.unique_consecutive(m.tensor([3, 3, 1, 3, 3, 3]), return_counts=True),
     lambda m: m.bincount(m.tensor([4, 0, 4, 2]), weights=m.tensor([1.0, 2.0, 3.0, 4.0], dtype=m.float64)),
     lambda m: m.bincount(m.tensor([], dtype=m.int64), minlength=3),
+    lambda m: m.unique(m.tensor([[2, 1, 2, 1], [0, 1, 1, 0], [2, 1, 2, 1]]), dim=0, return_inverse=True,
+                       return_counts=True),
+    lambda m: m.unique(m.tensor([[2, 1, 2, 1], [0, 1, 1, 0], [2, 1, 2, 1]]), dim=-1, return_inverse=True),
+    lambda m: m.unique_consecutive(m.tensor([[1.0, 2.0], [1.0, 2.0], [0.5, 2.0]]), dim=0, return_counts=True),
 ])
 def test_counting_ops_match_torch(expr) -> None:
     _same_as_torch(expr)

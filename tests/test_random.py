@@ -84,6 +84,16 @@ def test_linear_init_after_manual_seed_is_pytorchs(pytorch_stream: None) -> None
     assert np.allclose(to_numpy(layer.bias.detach()), [-0.3382, 0.1498], atol=1e-4)
 
 
+def test_trunc_normal_draws_as_pytorch_does_and_stays_in_bounds(pytorch_stream: None) -> None:
+    plugrad.manual_seed(0)
+    w = plugrad.nn.init.trunc_normal_(plugrad.empty(3, 20), 0, 0.02)  # most mass inside: normals, redrawn
+    assert np.allclose(to_numpy(w)[0, :4], [-0.0225, -0.0230, -0.0050, -0.0087], atol=1e-4)
+    plugrad.manual_seed(1)
+    tail = to_numpy(plugrad.nn.init.trunc_normal_(plugrad.empty(50), 0, 1, a=2, b=3))  # a tail: accept-reject
+    assert np.allclose(tail[:4], [2.7576, 2.2793, 2.0503, 2.3686], atol=1e-4)
+    assert tail.min() >= 2 and tail.max() <= 3
+
+
 def test_shuffled_batches_come_in_pytorchs_order(pytorch_stream: None) -> None:
     data = TensorDataset(plugrad.arange(10))
     plugrad.manual_seed(0)
@@ -227,6 +237,9 @@ def test_integers_normals_and_fills_equal_pytorchs(torch_module: Any, seed: int)
         lambda T: T.zeros(4).random_(),
         lambda T: T.nn.init.kaiming_uniform_(T.empty(4, 6), a=5**0.5),
         lambda T: T.nn.Conv2d(1, 2, 3).weight.detach(),
+        lambda T: T.nn.init.trunc_normal_(T.empty(3, 20), 0, 0.02),
+        lambda T: T.nn.init.trunc_normal_(T.empty(50), 0, 1, a=2, b=3),
+        lambda T: T.nn.init.trunc_normal_(T.empty(4, 5, dtype=T.float64), 1, 2, -1, 1),
     ]
     for i, case in enumerate(cases):
         torch.manual_seed(seed)

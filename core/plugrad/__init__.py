@@ -55,6 +55,7 @@ from .formatting import set_printoptions  # noqa: F401,E402
 from .hookspecs import hookimpl  # noqa: F401
 from .kernels import array_api as _array_api  # noqa: F401,E402
 from .ops import *  # noqa: F401,F403,E402
+from .ops.special import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from .tensor import Tensor  # noqa: F401
@@ -62,6 +63,7 @@ from .threads import get_num_threads, set_num_threads  # noqa: F401,E402
 from .typeinfo import *  # noqa: F401,F403,E402
 
 globals().update(_ALIASES)
+globals().update(_INPLACE_FUNCTIONS)
 half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names
     float16, float32, float64, int64, int32, int16, complex64, complex128,
 )
@@ -89,7 +91,7 @@ def __getattr__(name: str) -> Any:
     ns = plugins.NAMESPACES.get(name)
     if ns is not None:
         return ns
-    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda"):
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special"):
         import importlib
 
         try:

@@ -52,5 +52,7 @@ median = make("median", ("values", "indices"))
 mode = make("mode", ("values", "indices"))
 cummax = make("cummax", ("values", "indices"))
 cummin = make("cummin", ("values", "indices"))
+nanmedian = make("nanmedian", ("values", "indices"))
+frexp = make("frexp", ("mantissa", "exponent"))
 
-__all__ = ["make", "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin"]
+__all__ = ["make", "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian", "frexp"]

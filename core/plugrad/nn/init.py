@@ -196,21 +196,51 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Any = None) -> Tensor:
-    """Fill ``tensor`` with N(mean, std²) values truncated to ``[a, b]`` (draws outside are redrawn)."""
+    """Fill ``tensor`` with N(mean, std²) values truncated to ``[a, b]``, drawn as PyTorch draws them: normals
+    redrawn where they fall outside when most of the mass is inside (over 30%), else uniform candidates in
+    ``[a, b]`` accepted with probability pdf / peak. After the same seed the values are PyTorch's."""
     from .. import factories, ops
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
     with no_grad():
-        values = factories.randn(tuple(tensor.shape), dtype=tensor.dtype, device=tensor._backend) * std + mean
-        for _ in range(1000):
-            outside = (values < a) | (values > b)
-            if not bool(outside.any()):
-                break
-            values = ops.where(outside, factories.randn(tuple(tensor.shape), dtype=tensor.dtype,
-                                                        device=tensor._backend) * std + mean, values)
-        return tensor.copy_(values.clamp(a, b))
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if p > 0.3:
+            # the bounds as the tensor's dtype holds them, so the rejection test sees representable values
+            lo = factories.tensor(a, dtype=tensor.dtype).item()
+            hi = factories.tensor(b, dtype=tensor.dtype).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not bool(mask.any()):
+                    break
+                result = ops.where(mask, factories.empty_like(result).normal_(mean, std, generator=generator), result)
+            if tensor is not result:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        candidates = factories.empty_like(tensor)
+        accept_buf = factories.empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)  # log pdf relative to the peak
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        if bool(pending.any()):
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = ops.where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = ops.where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates), pending)
+                if not bool(pending.any()):
+                    break
+            tensor.copy_(result)
+        return tensor
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:

@@ -6,7 +6,7 @@ importing this package declares every op and its generic kernel.
 
 from __future__ import annotations
 
-from . import activation, comparison, counting, elementwise, indexing, linalg, nn, reduction, registry, shape  # noqa: E402
+from . import activation, comparison, counting, elementwise, indexing, linalg, nn, reduction, registry, shape, special  # noqa: E402
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
@@ -27,8 +27,10 @@ from .reduction import *  # noqa: F401,F403
 from .reduction import __all__ as _red_all
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
+from .special import *  # noqa: F401,F403
+from .special import __all__ as _special_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -45,5 +47,6 @@ def _restore_builtin(name: str) -> None:
 
 
 __all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, *_count_all,
+           *_special_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 

@@ -67,11 +67,74 @@ def _unique_kernel(xp: Any) -> Any:
     return unique
 
 
+def _np_unique_dim(np: Any, x: Any, consecutive: bool, dim: int) -> tuple:
+    rows = np.moveaxis(x, dim, 0).reshape(x.shape[dim], -1)
+    if consecutive:
+        starts = np.concatenate([[True], (rows[1:] != rows[:-1]).any(axis=1)]) if len(rows) else np.zeros(0, bool)
+        inverse = np.cumsum(starts) - 1
+        uniq = rows[starts]
+        counts = np.bincount(inverse, minlength=len(uniq)) if len(rows) else np.zeros(0, np.int64)
+    else:
+        uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    values = np.moveaxis(uniq.reshape((len(uniq),) + tuple(np.delete(x.shape, dim))), 0, dim)
+    return values, inverse.reshape(-1).astype(np.int64), counts.astype(np.int64)
+
+
+UNIQUE_DIM = _reg.defop("unique_dim", 1, vjp=None, nout=3, differentiable_outputs=(False, False, False),
+                        samples=lambda: [Sample((T((3, 4), values=[[2, 1, 2, 1], [0, 1, 1, 0], [2, 1, 2, 1]]),),
+                                                (c, d), name=f"consecutive_{c}_dim{d}", gradcheck=False)
+                                         for c in (False, True) for d in (0, 1)],
+                        reference=_np_unique_dim)
+
+
+@generic("unique_dim")
+def _unique_dim_kernel(xp: Any) -> Any:
+    concat = _concat_fn(xp)
+
+    def unique_dim(x: Any, consecutive: bool, dim: int) -> tuple:
+        n = x.shape[dim]
+        perm = (dim,) + tuple(i for i in range(x.ndim) if i != dim)
+        moved = xp.permute_dims(x, perm) if hasattr(xp, "permute_dims") else xp.transpose(x, perm)
+        rows = xp.reshape(moved, (n, -1))
+        order = None
+        if not consecutive and n:
+            # lexicographic order of the rows: stable sorts by each column, the last column first
+            order = xp.arange(n)
+            for col in range(rows.shape[1] - 1, -1, -1):
+                key = xp.take(rows[:, col], order)
+                order = xp.take(order, _argsort_stable(xp, key))
+            rows = xp.take(rows, order, axis=0)
+        if n == 0:
+            return moved, xp.zeros((0,), dtype=xp.int64), xp.zeros((0,), dtype=xp.int64)
+        differs = xp.any(rows[1:] != rows[:-1], axis=1) if rows.shape[1] else xp.zeros((n - 1,), dtype=xp.bool)
+        starts = concat([xp.ones((1,), dtype=xp.bool), differs])
+        group = xp.cumsum(xp.astype(starts, xp.int64) if hasattr(xp, "astype") else starts.astype(xp.int64)) - 1
+        first = xp.nonzero(starts)[0]
+        uniq = xp.take(rows, first, axis=0)
+        counts = concat([first[1:], xp.asarray([n], dtype=first.dtype)]) - first
+        if order is not None:
+            inverse = xp.zeros((n,), dtype=xp.int64)
+            inverse[order] = group
+        else:
+            inverse = group
+        values = xp.reshape(uniq, (uniq.shape[0],) + tuple(moved.shape[1:]))
+        back = tuple(perm.index(i) for i in range(x.ndim))
+        values = xp.permute_dims(values, back) if hasattr(xp, "permute_dims") else xp.transpose(values, back)
+        counts = xp.astype(counts, xp.int64) if hasattr(xp, "astype") else counts.astype(xp.int64)
+        return values, inverse, counts
+
+    return unique_dim
+
+
 def _unique(input: Any, consecutive: bool, return_inverse: bool, return_counts: bool, dim: Any) -> Any:  # noqa: A002
-    if dim is not None:
-        raise NotImplementedError(f"unique{'_consecutive' if consecutive else ''}(dim={dim}): plugrad finds unique "
-                                  "elements of the flattened tensor only; leave dim=None")
-    values, inverse, counts = UNIQUE.dispatch_nograd((input,), (consecutive,))
+    if dim is None:
+        values, inverse, counts = UNIQUE.dispatch_nograd((input,), (consecutive,))
+    else:
+        from .shape import wrap_dim
+
+        if input.dim() == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        values, inverse, counts = UNIQUE_DIM.dispatch_nograd((input,), (consecutive, wrap_dim(dim, input.dim())))
     if not return_inverse and not return_counts:
         return values
     return (values, *((inverse,) if return_inverse else ()), *((counts,) if return_counts else ()))

@@ -1,0 +1,45 @@
+"""``plugrad.special``: PyTorch's ``torch.special`` namespace, names for functions that live in plugrad's ops."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .ops import digamma, erf, erfc, erfinv, exp2, expm1, i0, lgamma, log1p, logit, logsumexp, mvlgamma, polygamma, sigmoid, sinc, xlogy
+from .ops import round as _round
+from .ops.special import entr, special_i1
+
+_SQRT_HALF = math.sqrt(0.5)
+
+expit = sigmoid
+gammaln = lgamma
+psi = digamma
+multigammaln = mvlgamma
+i1 = special_i1
+round = _round  # noqa: A001 - PyTorch's name
+
+
+def ndtr(input: Any) -> Any:  # noqa: A002
+    """The standard normal distribution function, ``(1 + erf(x / sqrt(2))) / 2`` (via erfc: exact in the tail)."""
+    return erfc(input * -_SQRT_HALF) * 0.5
+
+
+def softmax(input: Any, dim: int, *, dtype: Any = None) -> Any:  # noqa: A002
+    """``exp(x) / exp(x).sum(dim)`` (``dim`` is required here, as in ``torch.special.softmax``)."""
+    from .nn.functional import softmax as _softmax
+
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Any, dim: int, *, dtype: Any = None) -> Any:  # noqa: A002
+    """``log(softmax(x, dim))`` computed stably."""
+    from .nn.functional import log_softmax as _log_softmax
+
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+__all__ = [
+    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi", "round", "sinc", "softmax",
+    "xlogy",
+]
