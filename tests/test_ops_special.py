@@ -342,3 +342,12 @@ def test_gradients_match_torch(torch: Any, case: str) -> None:
         (g,) = m.autograd.grad((out * m.arange(out.numel(), dtype=m.float64).reshape(out.shape)).sum(), inputs[:1])
         grads.append(g.detach().cpu().numpy() if m is torch else to_numpy(g))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-8, atol=1e-10)
+
+
+def test_polygamma_of_non_finite_and_far_negative_inputs_returns_instead_of_looping() -> None:
+    x = plugrad.tensor([float("inf"), float("-inf"), float("nan"), -1e20, -1000.5, 0.5], dtype=plugrad.float64)
+    got = plugrad.polygamma(1, x).tolist()
+    assert got[0] == 0.0  # every term of the series vanishes at +inf
+    assert math.isnan(got[2])
+    assert math.isclose(got[4], 9.868600, rel_tol=1e-5)  # far below zero, still summed (PyTorch: 9.8686)
+    assert math.isclose(got[5], math.pi**2 / 2, rel_tol=1e-12)

@@ -255,7 +255,9 @@ QUIET_OPS = frozenset({
     "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "exp", "exp2", "expm1",
     "acos", "asin", "atanh", "acosh", "sinh", "cosh",
     "div", "div_rounded", "pow", "pow_tensor", "rpow", "pow_backward",
-    "fmod", "fmod_scalar", "remainder", "remainder_scalar", "binary_cross_entropy",
+    "fmod", "fmod_scalar", "remainder", "remainder_scalar",
+    "lgamma", "digamma", "polygamma", "erfinv", "logit", "sinc", "special_entr", "i0", "special_i1", "xlogy",
+    "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy",
 })
 
 try:

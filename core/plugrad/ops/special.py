@@ -144,12 +144,17 @@ _ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606
            1.8152105401943546773e17, -7.1661652561756670113e18)
 
 
+_ZETA_MAX_SHIFTS = 10_000
+
+
 def _hurwitz_zeta_array(xp: Any, s: float, q: Any) -> Any:
     """``sum_k (q + k) ** -s`` for an integer ``s >= 2`` (inf at the non-positive integers, as Cephes has it)."""
     total = xp.zeros_like(q)
     a = q
-    while True:
-        low = a < 10
+    # Note: the shift loop stops for non-finite q (q + 1 is q) and after _ZETA_MAX_SHIFTS steps (q far below
+    # zero); what is left there is NaN rather than a loop that never ends.
+    for _ in range(_ZETA_MAX_SHIFTS):
+        low = (a < 10) & xp.isfinite(a)
         if not bool(xp.any(low)):
             break
         safe = xp.where(low & (a != 0), a, xp.ones_like(a))
@@ -168,6 +173,9 @@ def _hurwitz_zeta_array(xp: Any, s: float, q: Any) -> Any:
         fact *= s + k
         b = b / a
         k += 1.0
+    unshifted = (a < 10) | ~xp.isfinite(a)
+    total = xp.where(unshifted, xp.full_like(q, math.nan), total)
+    total = xp.where(q == math.inf, xp.zeros_like(q), total)  # every term vanishes
     at_pole = (q <= 0) & (q == xp.floor(q))
     return xp.where(at_pole, xp.full_like(q, math.inf), total)
 
