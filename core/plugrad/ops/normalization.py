@@ -33,7 +33,7 @@ def _normalize_last(x3: Any, eps: float) -> Any:
 
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,  # noqa: A002
                eps: float = 1e-5) -> Any:
-    """Normalise each of ``num_groups`` groups of channels of (N, C, *) input by its own mean and variance,
+    """Normalise each of ``num_groups`` groups of channels of ``(N, C, *)`` input by its own mean and variance,
     then scale and shift each channel by ``weight`` and ``bias``."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
@@ -58,7 +58,7 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
 
 def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None, weight: Any = None,  # noqa: A002
                   bias: Any = None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Any:
-    """Normalise each channel of each sample of (N, C, *) input by its own statistics (``use_input_stats``;
+    """Normalise each channel of each sample of ``(N, C, *)`` input by its own statistics (``use_input_stats``;
     the running estimates, if given, move towards the batch's average of them, the variance unbiased), or by
     ``running_mean`` and ``running_var``."""
     from ..autograd.grad_mode import no_grad

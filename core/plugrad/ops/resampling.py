@@ -58,7 +58,7 @@ def _index(values: list, like: Any) -> Any:
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Any:
-    """Resize the spatial dims of (N, C, *spatial) input to ``size`` or by ``scale_factor``."""
+    """Resize the spatial dims of ``(N, C, *spatial)`` input to ``size`` or by ``scale_factor``."""
     from ..factories import tensor as _tensor
     from .indexing import index_select
 

@@ -9,7 +9,7 @@ from .module import Module
 
 
 class Unfold(Module):
-    """(N, C, H, W) -> (N, C * prod(kernel_size), L), one column per block position."""
+    """``(N, C, H, W)`` -> ``(N, C * prod(kernel_size), L)``, one column per block position."""
 
     def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> None:
         super().__init__()
@@ -27,7 +27,7 @@ class Unfold(Module):
 
 
 class Fold(Module):
-    """(N, C * prod(kernel_size), L) -> (N, C, *output_size), adding overlapping blocks."""
+    """``(N, C * prod(kernel_size), L)`` -> ``(N, C, *output_size)``, adding overlapping blocks."""
 
     def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                  stride: Any = 1) -> None:
