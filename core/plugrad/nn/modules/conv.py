@@ -67,86 +67,61 @@ def _pair(v: Any) -> tuple[int, int]:
     return int(v), int(v)
 
 
-class Conv2d(Module):
+class _ConvNd(Module):
+    """A convolution over ``_n`` spatial dims; weight (out, in / groups, *kernel)."""
+
+    _n = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
+        tup = _single if self._n == 1 else _pair
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = tup(kernel_size)
+        self.stride = tup(stride)
+        self.padding = padding if isinstance(padding, str) else tup(padding)
+        self.dilation = tup(dilation)
+        self.transposed = False
+        self.output_padding = (0,) * self._n
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
+                                                device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(factories.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
+        _reset_conv_parameters(self)
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        conv = F.conv1d if self._n == 1 else F.conv2d
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
+                           mode=self.padding_mode)
+            return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        return _conv_repr(self, (0,) * self._n, (1,) * self._n)
+
+
+class Conv2d(_ConvNd):
     """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device: Any = None, dtype: Any = None) -> None:
-        super().__init__()
-        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
-        self.transposed = False
-        self.output_padding = (0, 0)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
-                                                device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(factories.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
-        _reset_conv_parameters(self)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
-                           mode=self.padding_mode)
-            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self) -> str:
-        return _conv_repr(self, (0, 0), (1, 1))
+    _n = 2
 
 
-class Conv1d(Module):
+class Conv1d(_ConvNd):
     """Applies a 1-d convolution over (N, C, L) input; weight (out, in / groups, k)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device: Any = None, dtype: Any = None) -> None:
-        super().__init__()
-        _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride)
-        self.padding = padding if isinstance(padding, str) else _single(padding)
-        self.dilation = _single(dilation)
-        self.transposed = False
-        self.output_padding = (0,)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        self.weight = Parameter(factories.empty((out_channels, in_channels // groups, *self.kernel_size),
-                                                device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(factories.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
-        _reset_conv_parameters(self)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
-                           mode=self.padding_mode)
-            return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self) -> str:
-        return _conv_repr(self, (0,), (1,))
+    _n = 1
 
 
 def _conv_repr(m: Any, zeros: tuple, ones: tuple) -> str:
