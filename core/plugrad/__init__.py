@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math as _math
 from typing import Any
 
 __version__ = "0.1.0"
@@ -61,6 +62,13 @@ from .serialization import load, save  # noqa: F401,E402
 from .tensor import Tensor  # noqa: F401
 from .threads import get_num_threads, set_num_threads  # noqa: F401,E402
 from .typeinfo import *  # noqa: F401,F403,E402
+
+# PyTorch's module constants: plain Python values, as in torch.
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
 
 globals().update(_ALIASES)
 globals().update(_INPLACE_FUNCTIONS)

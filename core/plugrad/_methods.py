@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from . import factories, ops
 from .ops import __all__ as _op_names
+from .ops._numpy_names import accepts_numpy_names, with_numpy_names
 from .tensor import Tensor
 
 # Methods that are the op function itself: x.exp() is exp(x).
@@ -54,4 +56,8 @@ _OPERATORS.update(_RANDOM_METHODS)
 _OPERATORS["bernoulli"] = lambda self, p=None, *, generator=None: factories.bernoulli(self, p, generator=generator)
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _fn)
+# Note: every method with a `dim` parameter also takes NumPy's `axis=` (and `keepdims=`), as in PyTorch.
+for _name, _fn in list(vars(Tensor).items()):
+    if not _name.startswith("__") and inspect.isfunction(_fn) and accepts_numpy_names(_fn):
+        setattr(Tensor, _name, with_numpy_names(_fn))
 Tensor.__hash__ = object.__hash__  # type: ignore[method-assign]

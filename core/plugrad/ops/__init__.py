@@ -50,3 +50,6 @@ __all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all,
            *_special_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
+from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402
+
+_add_numpy_names(globals(), __all__)

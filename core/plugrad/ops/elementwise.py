@@ -1469,25 +1469,33 @@ LOGICAL_OR = _logical("logical_or", 2)
 LOGICAL_XOR = _logical("logical_xor", 2)
 
 
-def logical_not(input: Any) -> Any:  # noqa: A002
+def logical_not(input: Any, *, out: Any = None) -> Any:  # noqa: A002
     """``not input`` elementwise, as a bool tensor (nonzero counts as True)."""
+    if out is not None:
+        return _write_out("logical_not", out, (input,), lambda: logical_not(input))
     return LOGICAL_NOT.dispatch_nograd((input,))
 
 
-def logical_and(input: Any, other: Any) -> Any:  # noqa: A002
+def logical_and(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
     """``input and other`` elementwise, as a bool tensor (nonzero counts as True)."""
+    if out is not None:
+        return _write_out("logical_and", out, (input, other), lambda: logical_and(input, other))
     _require_tensor("logical_and", other)
     return LOGICAL_AND.dispatch_nograd((input, other))
 
 
-def logical_or(input: Any, other: Any) -> Any:  # noqa: A002
+def logical_or(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
     """``input or other`` elementwise, as a bool tensor (nonzero counts as True)."""
+    if out is not None:
+        return _write_out("logical_or", out, (input, other), lambda: logical_or(input, other))
     _require_tensor("logical_or", other)
     return LOGICAL_OR.dispatch_nograd((input, other))
 
 
-def logical_xor(input: Any, other: Any) -> Any:  # noqa: A002
+def logical_xor(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
     """``bool(input) != bool(other)`` elementwise, as a bool tensor."""
+    if out is not None:
+        return _write_out("logical_xor", out, (input, other), lambda: logical_xor(input, other))
     _require_tensor("logical_xor", other)
     return LOGICAL_XOR.dispatch_nograd((input, other))
 
