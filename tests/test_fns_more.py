@@ -79,3 +79,162 @@ def test_axis_matches_torch(torch):
         theirs = getattr(torch, name)(torch.tensor(data), axis=1)
         close(ours, theirs.numpy(), rtol=1e-12)
         assert str(ours.dtype) == str(theirs.dtype)
+
+
+# --- resize_, view(dtype), hsplit / vsplit / dsplit -----------------------------------------------
+
+
+def test_resize_keeps_row_major_data_and_zero_fills():
+    x = plugrad.arange(6.0)
+    assert x.resize_(2, 2) is x
+    close(x, [[0.0, 1.0], [2.0, 3.0]])
+    y = plugrad.arange(3.0).resize_(5)
+    close(y[3:], [0.0, 0.0])
+    assert plugrad.arange(6.0).resize_as_(plugrad.ones(3, 2)).shape == (3, 2)
+
+
+def test_resize_of_a_tensor_that_requires_grad_raises():
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        plugrad.ones(2, requires_grad=True).resize_(3)
+
+
+def test_view_dtype_reinterprets_bits_and_shares_memory():
+    x = plugrad.tensor([0.0, 1.0, 2.0])
+    close(x.view(plugrad.int32), [0, 1065353216, 1073741824])
+    assert plugrad.ones(2, 2).view(plugrad.int16).shape == (2, 4)
+    assert plugrad.ones(2, 4, dtype=plugrad.int16).view(plugrad.float64).shape == (2, 1)
+    assert not plugrad.ones(2, requires_grad=True).view(plugrad.int32).requires_grad
+    a = plugrad.zeros(3)
+    a.view(plugrad.int32)[0] = 1065353216
+    close(a, [1.0, 0.0, 0.0])
+
+
+def test_view_dtype_errors_name_the_rule():
+    with pytest.raises(RuntimeError, match=r"self.size\(-1\) must be divisible by 2 to view Short as Float"):
+        plugrad.ones(3, dtype=plugrad.int16).view(plugrad.float32)
+    with pytest.raises(RuntimeError, match=r"self.stride\(-1\) must be 1 to view Float as Short"):
+        plugrad.ones(2, 3).t().view(plugrad.int16)
+    with pytest.raises(RuntimeError, match=r"self.dim\(\) cannot be 0"):
+        plugrad.tensor(1.0).view(plugrad.int16)
+
+
+def test_hsplit_vsplit_dsplit_shapes_and_errors():
+    assert [t.shape for t in plugrad.hsplit(plugrad.ones(4), [1, 3])] == [(1,), (2,), (1,)]
+    assert [t.shape for t in plugrad.ones(2, 4).hsplit(2)] == [(2, 2), (2, 2)]
+    assert [t.shape for t in plugrad.vsplit(plugrad.ones(4, 2), 2)] == [(2, 2), (2, 2)]
+    assert [t.shape for t in plugrad.dsplit(plugrad.ones(2, 2, 4), [1])] == [(2, 2, 1), (2, 2, 3)]
+    with pytest.raises(RuntimeError, match="torch.hsplit attempted to split along dimension 1, but the size of the "
+                                           "dimension 5 is not divisible by the split_size 2!"):
+        plugrad.hsplit(plugrad.ones(2, 5), 2)
+    with pytest.raises(RuntimeError, match="torch.vsplit requires a tensor with at least 2 dimension, but got a "
+                                           "tensor with 1 dimensions!"):
+        plugrad.vsplit(plugrad.ones(4), 2)
+
+
+def test_splits_match_torch(torch):
+    data = np.arange(24.0).reshape(2, 3, 4)
+    for name, spec in (("hsplit", 3), ("vsplit", [1]), ("dsplit", 2), ("dsplit", [1, 3])):
+        ours = getattr(plugrad, name)(plugrad.tensor(data), spec)
+        theirs = getattr(torch, name)(torch.tensor(data), spec)
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            close(a, b.numpy())
+
+
+# --- select_scatter, slice_scatter, diagonal_scatter, masked_scatter, fill_diagonal_ --------------
+
+
+def test_select_slice_diagonal_scatter_values():
+    z = plugrad.zeros(3, 3)
+    close(plugrad.select_scatter(z, plugrad.ones(3), 0, 0), [[1, 1, 1], [0, 0, 0], [0, 0, 0]])
+    close(plugrad.slice_scatter(z, plugrad.ones(3, 1), 1, 0, None, 3), [[1, 0, 0], [1, 0, 0], [1, 0, 0]])
+    close(plugrad.diagonal_scatter(z, plugrad.ones(2), 1), [[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    close(z.slice_scatter(plugrad.ones(1, 3), start=-1), [[0, 0, 0], [0, 0, 0], [1, 1, 1]])
+    close(z, np.zeros((3, 3)))
+
+
+def test_scatter_with_wrong_source_size_raises():
+    with pytest.raises(RuntimeError, match=r"expected src to have a size equal to the slice of self. src size = \[2\], "
+                                           r"slice size = \[3\]"):
+        plugrad.select_scatter(plugrad.zeros(3, 3), plugrad.ones(2), 0, 0)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("select_scatter", (1, 2)), ("slice_scatter", (0, 1, 3)), ("diagonal_scatter", (0,)),
+])
+def test_scatter_gradients_reach_input_and_source(name, args):
+    x = plugrad.zeros(3, 3, requires_grad=True)
+    region = {"select_scatter": (3,), "slice_scatter": (2, 3), "diagonal_scatter": (3,)}[name]
+    src = plugrad.ones(*region, requires_grad=True)
+    weights = plugrad.arange(9.0).reshape(3, 3)
+    out = getattr(plugrad, name)(x, src, *args)
+    (out * weights).sum().backward()
+    inside = getattr(plugrad, name)(plugrad.zeros(3, 3), plugrad.ones(*region), *args)
+    close(x.grad, to_numpy(weights) * (1 - to_numpy(inside)))
+    close(src.grad.sum(), (to_numpy(weights) * to_numpy(inside)).sum())
+
+
+def test_scatter_gradcheck():
+    x = plugrad.randn(3, 4, dtype=plugrad.float64, requires_grad=True)
+    s = plugrad.randn(4, dtype=plugrad.float64, requires_grad=True)
+    d = plugrad.randn(3, dtype=plugrad.float64, requires_grad=True)
+    assert plugrad.autograd.gradcheck(lambda a, b: plugrad.select_scatter(a, b, 0, 1), (x, s))
+    assert plugrad.autograd.gradcheck(lambda a, b: plugrad.diagonal_scatter(a, b), (x, d))
+
+
+def test_masked_scatter_takes_source_in_row_major_order():
+    x = plugrad.zeros(2, 3)
+    mask = plugrad.tensor([[True, False, True], [False, True, False]])
+    close(plugrad.masked_scatter(x, mask, plugrad.arange(6.0)), [[0, 0, 1], [0, 2, 0]])
+    close(x.masked_scatter(plugrad.tensor([True, False, True]), plugrad.arange(6.0)), [[0, 0, 1], [2, 0, 3]])
+    assert x.masked_scatter_(mask, plugrad.arange(1.0, 7.0)) is x
+    close(x, [[1, 0, 2], [0, 3, 0]])
+
+
+def test_masked_scatter_errors():
+    x = plugrad.zeros(3)
+    with pytest.raises(RuntimeError, match="masked_scatter_ only supports boolean masks, but got mask with dtype Long"):
+        plugrad.masked_scatter(x, plugrad.ones(3, dtype=plugrad.int64), plugrad.ones(3))
+    with pytest.raises(RuntimeError, match="Number of elements of source < number of ones in mask"):
+        plugrad.masked_scatter(x, plugrad.ones(3, dtype=plugrad.bool), plugrad.ones(2))
+    with pytest.raises(RuntimeError, match="expected self and source to have same dtypes but gotFloat and Double"):
+        plugrad.masked_scatter(x, plugrad.ones(3, dtype=plugrad.bool), plugrad.ones(3, dtype=plugrad.float64))
+
+
+def test_masked_scatter_gradient():
+    x = plugrad.zeros(3, requires_grad=True)
+    src = plugrad.zeros(4, requires_grad=True)
+    out = plugrad.masked_scatter(x, plugrad.tensor([True, False, True]), src)
+    (out * plugrad.tensor([1.0, 2.0, 3.0])).sum().backward()
+    close(x.grad, [0.0, 2.0, 0.0])
+    close(src.grad, [1.0, 3.0, 0.0, 0.0])
+
+
+def test_fill_diagonal_in_place_with_and_without_wrap():
+    x = plugrad.zeros(5, 2)
+    assert x.fill_diagonal_(7) is x
+    close(x, [[7, 0], [0, 7], [0, 0], [0, 0], [0, 0]])
+    close(plugrad.zeros(5, 2).fill_diagonal_(7, wrap=True), [[7, 0], [0, 7], [0, 0], [7, 0], [0, 7]])
+    close(plugrad.zeros(2, 4, dtype=plugrad.int64).fill_diagonal_(2.5), [[2, 0, 0, 0], [0, 2, 0, 0]])
+    assert plugrad.zeros(3, 3, 3).fill_diagonal_(1).sum().item() == 3.0
+    with pytest.raises(RuntimeError, match="all dimensions of input must be of equal length"):
+        plugrad.zeros(2, 3, 3).fill_diagonal_(1)
+
+
+def test_scatter_family_matches_torch(torch):
+    data = np.arange(12.0).reshape(3, 4)
+    mask = np.array([[True, False, False, True]] * 3)
+    cases = [
+        ("select_scatter", (np.ones(3),), (1, 2)),
+        ("slice_scatter", (np.ones((3, 2)),), (1, 0, 4, 2)),
+        ("diagonal_scatter", (np.ones(3),), (1,)),
+    ]
+    for name, srcs, args in cases:
+        ours = getattr(plugrad, name)(plugrad.tensor(data), *(plugrad.tensor(s) for s in srcs), *args)
+        theirs = getattr(torch, name)(torch.tensor(data), *(torch.tensor(s) for s in srcs), *args)
+        close(ours, theirs.numpy())
+    ours = plugrad.tensor(data).masked_scatter(plugrad.tensor(mask), -plugrad.tensor(data))
+    theirs = torch.tensor(data).masked_scatter(torch.tensor(mask), -torch.tensor(data))
+    close(ours, theirs.numpy())
+    for wrap in (False, True):
+        close(plugrad.zeros(7, 3).fill_diagonal_(4, wrap=wrap), torch.zeros(7, 3).fill_diagonal_(4, wrap=wrap).numpy())

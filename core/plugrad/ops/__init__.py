@@ -6,7 +6,20 @@ importing this package declares every op and its generic kernel.
 
 from __future__ import annotations
 
-from . import activation, comparison, counting, elementwise, indexing, linalg, nn, reduction, registry, shape, special  # noqa: E402
+from . import (  # noqa: E402
+    activation,
+    comparison,
+    counting,
+    elementwise,
+    indexing,
+    linalg,
+    nn,
+    reduction,
+    registry,
+    scatter_into,
+    shape,
+    special,
+)
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
@@ -25,12 +38,14 @@ from .linalg import *  # noqa: F401,F403
 from .linalg import __all__ as _linalg_all
 from .reduction import *  # noqa: F401,F403
 from .reduction import __all__ as _red_all
+from .scatter_into import *  # noqa: F401,F403
+from .scatter_into import __all__ as _scatter_all
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
 from .special import *  # noqa: F401,F403
 from .special import __all__ as _special_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special, scatter_into)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -47,7 +62,7 @@ def _restore_builtin(name: str) -> None:
 
 
 __all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, *_count_all,
-           *_special_all,
+           *_special_all, *_scatter_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402

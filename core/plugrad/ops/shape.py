@@ -199,10 +199,9 @@ def _unsafe_view(t: Any, shape: tuple) -> Any:
 
 def view(input: Any, *shape: Any) -> Any:  # noqa: A002
     """``input`` with a new shape, sharing its data; a non-contiguous view that cannot be reshaped without a copy
-    (``x.t().view(-1)``) raises, as in PyTorch: use :func:`reshape` there."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__iter__"):
-        if isinstance(shape[0], _dt.dtype):
-            raise RuntimeError("view(dtype) is not supported by plugrad; use .to(dtype), which copies")
+    (``x.t().view(-1)``) raises, as in PyTorch: use :func:`reshape` there. ``view(dtype)`` reinterprets the bits."""
+    if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
+        return _view_dtype(input, shape[0])
     if input._view_of is not None and not input.is_contiguous():
         s = _infer_shape(_sizes(shape), input.numel(), input.shape)
         if not _viewable(tuple(input._data.shape), input._strides(), s):
@@ -211,6 +210,31 @@ def view(input: Any, *shape: Any) -> Any:  # noqa: A002
                 "across two contiguous subspaces). Use .reshape(...) instead."
             )
     return reshape(input, *shape)
+
+
+def _view_dtype(input: Any, dtype: Any) -> Any:  # noqa: A002
+    """The same bytes read as ``dtype`` (PyTorch's ``Tensor.view(dtype)``): the last dimension is scaled by the
+    ratio of the item sizes. Outside the graph, as in PyTorch."""
+    mine, theirs = input.dtype, dtype
+    if mine.itemsize != theirs.itemsize:
+        what = f"to view {_scalar_name(mine)} as {_scalar_name(theirs)} (different element sizes)"
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if input.shape[-1] != 1 and input._strides()[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {input._strides()[-1]}")
+        if theirs.itemsize > mine.itemsize and input.shape[-1] % (theirs.itemsize // mine.itemsize):
+            raise RuntimeError(f"self.size(-1) must be divisible by {theirs.itemsize // mine.itemsize} {what}, "
+                               f"but got {input.shape[-1]}")
+    backend = input._backend
+    data = input._data
+    native = backend.native_dtype(theirs)
+    if hasattr(data, "view"):
+        if data.ndim and data.shape[-1] == 1 and mine.itemsize != theirs.itemsize:
+            data = backend.namespace().asarray(data, copy=True)  # a unit last dimension: any stride will do
+        out = data.view(native)
+    else:
+        out = backend.from_numpy(backend.to_numpy(data).view(native))
+    return _reg._wrap(out, backend)
 
 
 def _viewable(old_shape: tuple, old_strides: tuple, new_shape: tuple) -> bool:
@@ -1061,6 +1085,58 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     return split(input, step, d)
 
 
+def _split_by_dims(name: str, input: Any, spec: Any, min_dims: int, dim: int) -> tuple:  # noqa: A002
+    if input.ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                           f"with {input.ndim} dimensions!")
+    if isinstance(spec, int) and spec > 0 and input.shape[dim] % spec:
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
+                           f"{input.shape[dim]} is not divisible by the split_size {spec}!")
+    return tensor_split(input, spec, dim)
+
+
+def hsplit(input: Any, indices_or_sections: Any) -> tuple:  # noqa: A002
+    """``tensor_split`` along the columns: dimension 1, or 0 for a 1-D tensor; a number of sections must divide it."""
+    return _split_by_dims("hsplit", input, indices_or_sections, 1, 1 if input.ndim > 1 else 0)
+
+
+def vsplit(input: Any, indices_or_sections: Any) -> tuple:  # noqa: A002
+    """``tensor_split`` along dimension 0 of a tensor of at least 2 dimensions."""
+    return _split_by_dims("vsplit", input, indices_or_sections, 2, 0)
+
+
+def dsplit(input: Any, indices_or_sections: Any) -> tuple:  # noqa: A002
+    """``tensor_split`` along dimension 2 of a tensor of at least 3 dimensions."""
+    return _split_by_dims("dsplit", input, indices_or_sections, 3, 2)
+
+
+def _resize_(self: Any, *size: Any) -> Any:
+    """Give ``self`` the shape ``size`` in place, keeping its elements in row-major order; new ones are zero."""
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = _sizes(size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    xp = self._backend.namespace()
+    n = 1
+    for s in shape:
+        n *= s
+    flat = xp.reshape(self._data, (-1,))
+    if n <= flat.shape[0]:
+        flat = flat[:n]
+    else:
+        flat = xp.concat([flat, xp.zeros((n - flat.shape[0],), dtype=self._data.dtype)])
+    self._data = xp.reshape(xp.asarray(flat, copy=True), shape)
+    self._view_of = None
+    self._bump_version()
+    return self
+
+
+def _resize_as_(self: Any, the_template: Any) -> Any:
+    return _resize_(self, tuple(the_template.shape))
+
+
 def tensor_split(input: Any, indices_or_sections: Any = None, dim: int = 0, *, sections: Any = None,  # noqa: A002
                  indices: Any = None, tensor_indices_or_sections: Any = None) -> tuple:
     """Views of ``input`` along ``dim``: ``sections`` pieces of near-equal size (the first ones one longer), or
@@ -1522,6 +1598,8 @@ TENSOR_METHODS: dict = {
     "unfold": unfold,
     "swapaxes_": _transpose_inplace,
     "swapdims_": _transpose_inplace,
+    "resize_": _resize_,
+    "resize_as_": _resize_as_,
 }
 
 __all__ = [
@@ -1530,5 +1608,5 @@ __all__ = [
     "concatenate", "stack", "hstack", "vstack", "atleast_1d", "atleast_2d", "atleast_3d",
     "dstack", "column_stack", "tensor_split", "rot90", "split", "split_with_sizes", "chunk",
     "unbind", "flip", "fliplr", "flipud", "roll", "tile", "ravel", "repeat_interleave", "broadcast_shapes",
-    "broadcast_tensors", "meshgrid",
+    "broadcast_tensors", "meshgrid", "hsplit", "vsplit", "dsplit",
 ]
