@@ -238,3 +238,155 @@ def test_scatter_family_matches_torch(torch):
     close(ours, theirs.numpy())
     for wrap in (False, True):
         close(plugrad.zeros(7, 3).fill_diagonal_(4, wrap=wrap), torch.zeros(7, 3).fill_diagonal_(4, wrap=wrap).numpy())
+
+
+# --- diagflat, dist, renorm ------------------------------------------------------------------------
+
+
+def test_diagflat_flattens_then_places_on_the_diagonal():
+    out = plugrad.diagflat(plugrad.tensor([[1, 2], [3, 4]]))
+    close(out, np.diag([1, 2, 3, 4]))
+    assert out.dtype is plugrad.int64
+    close(plugrad.tensor([1.0, 2.0]).diagflat(-1), [[0, 0, 0], [1, 0, 0], [0, 2, 0]])
+    close(plugrad.diagflat(plugrad.tensor(3.0)), [[3.0]])
+
+
+def test_dist_is_the_norm_of_the_difference():
+    a, b = plugrad.ones(3), plugrad.zeros(2, 3)
+    close(plugrad.dist(a, b, 3), 6 ** (1 / 3), rtol=1e-6)
+    close(a.dist(plugrad.zeros(3)), math.sqrt(3), rtol=1e-6)
+    close(plugrad.dist(a, plugrad.tensor([1.0, 0.0, 0.0]), 0), 2.0)
+    close(plugrad.dist(a, plugrad.tensor([1.0, -2.0, 0.0]), math.inf), 3.0)
+    assert plugrad.dist(a, b).ndim == 0
+    with pytest.raises(RuntimeError, match="input dtype should be either floating point or complex. Got Long"):
+        plugrad.dist(plugrad.ones(2, dtype=plugrad.int64), plugrad.ones(2, dtype=plugrad.int64))
+
+
+def test_renorm_scales_only_the_slices_over_maxnorm():
+    x = plugrad.tensor([[1.0, 1.0], [3.0, 4.0]])
+    out = plugrad.renorm(x, 2, 0, 1.0)
+    close(out, [[1 / (math.sqrt(2) + 1e-7), 1 / (math.sqrt(2) + 1e-7)], [0.6, 0.8]], rtol=1e-6)
+    close(x.renorm(2, 0, 10.0), to_numpy(x))
+    with pytest.raises(RuntimeError, match="renorm: non-positive-norm not supported"):
+        plugrad.renorm(x, 0, 0, 1.0)
+    with pytest.raises(RuntimeError, match="renorm: input needs at least 2 dimensions, got 1 dimensions"):
+        plugrad.renorm(plugrad.ones(3), 1, 0, 1.0)
+
+
+def test_renorm_gradcheck():
+    x = (plugrad.arange(1.0, 10.0, dtype=plugrad.float64).reshape(3, 3) / 2).requires_grad_()
+    assert plugrad.autograd.gradcheck(lambda a: plugrad.renorm(a, 2, 0, 3.0), (x,))
+
+
+def test_diagflat_dist_renorm_match_torch(torch):
+    data = np.arange(1.0, 13.0).reshape(3, 4)
+    other = np.linspace(-1.0, 1.0, 4)
+    close(plugrad.diagflat(plugrad.tensor(data), 2), torch.diagflat(torch.tensor(data), 2).numpy())
+    for p in (1, 2, 3.5, 0, math.inf):
+        close(plugrad.dist(plugrad.tensor(data), plugrad.tensor(other), p),
+              torch.dist(torch.tensor(data), torch.tensor(other), p).numpy(), rtol=1e-12)
+    for p, dim, maxnorm in ((1, 0, 5.0), (2, 1, 5.0), (3, -1, 100.0)):
+        close(plugrad.renorm(plugrad.tensor(data), p, dim, maxnorm),
+              torch.renorm(torch.tensor(data), p, dim, maxnorm).numpy(), rtol=1e-12)
+
+
+# --- typename, range, set_default_tensor_type, empty_strided ---------------------------------------
+
+
+def test_typename_of_tensors_classes_and_objects():
+    assert plugrad.typename(plugrad.ones(2)) == "torch.FloatTensor"
+    assert plugrad.typename(plugrad.ones(2, dtype=plugrad.int64)) == "torch.LongTensor"
+    assert plugrad.typename(3) == "int"
+    assert plugrad.typename(plugrad.nn.Linear) == "plugrad.nn.modules.linear.Linear"
+
+
+def test_range_is_inclusive_float_and_deprecated():
+    with pytest.warns(UserWarning, match="torch.range is deprecated and will be removed in a future release"):
+        out = plugrad.range(1, 4)
+    close(out, [1.0, 2.0, 3.0, 4.0])
+    assert out.dtype is plugrad.float32
+    with pytest.warns(UserWarning):
+        assert plugrad.range(1, 4, 0.5).shape == (7,)
+        assert plugrad.range(0, 3, dtype=plugrad.int64).dtype is plugrad.int64
+        with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+            plugrad.range(0, 5, -1)
+
+
+def test_set_default_tensor_type_sets_the_default_dtype():
+    try:
+        with pytest.warns(UserWarning, match=r"torch.set_default_tensor_type\(\) is deprecated as of PyTorch 2.1"):
+            plugrad.set_default_tensor_type(plugrad.DoubleTensor)
+        assert plugrad.get_default_dtype() is plugrad.float64
+        assert plugrad.tensor([1.5]).dtype is plugrad.float64
+        with pytest.warns(UserWarning):
+            plugrad.set_default_tensor_type("torch.FloatTensor")
+        assert plugrad.get_default_dtype() is plugrad.float32
+        with pytest.warns(UserWarning), pytest.raises(TypeError, match="only floating-point types are supported"):
+            plugrad.set_default_tensor_type(plugrad.LongTensor)
+    finally:
+        plugrad.set_default_dtype(plugrad.float32)
+
+
+def test_empty_strided_and_new_empty_strided():
+    t = plugrad.empty_strided((2, 3), (1, 2), dtype=plugrad.float64)
+    assert t.shape == (2, 3) and t.dtype is plugrad.float64
+    n = plugrad.ones(2, dtype=plugrad.int64).new_empty_strided((4,), (1,))
+    assert n.shape == (4,) and n.dtype is plugrad.int64 and n.device == plugrad.ones(1).device
+    with pytest.raises(RuntimeError, match="mismatch in length of strides and shape"):
+        plugrad.empty_strided((2, 3), (1,))
+
+
+def test_range_and_typename_match_torch(torch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for args in ((1, 4), (0, 1, 0.25), (5, -1, -2)):
+            close(plugrad.range(*args), torch.range(*args).numpy())
+    assert plugrad.typename(plugrad.ones(2, dtype=plugrad.float64)) == torch.typename(torch.ones(2, dtype=torch.float64))
+
+
+# --- gradient --------------------------------------------------------------------------------------
+
+
+def test_gradient_uniform_and_coordinate_spacing():
+    t = plugrad.tensor([[1.0, 2.0, 4.0, 8.0], [10.0, 20.0, 40.0, 80.0]])
+    g0, g1 = plugrad.gradient(t)
+    close(g0, [[9, 18, 36, 72]] * 2)
+    close(g1, [[1, 1.5, 3, 4], [10, 15, 30, 40]])
+    (h,) = plugrad.gradient(t, spacing=2.0, dim=1)
+    close(h, [[0.5, 0.75, 1.5, 2], [5, 7.5, 15, 20]])
+    _, c = plugrad.gradient(t, spacing=[plugrad.tensor([0.0, 1.0]), plugrad.tensor([0.0, 1.0, 1.5, 3.5])])
+    close(c, [[1, 3, 3.6, 2], [10, 30, 36, 20]], rtol=1e-6)
+    (e2,) = plugrad.gradient(t, dim=1, edge_order=2)
+    close(e2, [[0.5, 1.5, 3, 5], [5, 15, 30, 50]])
+    (i,) = plugrad.gradient(plugrad.tensor([1, 2, 4]))
+    assert i.dtype is plugrad.float32
+    close(i, [1, 1.5, 2])
+
+
+def test_gradient_errors():
+    with pytest.raises(RuntimeError, match=r"expected each dimension size to be at least edge_order\+1"):
+        plugrad.gradient(plugrad.ones(2), edge_order=2)
+    with pytest.raises(RuntimeError, match="only supports edge_order=1 and edge_order=2"):
+        plugrad.gradient(plugrad.ones(3), edge_order=3)
+    with pytest.raises(RuntimeError, match="or a list of length equal to 'self.dim\\(\\) = 2'"):
+        plugrad.gradient(plugrad.ones(3, 3), spacing=[1.0, 2.0, 3.0])
+
+
+def test_gradient_gradcheck():
+    x = plugrad.randn(4, 5, dtype=plugrad.float64, requires_grad=True)
+    coords = plugrad.arange(5.0, dtype=plugrad.float64) ** 2
+    assert plugrad.autograd.gradcheck(lambda a: plugrad.gradient(a, spacing=[0.5, coords], edge_order=2), (x,))
+
+
+def test_gradient_matches_torch(torch):
+    data = np.cos(np.arange(30.0)).reshape(5, 6)
+    coords = np.cumsum(np.linspace(0.5, 1.5, 6))
+    for kw in ({}, {"dim": 1, "edge_order": 2}, {"spacing": 0.25, "dim": (0, 1)}, {"spacing": [3.0], "dim": [0]}):
+        ours = plugrad.gradient(plugrad.tensor(data), **kw)
+        theirs = torch.gradient(torch.tensor(data), **kw)
+        for a, b in zip(ours, theirs):
+            close(a, b.numpy(), rtol=1e-12)
+    for edge_order in (1, 2):
+        (a,) = plugrad.gradient(plugrad.tensor(data), spacing=(plugrad.tensor(coords),), dim=1, edge_order=edge_order)
+        (b,) = torch.gradient(torch.tensor(data), spacing=(torch.tensor(coords),), dim=1, edge_order=edge_order)
+        close(a, b.numpy(), rtol=1e-12)

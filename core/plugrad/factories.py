@@ -5,6 +5,7 @@ Factories make tensors on the default backend unless ``device`` names another.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -667,6 +668,40 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     return t
 
 
+# Note: this module's `range` is PyTorch's deprecated factory; the builtin is `builtins.range` here.
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,  # noqa: A001
+          requires_grad: bool = False, **_: Any) -> Tensor:
+    """Deprecated: values from ``start`` to ``end`` *inclusive* by ``step``, in the default float dtype unless
+    ``dtype`` is given. Use :func:`arange`, whose end is exclusive."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
+        "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+        UserWarning, stacklevel=2,
+    )
+    if end is None:
+        start, end = 0, start
+    lo, hi, by = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if by == 0:
+        raise RuntimeError("step must be nonzero")
+    if (hi - lo) * by < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    n = int(math.floor((hi - lo) / by)) + 1
+    t = (arange(n, dtype=_dt.float64, device=device) * by + lo).to(d)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
+
+
+def empty_strided(size: Sequence[Any], stride: Sequence[Any], *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, **_: Any) -> Tensor:
+    """A tensor of ``size`` (zeros, as :func:`empty`); plugrad's tensors are contiguous, so ``stride`` only has
+    to be one per dimension."""
+    if len(tuple(stride)) != len(tuple(size)):
+        raise RuntimeError("mismatch in length of strides and shape")
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
@@ -760,6 +795,29 @@ ShortTensor = _legacy_class("ShortTensor", _dt.int16)
 CharTensor = _legacy_class("CharTensor", _dt.int8)
 ByteTensor = _legacy_class("ByteTensor", _dt.uint8)
 BoolTensor = _legacy_class("BoolTensor", _dt.bool_)
+_LEGACY_CLASSES = {c.__name__: c for c in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                                           CharTensor, ByteTensor, BoolTensor)}
+
+
+def set_default_tensor_type(t: Any) -> None:
+    """Deprecated: make ``t`` (``plugrad.DoubleTensor`` or its name ``"torch.DoubleTensor"``) the default
+    floating point type; that is :func:`set_default_dtype` of its dtype."""
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use torch.set_default_dtype() and "
+        "torch.set_default_device() as alternatives.", UserWarning, stacklevel=2,
+    )
+    if isinstance(t, str):
+        name = t.rsplit(".", 1)[-1]
+        cls = _LEGACY_CLASSES.get(name)
+        if cls is None:
+            raise TypeError(f"invalid type: '{t}'")
+        t = cls
+    d = getattr(t, "_legacy_dtype", None)
+    if d is None:
+        raise TypeError(f"invalid type: '{t!r}'")
+    if not d.is_floating_point or d is _dt.float16:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dt.set_default_dtype(d)
 
 
 def _parse_to(t: Tensor | None, args: tuple, kwargs: dict) -> tuple[Backend | None, _dt.dtype | None, bool]:
@@ -796,4 +854,5 @@ __all__ = [
     "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "logspace", "eye",
     "FloatTensor",
     "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+    "range", "empty_strided", "set_default_tensor_type",
 ]

@@ -266,6 +266,12 @@ class Tensor:
 
         return empty(*size, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
 
+    def new_empty_strided(self, size: Any, stride: Any, *, dtype: Any = None, device: Any = None,
+                          requires_grad: builtins.bool = False, **_: Any) -> Tensor:
+        from .factories import empty_strided
+
+        return empty_strided(size, stride, requires_grad=requires_grad, **self._new_kwargs(dtype, device))
+
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
                  requires_grad: builtins.bool = False, **_: Any) -> Tensor:
         from .factories import full

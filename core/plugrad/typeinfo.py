@@ -111,5 +111,23 @@ def is_nonzero(input: Tensor) -> bool:  # noqa: A002
     return bool(input)
 
 
+def typename(obj: Any, /) -> str:
+    """The type of ``obj`` as a string: a tensor's legacy type (``"torch.FloatTensor"``), else the module and
+    qualified name of the object (a class or function) or of its class, as PyTorch writes them."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ""
+        qualname = type(obj).__qualname__
+    if module in ("", "builtins"):
+        return qualname
+    return f"{module}.{qualname}"
+
+
 __all__ = ["finfo", "iinfo", "promote_types", "result_type", "can_cast", "is_floating_point", "is_complex",
-           "is_nonzero"]
+           "is_nonzero", "typename"]

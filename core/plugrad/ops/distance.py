@@ -83,4 +83,40 @@ def pdist(input: Any, p: float = 2.0) -> Any:  # noqa: A002
     return diff.norm(p, -1)
 
 
-__all__ = ["cdist", "cosine_similarity", "pairwise_distance", "pdist"]
+def dist(input: Any, other: Any, p: float = 2) -> Any:  # noqa: A002
+    """The ``p``-norm of ``input - other`` (broadcast), as a 0-d tensor."""
+    from .elementwise import sub
+    from .reduction import norm
+
+    diff = sub(input, other)
+    if not (diff.dtype.is_floating_point or diff.dtype.is_complex):
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{diff.dtype.legacy[:-6]} instead.")
+    return norm(diff, p)
+
+
+def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Any:  # noqa: A002
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (PyTorch's factor ``maxnorm / (norm + 1e-7)``); the other slices are unchanged."""
+    from ..autograd import grad_mode as _gm
+    from .comparison import gt, where
+    from .elementwise import add, div, mul
+    from .reduction import norm
+    from .shape import wrap_dim
+
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    d = wrap_dim(dim, input.ndim)
+    norms = norm(input, p, tuple(i for i in range(input.ndim) if i != d), True)
+    with _gm.no_grad():
+        # Note: PyTorch's renorm_backward treats the factor's test as a constant, as `where` does here.
+        over = gt(norms, maxnorm)
+    factor = where(over, div(maxnorm, add(norms, 1e-7)), 1.0)
+    return mul(input, factor.to(input.dtype))
+
+
+__all__ = ["cdist", "cosine_similarity", "dist", "pairwise_distance", "pdist", "renorm"]

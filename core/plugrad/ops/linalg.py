@@ -644,6 +644,11 @@ def diag(input: Any, diagonal: int = 0) -> Any:  # noqa: A002
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {n}D")
 
 
+def diagflat(input: Any, offset: int = 0) -> Any:  # noqa: A002
+    """The square matrix with the flattened ``input`` on its ``offset``-th diagonal."""
+    return DIAG_EMBED.dispatch((reshape(input, (-1,)),), (int(offset), 0, 1))
+
+
 def _triangle(name: str, keep_lower: bool) -> tuple:
     def vjp(ctx: Any, g: Any) -> tuple:
         return (op.dispatch((g,), ctx.attrs),)
@@ -1019,7 +1024,7 @@ def cross(input: Any, other: Any, dim: int | None = None, *, out: Any = None) ->
 __all__ = [
     "vdot", "kron", "cross",
     "mm", "bmm", "mv", "dot", "outer", "ger", "inner", "addmm", "matmul", "matrix_power", "trace", "diagonal",
-    "diag_embed", "diag", "tril", "triu", "tensordot", "einsum",
+    "diag_embed", "diag", "diagflat", "tril", "triu", "tensordot", "einsum",
 ]
 
 

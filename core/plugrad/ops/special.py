@@ -1695,6 +1695,93 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Any:  
 # --- index and structure builders --------------------------------------------------------------------
 
 
+def _gradient_spacing(input: Any, spacing: Any, dims: list[int], dim_given: bool) -> list:  # noqa: A002
+    """One spacing per dimension in ``dims``: a number (uniform steps) or a 1-D tensor of coordinates."""
+    if not isinstance(spacing, (list, tuple)):
+        return [spacing] * len(dims)
+    if len(spacing) != len(dims):
+        if dim_given:
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                               f"arguments to have the same length, but got a spacing argument of length "
+                               f"{len(spacing)} and a dim argument of length {len(dims)}.")
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal "
+                           f"to 'self.dim() = {input.ndim}', since dim argument was not given, but got a list of "
+                           f"length {len(spacing)}")
+    out = []
+    for s, d in zip(spacing, dims):
+        if hasattr(s, "_data") and s.ndim == 0:
+            s = s.item()
+        if hasattr(s, "_data") and (s.ndim != 1 or s.shape[0] != input.shape[d]):
+            raise RuntimeError(f"torch.gradient expected each tensor to be on the same device and have the same size "
+                               f"as dimension {d} of the input ({input.shape[d]}), but got {list(s.shape)}")
+        out.append(s)
+    return out
+
+
+def _gradient_along(f: Any, d: int, h: Any, edge_order: int) -> Any:
+    """Second-order central differences inside, first- or second-order one-sided ones at the ends (NumPy's)."""
+    from .shape import cat, narrow, reshape
+
+    n = f.shape[d]
+
+    def part(start: int, length: int) -> Any:
+        return narrow(f, d, start, length)
+
+    def along(v: Any) -> Any:  # a 1-D tensor of coefficients, broadcast along dimension d
+        return reshape(v, [-1 if i == d else 1 for i in range(f.ndim)])
+
+    if hasattr(h, "_data"):
+        x = h.to(f.dtype)
+        dx = x[1:] - x[:-1]
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        inner = along(a) * part(0, n - 2) + along(b) * part(1, n - 2) + along(c) * part(2, n - 2)
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / dx[0]
+            last = (part(n - 1, 1) - part(n - 2, 1)) / dx[-1]
+        else:
+            e1, e2 = dx[0], dx[1]
+            first = (-(2 * e1 + e2) / (e1 * (e1 + e2)) * part(0, 1) + (e1 + e2) / (e1 * e2) * part(1, 1)
+                     - e1 / (e2 * (e1 + e2)) * part(2, 1))
+            e1, e2 = dx[-2], dx[-1]
+            last = (e2 / (e1 * (e1 + e2)) * part(n - 3, 1) - (e2 + e1) / (e1 * e2) * part(n - 2, 1)
+                    + (2 * e2 + e1) / (e2 * (e1 + e2)) * part(n - 1, 1))
+    else:
+        inner = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / h
+            last = (part(n - 1, 1) - part(n - 2, 1)) / h
+        else:
+            first = (-1.5 * part(0, 1) + 2 * part(1, 1) - 0.5 * part(2, 1)) / h
+            last = (0.5 * part(n - 3, 1) - 2 * part(n - 2, 1) + 1.5 * part(n - 1, 1)) / h
+    return cat([first, inner, last], d)
+
+
+def gradient(input: Any, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple:  # noqa: A002
+    """Estimates of the derivative of ``input`` along each of ``dim`` (all dimensions by default), one tensor per
+    dimension: central differences inside, one-sided ones of order ``edge_order`` (1 or 2) at the ends.
+    ``spacing`` is a number, one number per dimension, or one tensor of coordinates per dimension."""
+    from .shape import wrap_dim
+
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dim_given = dim is not None
+    if dim is None:
+        dims = list(range(input.ndim))
+    elif isinstance(dim, int):
+        dims = [wrap_dim(dim, input.ndim)]
+    else:
+        dims = [wrap_dim(d, input.ndim) for d in dim]
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    f = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(_dt.get_default_dtype())
+    steps = _gradient_spacing(input, spacing, dims, dim_given)
+    return tuple(_gradient_along(f, d, h, edge_order) for d, h in zip(dims, steps))
+
+
 def _tri_indices(row: int, col: int, offset: int, dtype: Any, device: Any, upper: bool) -> Any:
     from ..factories import arange
     from .indexing import nonzero
@@ -2058,7 +2145,7 @@ __all__ = [
     "positive", "nan_to_num", "signbit", "xlogy", "hypot", "logaddexp", "logaddexp2", "copysign", "fmax", "fmin",
     "nextafter", "heaviside", "ldexp", "gcd", "lcm", "frexp", "isin", "isneginf", "isposinf", "isreal",
     "searchsorted", "bucketize", "take_along_dim", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
-    "nanmedian", "msort", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "histc",
+    "nanmedian", "msort", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "histc",
     "tril_indices", "triu_indices", "block_diag", "cartesian_prod", "combinations", "vander", "atleast_3d",
     "addmv", "addr", "baddbmm", "addbmm", "chain_matmul", "is_same_size", "is_signed", "scalar_tensor", "asarray",
 ]
