@@ -187,6 +187,10 @@ def test_masked_scatter_takes_source_in_row_major_order():
     mask = plugrad.tensor([[True, False, True], [False, True, False]])
     close(plugrad.masked_scatter(x, mask, plugrad.arange(6.0)), [[0, 0, 1], [0, 2, 0]])
     close(x.masked_scatter(plugrad.tensor([True, False, True]), plugrad.arange(6.0)), [[0, 0, 1], [2, 0, 3]])
+    wide = plugrad.zeros(3).masked_scatter(mask, plugrad.arange(1.0, 7.0))
+    close(wide, [[1, 0, 2], [0, 3, 0]])
+    with pytest.raises(RuntimeError, match=r"the number of sizes provided \(1\) must be greater or equal"):
+        plugrad.zeros(3).masked_scatter_(mask, plugrad.arange(6.0))
     assert x.masked_scatter_(mask, plugrad.arange(1.0, 7.0)) is x
     close(x, [[1, 0, 2], [0, 3, 0]])
 

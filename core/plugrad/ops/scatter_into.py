@@ -50,11 +50,11 @@ def diagonal_scatter(input: Any, src: Any, offset: int = 0, dim1: int = 0, dim2:
 
 
 def masked_scatter(input: Any, mask: Any, source: Any) -> Any:  # noqa: A002
-    """A copy of ``input`` whose positions where ``mask`` (broadcast to it) is True take the elements of
-    ``source`` in row-major order."""
+    """A copy of ``input`` whose positions where ``mask`` is True take the elements of ``source`` in row-major
+    order; ``input`` and ``mask`` broadcast together (the in-place form keeps ``input``'s shape)."""
     from .conversion import clone
     from .reduction import sum as _sum
-    from .shape import broadcast_to, reshape
+    from .shape import broadcast_shapes, broadcast_to, reshape
 
     if mask.dtype is not _dt.bool_:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
@@ -62,7 +62,8 @@ def masked_scatter(input: Any, mask: Any, source: Any) -> Any:  # noqa: A002
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{input.dtype.legacy[:-6]} and {source.dtype.legacy[:-6]}")
-    mask = broadcast_to(mask, input.shape)
+    shape = broadcast_shapes(input.shape, mask.shape)
+    input, mask = broadcast_to(input, shape), broadcast_to(mask, shape)
     count = int(_sum(mask).item())
     if count > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
