@@ -1,4 +1,4 @@
-"""Max, average and adaptive pooling modules in one and two dimensions."""
+"""Max, average and adaptive pooling modules in one, two and three dimensions."""
 
 from __future__ import annotations
 
@@ -146,5 +146,36 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d",
-           "AvgPool2d", "MaxPool1d", "MaxPool2d"]
+class MaxPool3d(_MaxPoolNd):
+    """3-d max pooling; ``stride`` defaults to ``kernel_size``."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool3d(AvgPool2d):
+    """3-d average pooling; ``stride`` defaults to ``kernel_size``."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """Average pooling of (N, C, D, H, W) input to a fixed output size."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max pooling of (N, C, D, H, W) input to a fixed output size; with ``return_indices`` also the flat
+    argmax positions in each volume."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d"]
