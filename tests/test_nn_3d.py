@@ -136,3 +136,140 @@ def test_pool3d_modules_repr_and_forward_match_torch(torch, ctor):
     assert repr(a) == repr(b)
     x = np.random.default_rng(2).standard_normal((2, 3, 5, 6, 4))
     np.testing.assert_allclose(to_numpy(a(plugrad.tensor(x))), b(torch.tensor(x)).numpy(), atol=1e-12)
+
+
+# --- LPPool, LocalResponseNorm, Bilinear, ChannelShuffle, MaxUnpool, EmbeddingBag, MultiLabelMarginLoss -----
+
+
+def test_layers_hard_values():
+    x = plugrad.tensor([[[3.0, 4.0]]])
+    assert F.lp_pool1d(x, 2, 2).tolist() == [[[5.0]]]
+    assert F.channel_shuffle(plugrad.arange(4.0).reshape(1, 4, 1), 2).flatten().tolist() == [0.0, 2.0, 1.0, 3.0]
+    v, i = F.max_pool1d(plugrad.tensor([[[1.0, 5.0, 7.0, 2.0]]]), 2, return_indices=True)
+    assert F.max_unpool1d(v, i, 2).tolist() == [[[0.0, 5.0, 7.0, 0.0]]]
+    w = plugrad.arange(6.0).reshape(3, 2)
+    bag = F.embedding_bag(plugrad.tensor([0, 2, 1]), w, plugrad.tensor([0, 2]), mode="sum")
+    assert bag.tolist() == [[4.0, 6.0], [2.0, 3.0]]
+    # targets 3 and 0 against classes 1 and 2: (1 - (0.8 - 0.2)) + (1 - (0.8 - 0.4)) + (1 - (0.1 - 0.2)) + ...
+    loss = F.multilabel_margin_loss(plugrad.tensor([[0.1, 0.2, 0.4, 0.8]]), plugrad.tensor([[3, 0, -1, 1]]))
+    assert abs(loss.item() - 0.85) < 1e-6
+    assert F.bilinear(plugrad.ones(1, 2), plugrad.ones(1, 3), plugrad.ones(4, 2, 3)).tolist() == [[6.0] * 4]
+
+
+@pytest.mark.parametrize("case", ["lp2", "lp2s", "lp1", "lp3"])
+def test_lp_pool_matches_torch(torch, case):
+    tf = torch.nn.functional
+    fns = {"lp2": (lambda x: F.lp_pool2d(x, 2, 2), lambda x: tf.lp_pool2d(x, 2, 2)),
+           "lp2s": (lambda x: F.lp_pool2d(x, 3, (2, 3), 1, True), lambda x: tf.lp_pool2d(x, 3, (2, 3), 1, True)),
+           "lp1": (lambda x: F.lp_pool1d(x[0], 2, 3), lambda x: tf.lp_pool1d(x[0], 2, 3)),
+           "lp3": (lambda x: F.lp_pool3d(x, 2, 2), lambda x: tf.lp_pool3d(x, 2, 2))}[case]
+    a = np.abs(np.random.default_rng(0).standard_normal((2, 3, 6, 8))) + 0.1
+    pt, tt = plugrad.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yp, yt = fns[0](pt), fns[1](tt)
+    np.testing.assert_allclose(to_numpy(yp.detach()), yt.detach().numpy(), atol=1e-10)
+    yp.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(to_numpy(pt.grad), tt.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 7), (2, 6, 3, 4), (2, 6, 3, 4, 2)])
+def test_local_response_norm_matches_torch(torch, shape):
+    tf = torch.nn.functional
+    _both(torch, lambda x: F.local_response_norm(x, 3), lambda x: tf.local_response_norm(x, 3), [shape])
+    _both(torch, lambda x: F.local_response_norm(x, 2, 0.1, 0.5, 2.0),
+          lambda x: tf.local_response_norm(x, 2, 0.1, 0.5, 2.0), [shape])
+
+
+def test_bilinear_and_channel_shuffle_match_torch(torch):
+    tf = torch.nn.functional
+    _both(torch, F.bilinear, tf.bilinear, [(4, 3), (4, 5), (2, 3, 5), (2,)])
+    _both(torch, F.bilinear, tf.bilinear, [(2, 4, 3), (2, 4, 5), (2, 3, 5)])
+    _both(torch, lambda x: F.channel_shuffle(x, 3), lambda x: tf.channel_shuffle(x, 3), [(2, 6, 3, 2)])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_max_unpool_matches_torch(torch, n):
+    tf = torch.nn.functional
+    shape = (2, 3, 4, 6, 8)[: n + 2]
+    a = np.random.default_rng(n).standard_normal(shape)
+    v, idx = getattr(tf, f"max_pool{n}d")(torch.tensor(a), 2, return_indices=True)
+    for size in (None, [s + 1 for s in shape[2:]]):
+        pv = plugrad.tensor(v.numpy(), requires_grad=True)
+        tv = v.clone().requires_grad_(True)
+        yp = getattr(F, f"max_unpool{n}d")(pv, plugrad.tensor(idx.numpy()), 2, output_size=size)
+        yt = getattr(tf, f"max_unpool{n}d")(tv, idx, 2, output_size=size)
+        np.testing.assert_array_equal(to_numpy(yp.detach()), yt.detach().numpy())
+        (yp * plugrad.arange(float(yp.numel())).reshape(yp.shape)).sum().backward()
+        (yt * torch.arange(float(yt.numel())).reshape(yt.shape)).sum().backward()
+        np.testing.assert_array_equal(to_numpy(pv.grad), tv.grad.numpy())
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("kw", [{}, {"padding_idx": 2}, {"rows": True}, {"include_last_offset": True}])
+def test_embedding_bag_matches_torch(torch, mode, kw):
+    inp = np.array([1, 2, 4, 5, 4, 3, 2, 9])
+    off = np.array([0, 3, 8]) if kw.get("include_last_offset") else np.array([0, 4, 4])
+    kw = dict(kw)
+    if kw.pop("rows", False):
+        inp, off = inp.reshape(2, 4), None
+
+    def call(lib, fn, w):
+        offsets = None if off is None else lib.tensor(off)
+        return fn(lib.tensor(inp), w, offsets, mode=mode, **kw)
+
+    _both(torch, lambda w: call(plugrad, F.embedding_bag, w),
+          lambda w: call(torch, torch.nn.functional.embedding_bag, w), [(10, 3)])
+
+
+def test_embedding_bag_per_sample_weights_match_torch(torch):
+    inp, off = np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 4, 4])
+    _both(torch, lambda w, p: F.embedding_bag(plugrad.tensor(inp), w, plugrad.tensor(off), mode="sum",
+                                              per_sample_weights=p),
+          lambda w, p: torch.nn.functional.embedding_bag(torch.tensor(inp), w, torch.tensor(off), mode="sum",
+                                                         per_sample_weights=p), [(10, 3), (8,)])
+    with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
+        F.embedding_bag(plugrad.tensor(inp), plugrad.ones(10, 3), plugrad.tensor(off),
+                        per_sample_weights=plugrad.ones(8))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_margin_loss_matches_torch(torch, reduction):
+    tgt = np.array([[3, 0, -1, 1], [1, 2, 3, 0]])
+    rng = np.random.default_rng(4)
+    for x, t in ((rng.standard_normal((2, 4)), tgt), (rng.standard_normal(4), tgt[0])):
+        px, tx = plugrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        yp = plugrad.nn.MultiLabelMarginLoss(reduction=reduction)(px, plugrad.tensor(t))
+        yt = torch.nn.MultiLabelMarginLoss(reduction=reduction)(tx, torch.tensor(t))
+        np.testing.assert_allclose(to_numpy(yp.detach()), yt.detach().numpy(), atol=1e-12)
+        yp.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(to_numpy(px.grad), tx.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", ["alpha_dropout", "feature_alpha_dropout"])
+@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
+def test_alpha_dropout_draws_as_torch(torch, fn, p):
+    a = np.random.default_rng(5).standard_normal((4, 5, 3)).astype(np.float32)
+    torch.manual_seed(5)
+    plugrad.manual_seed(5)
+    got = getattr(F, fn)(plugrad.tensor(a), p, True)
+    np.testing.assert_allclose(to_numpy(got), getattr(torch.nn.functional, fn)(torch.tensor(a), p, True).numpy(),
+                               atol=1e-6)
+    np.testing.assert_array_equal(to_numpy(getattr(F, fn)(plugrad.tensor(a), p)), a)  # training=False by default
+    module = plugrad.nn.AlphaDropout(p) if fn == "alpha_dropout" else plugrad.nn.FeatureAlphaDropout(p)
+    np.testing.assert_array_equal(to_numpy(module.eval()(plugrad.tensor(a))), a)
+
+
+@pytest.mark.parametrize("ctor", ["LPPool1d(2, 3)", "LPPool2d(2.0, (2, 3), stride=1)", "LocalResponseNorm(2)",
+                                  "Bilinear(2, 3, 4)", "Bilinear(2, 3, 4, bias=False)", "AlphaDropout(0.2)",
+                                  "FeatureAlphaDropout()", "ChannelShuffle(2)", "MaxUnpool2d(2)", "MaxUnpool1d(3, 1)",
+                                  "MaxUnpool3d(2)", "EmbeddingBag(5, 3)",
+                                  "EmbeddingBag(5, 3, mode='sum', padding_idx=0, max_norm=1.0)",
+                                  "MultiLabelMarginLoss()"])
+def test_layer_modules_repr_and_init_match_torch(torch, ctor):
+    torch.manual_seed(1)
+    plugrad.manual_seed(1)
+    a, b = eval("plugrad.nn." + ctor), eval("torch.nn." + ctor)
+    assert repr(a) == repr(b)
+    for k, v in b.state_dict().items():
+        np.testing.assert_allclose(to_numpy(a.state_dict()[k]), v.numpy(), atol=1e-6)

@@ -111,6 +111,21 @@ from ..ops.volumetric import (  # noqa: F401
     max_pool3d_with_indices,
 )
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
+from ._functional_layers import (  # noqa: F401
+    alpha_dropout,
+    bilinear,
+    channel_shuffle,
+    embedding_bag,
+    feature_alpha_dropout,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+    multilabel_margin_loss,
+)
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -159,4 +174,7 @@ __all__ = [
 ]
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "conv3d",
             "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices"]
+__all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "feature_alpha_dropout",
+            "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+            "multilabel_margin_loss"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
