@@ -9,6 +9,7 @@ import plugrad
 import plugrad.nn.functional as F
 import pytest
 from _devices import to_numpy
+from plugrad import nn
 
 
 @pytest.fixture
@@ -273,3 +274,66 @@ def test_layer_modules_repr_and_init_match_torch(torch, ctor):
     assert repr(a) == repr(b)
     for k, v in b.state_dict().items():
         np.testing.assert_allclose(to_numpy(a.state_dict()[k]), v.numpy(), atol=1e-6)
+
+
+# --- Transformer decoder -------------------------------------------------------------------------------------
+
+
+def test_generate_square_subsequent_mask():
+    m = nn.Transformer.generate_square_subsequent_mask(3)
+    assert m.tolist() == [[0.0, float("-inf"), float("-inf")], [0.0, 0.0, float("-inf")], [0.0, 0.0, 0.0]]
+    assert m.dtype is plugrad.float32
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True}, {"activation": "gelu", "bias": False}])
+def test_transformer_init_forward_and_grad_match_torch(torch, kw):
+    torch.manual_seed(0)
+    plugrad.manual_seed(0)
+    tm = torch.nn.Transformer(8, 2, 2, 2, 16, dropout=0.0, **kw)
+    pm = nn.Transformer(8, 2, 2, 2, 16, dropout=0.0, **kw)
+    assert list(tm.state_dict()) == list(pm.state_dict())
+    assert repr(pm) == repr(tm)
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(to_numpy(pm.state_dict()[k]), v.numpy(), atol=1e-6)
+    rng = np.random.default_rng(0)
+    src, tgt = rng.standard_normal((5, 3, 8)).astype(np.float32), rng.standard_normal((4, 3, 8)).astype(np.float32)
+    if kw.get("batch_first"):
+        src, tgt = src.transpose(1, 0, 2).copy(), tgt.transpose(1, 0, 2).copy()
+    kpm = np.zeros((3, 4), bool)
+    kpm[1, 3] = True
+    ps, ts = plugrad.tensor(src, requires_grad=True), torch.tensor(src, requires_grad=True)
+    yp = pm(ps, plugrad.tensor(tgt), tgt_mask=nn.Transformer.generate_square_subsequent_mask(4),
+            tgt_key_padding_mask=plugrad.tensor(kpm))
+    yt = tm(ts, torch.tensor(tgt), tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(4),
+            tgt_key_padding_mask=torch.tensor(kpm))
+    np.testing.assert_allclose(to_numpy(yp.detach()), yt.detach().numpy(), atol=1e-5)
+    yp.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(to_numpy(ps.grad), ts.grad.numpy(), atol=1e-4)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_decoder_unbatched_matches_torch(torch, norm_first):
+    dl = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first)
+    tl = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first)
+    _copy_params(torch, dl, tl)
+    dp, dt = nn.TransformerDecoder(dl, 2, nn.LayerNorm(8)), torch.nn.TransformerDecoder(tl, 2, torch.nn.LayerNorm(8))
+    assert repr(dp) == repr(dt)
+    rng = np.random.default_rng(1)
+    tgt, mem = rng.standard_normal((4, 8)).astype(np.float32), rng.standard_normal((5, 8)).astype(np.float32)
+    yp = dp(plugrad.tensor(tgt), plugrad.tensor(mem), tgt_mask=nn.Transformer.generate_square_subsequent_mask(4),
+            tgt_is_causal=True)
+    yt = dt(torch.tensor(tgt), torch.tensor(mem), tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(4),
+            tgt_is_causal=True)
+    np.testing.assert_allclose(to_numpy(yp.detach()), yt.detach().numpy(), atol=1e-5)
+
+
+def test_transformer_checks_batch_and_features():
+    with pytest.warns(UserWarning, match="enable_nested_tensor"):
+        m = nn.Transformer(8, 2, 1, 1, 16)
+    with pytest.raises(RuntimeError, match="^the batch number of src and tgt must be equal$"):
+        m(plugrad.zeros(3, 2, 8), plugrad.zeros(3, 1, 8))
+    with pytest.raises(RuntimeError, match="^the feature number of src and tgt must be equal to d_model$"):
+        m(plugrad.zeros(3, 2, 8), plugrad.zeros(3, 2, 4))

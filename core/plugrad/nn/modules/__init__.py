@@ -131,3 +131,6 @@ from .sparse import EmbeddingBag  # noqa: E402
 __all__ += ["AlphaDropout", "Bilinear", "ChannelShuffle", "EmbeddingBag", "FeatureAlphaDropout", "LPPool1d",
             "LPPool2d", "LPPool3d", "LocalResponseNorm", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
             "MultiLabelMarginLoss"]
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer  # noqa: E402
+
+__all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer"]
