@@ -337,3 +337,35 @@ def test_transformer_checks_batch_and_features():
         m(plugrad.zeros(3, 2, 8), plugrad.zeros(3, 1, 8))
     with pytest.raises(RuntimeError, match="^the feature number of src and tgt must be equal to d_model$"):
         m(plugrad.zeros(3, 2, 8), plugrad.zeros(3, 2, 4))
+
+
+# --- gumbel_softmax -----------------------------------------------------------------------------------------
+
+
+def test_gumbel_softmax_hard_is_one_hot_with_soft_gradient():
+    plugrad.manual_seed(0)
+    logits = plugrad.tensor([[0.0, 10.0, 0.0], [10.0, 0.0, 0.0]], requires_grad=True)
+    y = F.gumbel_softmax(logits, tau=0.1, hard=True)
+    assert y.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    y.sum().backward()
+    assert logits.grad is not None
+    soft = F.gumbel_softmax(logits, tau=1.0)
+    np.testing.assert_allclose(to_numpy(soft.detach().sum(-1)), [1.0, 1.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_gumbel_softmax_draws_as_torch(torch, dtype, hard, dim):
+    a = np.random.default_rng(0).standard_normal((3, 5)).astype(dtype)
+    torch.manual_seed(2)
+    plugrad.manual_seed(2)
+    lt, lp = torch.tensor(a, requires_grad=True), plugrad.tensor(a, requires_grad=True)
+    yt = torch.nn.functional.gumbel_softmax(lt, tau=0.5, hard=hard, dim=dim)
+    yp = F.gumbel_softmax(lp, tau=0.5, hard=hard, dim=dim)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(to_numpy(yp.detach()), yt.detach().numpy(), atol=tol)
+    g = np.arange(15.0).reshape(3, 5).astype(dtype)
+    yt.backward(torch.tensor(g))
+    yp.backward(plugrad.tensor(g))
+    np.testing.assert_allclose(to_numpy(lp.grad), lt.grad.numpy(), atol=tol)

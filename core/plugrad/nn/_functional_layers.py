@@ -288,3 +288,26 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None, re
     if squeezed:
         loss = loss.reshape(()) if input.dim() == 0 else loss.squeeze(0)
     return _reduce(loss, reduction)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Any:
+    """A sample of the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with ``g`` standard Gumbel
+    noise (drawn as PyTorch draws it: ``-log`` of an exponential draw); with ``hard``, the one-hot argmax in the
+    forward pass and the soft sample's gradient (the straight-through estimator)."""
+    import warnings
+
+    from .. import dtypes
+    from ..autograd.grad_mode import no_grad
+    from ..factories import rand, zeros
+
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    with no_grad():
+        u = rand(tuple(logits.shape), dtype=dtypes.float64, device=logits._backend)
+        gumbels = -(-(-u).log1p()).to(logits.dtype).log()  # an exponential draw is -log(1 - u)
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros(tuple(logits.shape), dtype=logits.dtype, device=logits._backend).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -117,6 +117,7 @@ from ._functional_layers import (  # noqa: F401
     channel_shuffle,
     embedding_bag,
     feature_alpha_dropout,
+    gumbel_softmax,
     local_response_norm,
     lp_pool1d,
     lp_pool2d,
@@ -175,6 +176,6 @@ __all__ = [
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "conv3d",
             "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices"]
 __all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "feature_alpha_dropout",
-            "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+            "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
             "multilabel_margin_loss"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
