@@ -369,3 +369,8 @@ def test_gumbel_softmax_draws_as_torch(torch, dtype, hard, dim):
     yt.backward(torch.tensor(g))
     yp.backward(plugrad.tensor(g))
     np.testing.assert_allclose(to_numpy(lp.grad), lt.grad.numpy(), atol=tol)
+
+
+def test_native_channel_shuffle_is_channel_shuffle():
+    x = plugrad.arange(6.0).reshape(1, 6, 1)
+    assert F.native_channel_shuffle(x, 3).flatten().tolist() == [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]

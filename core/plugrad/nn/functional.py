@@ -178,4 +178,6 @@ __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_w
 __all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "feature_alpha_dropout",
             "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
             "multilabel_margin_loss"]
+native_channel_shuffle = channel_shuffle
+__all__ += ["native_channel_shuffle"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
