@@ -100,7 +100,33 @@ from ..ops.pooling import (  # noqa: F401
     max_pool1d_with_indices,
 )
 from ..ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from ..ops.volumetric import (  # noqa: F401
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    conv3d,
+    conv_transpose3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+)
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
+from ._functional_layers import (  # noqa: F401
+    alpha_dropout,
+    bilinear,
+    channel_shuffle,
+    embedding_bag,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+    multilabel_margin_loss,
+)
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -147,4 +173,11 @@ __all__ = [
     "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
     "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "triplet_margin_with_distance_loss", "unfold",
 ]
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "conv3d",
+            "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices"]
+__all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "feature_alpha_dropout",
+            "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+            "multilabel_margin_loss"]
+native_channel_shuffle = channel_shuffle
+__all__ += ["native_channel_shuffle"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]

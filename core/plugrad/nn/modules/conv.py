@@ -1,5 +1,5 @@
-"""Convolution modules: ``Conv1d``, ``Conv2d`` (im2col and a matrix product), ``ConvTranspose1d``
-and ``ConvTranspose2d``."""
+"""Convolution modules: ``Conv1d``, ``Conv2d`` (im2col and a matrix product), ``Conv3d`` (2-d convolutions
+over the depth taps) and their transposed forms."""
 
 from __future__ import annotations
 
@@ -61,6 +61,16 @@ def _reset_conv_parameters(self: Any) -> None:
             init.uniform_(self.bias, -bound, bound)
 
 
+def _triple(v: Any) -> tuple[int, int, int]:
+    if isinstance(v, (tuple, list)):
+        return (int(v[0]),) * 3 if len(v) == 1 else (int(v[0]), int(v[1]), int(v[2]))
+    return (int(v),) * 3
+
+
+def _tuple_for(n: int) -> Any:
+    return {1: _single, 2: _pair, 3: _triple}[n]
+
+
 def _pair(v: Any) -> tuple[int, int]:
     if isinstance(v, (tuple, list)):
         return (int(v[0]), int(v[0])) if len(v) == 1 else (int(v[0]), int(v[1]))
@@ -77,7 +87,7 @@ class _ConvNd(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
-        tup = _single if self._n == 1 else _pair
+        tup = _tuple_for(self._n)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = tup(kernel_size)
@@ -101,7 +111,7 @@ class _ConvNd(Module):
         _reset_conv_parameters(self)
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        conv = F.conv1d if self._n == 1 else F.conv2d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self._n]
         if self.padding_mode != "zeros":
             padded = F.pad(input, _reversed_padding_repeated_twice(self.padding, self.kernel_size, self.dilation),
                            mode=self.padding_mode)
@@ -116,6 +126,12 @@ class Conv2d(_ConvNd):
     """Applies a 2-d convolution over (N, C, H, W) input; weight (out, in / groups, kh, kw)."""
 
     _n = 2
+
+
+class Conv3d(_ConvNd):
+    """Applies a 3-d convolution over (N, C, D, H, W) input; weight (out, in / groups, kd, kh, kw)."""
+
+    _n = 3
 
 
 class Conv1d(_ConvNd):
@@ -155,7 +171,7 @@ class _ConvTransposeNd(Module):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         _check_conv_args(in_channels, out_channels, stride, padding, groups, padding_mode)
-        tup = _single if self._n == 1 else _pair
+        tup = _tuple_for(self._n)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = tup(kernel_size)
@@ -202,7 +218,7 @@ class _ConvTransposeNd(Module):
     def forward(self, input: Any, output_size: Any = None) -> Any:  # noqa: A002
         if not isinstance(self.padding, tuple):
             raise AssertionError("self.padding must be a tuple")
-        fn = F.conv_transpose1d if self._n == 1 else F.conv_transpose2d
+        fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self._n]
         return fn(input, self.weight, self.bias, self.stride, self.padding, self._output_padding(input, output_size),
                   self.groups, self.dilation)
 
@@ -222,4 +238,10 @@ class ConvTranspose2d(_ConvTransposeNd):
     _n = 2
 
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over (N, C, D, H, W) input."""
+
+    _n = 3
+
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]

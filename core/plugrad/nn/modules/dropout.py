@@ -46,4 +46,18 @@ class Dropout3d(Dropout):
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
+class AlphaDropout(Dropout):
+    """During training, dropout that keeps SELU's self-normalising mean and variance."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """During training, alpha dropout of whole channels."""
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)
+
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ += ["AlphaDropout", "FeatureAlphaDropout"]
