@@ -77,6 +77,13 @@ half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTor
 )
 
 
+def set_flush_denormal(mode: builtins.bool) -> builtins.bool:
+    """Whether flushing denormal floats to zero could be set: plugrad's CPU arrays are NumPy's, which cannot
+    change the FPU's flush-to-zero mode, so this changes nothing and returns False (PyTorch's answer on a CPU
+    without the feature)."""
+    return False
+
+
 def is_tensor(obj: Any) -> builtins.bool:
     return isinstance(obj, Tensor)
 

@@ -456,6 +456,58 @@ def _bernoulli_scalar(like: Tensor, p: float, generator: Any) -> Tensor:
     return (draws < p).to(like.dtype)
 
 
+def _poisson_count(rate: float, uniform: Any) -> int:
+    """One Poisson draw as PyTorch's CPU sampler makes it: Hoermann's transformed rejection (PTRS) for rates of
+    10 and more, the product of uniforms below (``uniform()`` gives the next float64 uniform in [0, 1))."""
+    if rate >= 10:
+        slam, loglam = math.sqrt(rate), math.log(rate)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -rate + k * loglam - \
+                    math.lgamma(k + 1.0):
+                return k
+    if rate == 0:
+        return 0
+    enlam = math.exp(-rate)
+    count, prod = 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            count += 1
+        else:
+            return count
+
+
+def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
+    """Counts drawn from Poisson distributions of rates ``input`` (same shape and dtype), element by element in
+    memory order from the shared stream, with PyTorch's CPU algorithm, so the draws match after the same
+    ``manual_seed``. Not differentiable (the gradient is zero, as in PyTorch)."""
+    backend = input._backend
+    rates = input.detach()
+    if not rates.dtype.is_floating_point:
+        raise RuntimeError(f'"poisson_cpu" not implemented for \'{rates.dtype.legacy[:-6]}\'')
+    flat = [float(r) for r in rates.reshape(-1).tolist()]
+    if any(r < 0 or math.isnan(r) for r in flat):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+
+    def uniform() -> float:
+        return float(_draw(backend, "rand", generator, (1,), _dt.float64)[0])
+
+    counts = [float(_poisson_count(r, uniform)) for r in flat]
+    return tensor(counts, dtype=rates.dtype, device=backend).reshape(tuple(input.shape))
+
+
 # --- in-place random fills: Tensor.uniform_, normal_, bernoulli_, random_ ------------------------------------
 
 
@@ -854,5 +906,5 @@ __all__ = [
     "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "logspace", "eye",
     "FloatTensor",
     "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
-    "range", "empty_strided", "set_default_tensor_type",
+    "range", "empty_strided", "set_default_tensor_type", "poisson",
 ]

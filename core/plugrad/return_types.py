@@ -54,5 +54,8 @@ cummax = make("cummax", ("values", "indices"))
 cummin = make("cummin", ("values", "indices"))
 nanmedian = make("nanmedian", ("values", "indices"))
 frexp = make("frexp", ("mantissa", "exponent"))
+histogram = make("histogram", ("hist", "bin_edges"))
+histogramdd = make("histogramdd", ("hist", "bin_edges"))
 
-__all__ = ["make", "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian", "frexp"]
+__all__ = ["make", "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "nanmedian", "frexp",
+           "histogram", "histogramdd"]

@@ -19,6 +19,7 @@ from . import (  # noqa: E402
     scatter_into,
     shape,
     special,
+    storage,
 )
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
@@ -44,8 +45,10 @@ from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
 from .special import *  # noqa: F401,F403
 from .special import __all__ as _special_all
+from .storage import *  # noqa: F401,F403
+from .storage import __all__ as _storage_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special, scatter_into)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special, scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -62,7 +65,7 @@ def _restore_builtin(name: str) -> None:
 
 
 __all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, *_count_all,
-           *_special_all, *_scatter_all,
+           *_special_all, *_scatter_all, *_storage_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402

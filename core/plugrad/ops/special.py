@@ -9,6 +9,7 @@ float32 results are as close as PyTorch's. Each kernel is written once over an a
 
 from __future__ import annotations
 
+import builtins as _builtins
 import itertools
 import math
 import warnings
@@ -1692,6 +1693,128 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Any:  
     return HISTC.dispatch_nograd((input,), (int(bins), lo, hi))
 
 
+def _histogram_edges(fname: str, sample: Any, bins: Any, range: Any) -> list:  # noqa: A002
+    """One 1-D tensor of bin edges per column of ``sample`` (n, d): given, or ``bins[i] + 1`` equal steps over
+    ``range`` (the column's min and max when None, widened by 0.5 each side when they are equal)."""
+    from ..factories import linspace
+
+    d = sample.shape[1]
+    if hasattr(bins, "_data") or (isinstance(bins, (list, tuple)) and bins and hasattr(bins[0], "_data")):
+        edges = [bins] if hasattr(bins, "_data") else list(bins)
+        if len(edges) != d:
+            raise RuntimeError(f"{fname}: expected {d} sequences of bin edges for each dimension, but got "
+                               f"{len(edges)}")
+        for i, e in enumerate(edges):
+            if e.ndim != 1 or e.shape[0] < 1:
+                raise RuntimeError(f"{fname}: bins tensor should have one dimension and at least 1 element, but "
+                                   f"got {e.ndim} dimensions and {e.numel()} elements for dimension {i}")
+        return [e.to(sample.dtype) for e in edges]
+    counts = [int(bins)] * d if isinstance(bins, int) else [int(b) for b in bins]
+    if len(counts) != d:
+        raise RuntimeError(f"{fname}: expected {d} bins, but got {len(counts)}")
+    if range is not None and len(range) != 2 * d:
+        raise RuntimeError(f"{fname}: for a {d}-dimensional histogram range should have {2 * d} elements, but "
+                           f"got {len(range)}")
+    out = []
+    for i, n in enumerate(counts):
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension {i}")
+        if range is not None:
+            lo, hi = float(range[2 * i]), float(range[2 * i + 1])
+        elif sample.shape[0]:
+            lo, hi = float(sample[:, i].min()), float(sample[:, i].max())
+        else:
+            lo, hi = 0.0, 0.0
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"{fname}: range of [{lo}, {hi}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               f"dimension {i}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        out.append(linspace(lo, hi, n + 1, dtype=sample.dtype, device=sample.device))
+    return out
+
+
+def _histogram_counts(fname: str, sample: Any, bins: Any, range: Any, weight: Any, density: bool) -> tuple:  # noqa: A002
+    """The counts (weighted) of the rows of ``sample`` (n, d) in the bins of each column, and the edges."""
+    from ..autograd.grad_mode import no_grad
+    from ..factories import zeros
+    from .comparison import where
+    if not sample.dtype.is_floating_point:
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{sample.dtype.legacy[:-6]}\'')
+    with no_grad():
+        edges = _histogram_edges(fname, sample, bins, range)
+        n = sample.shape[0]
+        flat = zeros(n, dtype=_dt.int64, device=sample.device)
+        keep = zeros(n, dtype=_dt.bool_, device=sample.device) == 0
+        sizes = [e.shape[0] - 1 for e in edges]
+        for i, e in enumerate(edges):
+            col = sample[:, i].contiguous()
+            nb = sizes[i]
+            # A value in [edges[k], edges[k+1]) goes to bin k; the last edge belongs to the last bin.
+            pos = searchsorted(e, col, right=True) - 1
+            pos = where(col == e[-1], nb - 1, pos)
+            keep = keep & (col >= e[0]) & (col <= e[-1]) & (pos >= 0) & (pos < max(nb, 1))
+            flat = flat * max(nb, 1) + pos.clamp(0, max(nb - 1, 0))
+        w = weight.reshape(-1).to(sample.dtype) if weight is not None else \
+            zeros(n, dtype=sample.dtype, device=sample.device) + 1
+        total = 1
+        for nb in sizes:
+            total *= nb
+        hist = zeros(total, dtype=sample.dtype, device=sample.device)
+        if total:
+            hist = hist.index_add(0, flat[keep], w[keep])
+        hist = hist.reshape(tuple(sizes))
+        if density:
+            volume = None
+            for i, e in enumerate(edges):
+                width = (e[1:] - e[:-1]).reshape(tuple(-1 if j == i else 1 for j in _builtins.range(len(edges))))
+                volume = width if volume is None else volume * width
+            hist = hist / (hist.sum() * (volume if volume is not None else 1))
+    return hist, edges
+
+
+def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = None,  # noqa: A002
+              density: bool = False, out: Any = None) -> Any:
+    """``(hist, bin_edges)``: the counts (or ``weight`` sums) of ``input``'s elements in ``bins`` equal bins over
+    ``range`` (the data's min and max when None), or between the edges of a 1-D tensor ``bins``; ``density``
+    divides by the total and the bin widths. The last bin includes its right edge."""
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise RuntimeError("torch.histogram: if weight tensor is provided, it should have the same shape as the "
+                           "input tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    hist, edges = _histogram_counts("torch.histogram", input.reshape(-1, 1), bins, range, weight, density)
+    return return_types.histogram((hist, edges[0]))
+
+
+def histogramdd(input: Any, bins: Any = 10, *, range: Any = None, weight: Any = None,  # noqa: A002
+                density: bool = False) -> Any:
+    """``(hist, bin_edges)`` of the points in the rows of ``input`` (..., d): a d-dimensional histogram whose
+    bins per dimension are a count (int or list) or a list of d edge tensors."""
+    d = input.shape[-1]
+    sample = input.reshape(-1, d)
+    if weight is not None:
+        weight = weight.reshape(-1)
+    hist, edges = _histogram_counts("torch.histogramdd", sample, bins, range, weight, density)
+    return return_types.histogramdd((hist, tuple(edges)))
+
+
+def nonzero_static(input: Any, *, size: int, fill_value: int = -1) -> Any:  # noqa: A002
+    """:func:`nonzero` with exactly ``size`` rows: the first ``size`` indices, padded with ``fill_value``."""
+    from .indexing import nonzero
+    from .shape import cat
+
+    if not isinstance(size, int) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = nonzero(input)
+    n = found.shape[0]
+    if n >= size:
+        return found[:size]
+    pad = found.new_full((size - n, found.shape[1]), int(fill_value))
+    return cat([found, pad], 0)
+
+
 # --- index and structure builders --------------------------------------------------------------------
 
 
@@ -2146,6 +2269,7 @@ __all__ = [
     "nextafter", "heaviside", "ldexp", "gcd", "lcm", "frexp", "isin", "isneginf", "isposinf", "isreal",
     "searchsorted", "bucketize", "take_along_dim", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
     "nanmedian", "msort", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "histc",
+    "histogram", "histogramdd", "nonzero_static",
     "tril_indices", "triu_indices", "block_diag", "cartesian_prod", "combinations", "vander", "atleast_3d",
     "addmv", "addr", "baddbmm", "addbmm", "chain_matmul", "is_same_size", "is_signed", "scalar_tensor", "asarray",
 ]

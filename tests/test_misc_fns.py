@@ -1,0 +1,172 @@
+"""as_strided, frombuffer, histogram(dd), nonzero_static, empty_permuted, dim_order, set_flush_denormal, poisson,
+CTC loss and fractional max pooling, pinned to PyTorch's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import plugrad
+import pytest
+from _devices import to_numpy
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is not installed; it is the reference for these checks")
+
+
+def close(a, b, **kw) -> None:
+    np.testing.assert_allclose(to_numpy(a), np.asarray(b), **kw)
+
+
+# --- as_strided ----------------------------------------------------------------------------------------
+
+
+def test_as_strided_views_the_storage_and_shares_memory():
+    x = plugrad.arange(8.0)
+    y = x[2:].as_strided((2, 2), (1, 2))
+    close(y, [[2.0, 4.0], [3.0, 5.0]])
+    assert y.storage_offset() == 2 and y.stride() == (1, 2)
+    c = plugrad.arange(6.0)
+    c.as_strided((2,), (2,), 1).mul_(10)
+    close(c, [0.0, 10.0, 2.0, 30.0, 4.0, 5.0])
+
+
+def test_as_strided_gradient_adds_overlapping_reads():
+    a = plugrad.arange(6.0).reshape(2, 3).requires_grad_()
+    b = plugrad.as_strided(a, (3, 2), (1, 1), 1)
+    assert type(b.grad_fn).__name__ == "AsStridedBackward0"
+    close(b, [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]])
+    (b * plugrad.arange(6.0).reshape(3, 2)).sum().backward()
+    close(a.grad, [[0.0, 0.0, 3.0], [7.0, 5.0, 0.0]])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (((2, 2), (1, 1), 7), "setStorage: sizes [2, 2], strides [1, 1], storage offset 7, and itemsize 4 requiring a "
+                          "storage size of 40 are out of bounds for storage of size 32"),
+    (((2,), (-1,)), "as_strided: Negative strides are not supported at the moment, got strides: [-1]"),
+    (((2, 2), (1,)), "mismatch in length of strides and shape"),
+    (((2, 2), (1, 1), -1), "Tensor: invalid storage offset -1"),
+])
+def test_as_strided_errors_are_pytorchs(args, message):
+    with pytest.raises(RuntimeError) as err:
+        plugrad.arange(8.0).as_strided(*args)
+    assert str(err.value) == message
+
+
+def test_as_strided_matches_torch_values_and_gradients(torch):
+    base = np.arange(12.0).reshape(3, 4)
+    for size, stride, offset in [((2, 3), (4, 1), 1), ((3, 3), (1, 2), 0), ((4,), (3,), None)]:
+        a = plugrad.tensor(base, requires_grad=True)
+        ta = torch.tensor(base, requires_grad=True)
+        p, t = a.t().as_strided(size, stride, offset), ta.t().as_strided(size, stride, offset)
+        close(p, t.detach().numpy())
+        (p ** 2).sum().backward()
+        (t ** 2).sum().backward()
+        close(a.grad, ta.grad.numpy())
+
+
+# --- frombuffer ----------------------------------------------------------------------------------------
+
+
+def test_frombuffer_shares_a_writable_buffer():
+    buf = bytearray(b"\x01\x02\x03\x04")
+    t = plugrad.frombuffer(buf, dtype=plugrad.int8, count=2, offset=1)
+    assert t.tolist() == [2, 3] and t.dtype == plugrad.int8 and t.device.type == "cpu"
+    t[0] = 9
+    assert buf == bytearray(b"\x01\x09\x03\x04")
+    assert plugrad.frombuffer(buf, dtype=plugrad.int16).tolist() == [2305, 1027]
+    with pytest.warns(UserWarning):
+        assert plugrad.frombuffer(memoryview(b"\x00\x00\x80\x3f"), dtype=plugrad.float32).tolist() == [1.0]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"offset": 4}, "offset (4 bytes) must be non-negative and no greater than buffer length (4 bytes) minus 1"),
+    ({"offset": 1, "count": 2}, "requested buffer length (2 * 2 bytes) after offset (1 bytes) must not be greater "
+                                "than actual buffer length (4 bytes)"),
+    ({"offset": 1}, "buffer length (3 bytes) after offset (1 bytes) must be a multiple of element size (2)"),
+])
+def test_frombuffer_errors_are_pytorchs(kwargs, message):
+    with pytest.raises(ValueError) as err:
+        plugrad.frombuffer(bytearray(4), dtype=plugrad.int16, **kwargs)
+    assert str(err.value) == message
+
+
+# --- histogram / histogramdd ---------------------------------------------------------------------------
+
+
+def test_histogram_weights_edges_and_density():
+    r = plugrad.histogram(plugrad.tensor([1.0, 2, 1]), bins=4, range=(0.0, 3.0), weight=plugrad.tensor([1.0, 2, 4]))
+    close(r.hist, [0.0, 5.0, 2.0, 0.0])
+    close(r.bin_edges, [0.0, 0.75, 1.5, 2.25, 3.0])
+    r = plugrad.histogram(plugrad.tensor([2.0, 2.0]), bins=3)
+    close(r.bin_edges, [1.5, 1.5 + 1 / 3, 2.5 - 1 / 3, 2.5], rtol=1e-6)
+    r = plugrad.tensor([1.0, 2, 5, 7]).histogram(plugrad.tensor([0.0, 2, 5]), density=True)
+    close(r.hist, [1 / 6, 2 / 9], rtol=1e-6)
+    assert "torch.return_types.histogram(" in repr(r)
+    with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Long'"):
+        plugrad.histogram(plugrad.tensor([1, 2]), bins=3)
+    with pytest.raises(RuntimeError, match="bins must be > 0, but got 0 for dimension 0"):
+        plugrad.histogram(plugrad.tensor([1.0]), bins=0)
+
+
+def test_histogramdd_counts_points_in_a_grid():
+    r = plugrad.histogramdd(plugrad.tensor([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0], [2.0, 2.0]]), bins=[3, 3],
+                            weight=plugrad.tensor([1.0, 2.0, 4.0, 8.0]))
+    close(r.hist, [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0], [4.0, 0.0, 8.0]])
+    assert len(r.bin_edges) == 2
+    close(r.bin_edges[1], [0.0, 2 / 3, 4 / 3, 2.0], rtol=1e-6)
+
+
+def test_histogram_matches_torch(torch):
+    data = np.random.default_rng(0).normal(size=(50,))
+    for kw in [{"bins": 7}, {"bins": 5, "range": (-1.0, 1.0)}, {"bins": 6, "density": True}]:
+        p = plugrad.histogram(plugrad.tensor(data), **kw)
+        t = torch.histogram(torch.tensor(data), **kw)
+        close(p.hist, t.hist.numpy())
+        close(p.bin_edges, t.bin_edges.numpy())
+
+
+# --- nonzero_static, empty_permuted, dim_order, set_flush_denormal -------------------------------------
+
+
+def test_nonzero_static_truncates_or_pads():
+    assert plugrad.nonzero_static(plugrad.tensor([0, 1, 0, 2]), size=3).tolist() == [[1], [3], [-1]]
+    assert plugrad.nonzero_static(plugrad.tensor([[0, 1], [3, 2]]), size=2, fill_value=-5).tolist() == [[0, 1],
+                                                                                                         [1, 0]]
+    assert plugrad.tensor([0.0, 1.0, 2.0]).nonzero_static(size=4).tolist() == [[1], [2], [-1], [-1]]
+    assert plugrad.nonzero_static(plugrad.tensor(3), size=2).shape == (2, 0)
+    with pytest.raises(RuntimeError, match="'size' must be an non-negative integer"):
+        plugrad.nonzero_static(plugrad.tensor([1]), size=-1)
+
+
+def test_empty_permuted_lays_dimensions_out_in_the_given_order():
+    e = plugrad.empty_permuted((2, 3, 5, 7), (0, 2, 3, 1))
+    assert e.shape == (2, 3, 5, 7) and e.stride() == (105, 1, 21, 3)
+    assert e.dim_order() == (0, 2, 3, 1)
+    assert plugrad.randn(2, 3).t().dim_order() == (1, 0)
+    assert plugrad.zeros(2, 3, 4).dim_order() == (0, 1, 2)
+
+
+def test_set_flush_denormal_reports_unsupported():
+    assert plugrad.set_flush_denormal(True) is False
+    assert plugrad.set_flush_denormal(False) is False
+
+
+# --- poisson -------------------------------------------------------------------------------------------
+
+
+def test_poisson_follows_pytorchs_cpu_stream():
+    plugrad.manual_seed(0)
+    close(plugrad.poisson(plugrad.tensor([0.5, 3.0, 15.0, 0.0, 100.0])), [2.0, 4.0, 16.0, 0.0, 99.0])
+    plugrad.manual_seed(0)
+    r = plugrad.poisson(plugrad.tensor([[1.5, 30.0]], dtype=plugrad.float64))
+    assert r.dtype == plugrad.float64 and r.tolist() == [[4.0, 35.0]]
+
+
+def test_poisson_matches_torch_after_the_same_seed(torch):
+    plugrad.manual_seed(3)
+    torch.manual_seed(3)
+    p = plugrad.poisson(plugrad.rand(3, 4) * 20)
+    t = torch.poisson(torch.rand(3, 4) * 20)
+    close(p, t.numpy())
+    close(plugrad.rand(2), torch.rand(2).numpy())
