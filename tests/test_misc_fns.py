@@ -170,3 +170,45 @@ def test_poisson_matches_torch_after_the_same_seed(torch):
     t = torch.poisson(torch.rand(3, 4) * 20)
     close(p, t.numpy())
     close(plugrad.rand(2), torch.rand(2).numpy())
+
+
+# --- CTC loss ------------------------------------------------------------------------------------------
+
+_CTC_LOGITS = np.random.default_rng(0).normal(size=(6, 3, 5))
+_CTC_TARGETS = [[1, 2, 2], [3, 1, 0], [4, 0, 0]]
+
+
+def test_ctc_loss_values_are_pytorchs():
+    lp = plugrad.tensor(_CTC_LOGITS).log_softmax(2)
+    args = (plugrad.tensor(_CTC_TARGETS), plugrad.tensor([6, 5, 4]), plugrad.tensor([3, 2, 1]))
+    close(plugrad.nn.functional.ctc_loss(lp, *args, reduction="none"), [8.255633, 5.215814, 5.048698], rtol=1e-6)
+    close(plugrad.nn.functional.ctc_loss(lp, *args), 3.469494, rtol=1e-6)
+    close(plugrad.nn.CTCLoss(reduction="sum")(lp, *args), 18.520145, rtol=1e-6)
+    # concatenated targets, another blank; an impossible target (4 labels in 3 steps) is inf, or 0 when asked
+    x = plugrad.tensor(_CTC_LOGITS.astype(np.float32), requires_grad=True)
+    lp = x.log_softmax(2)
+    loss = plugrad.nn.CTCLoss(blank=4, reduction="none")(lp, plugrad.tensor([1, 2, 2, 3, 1, 0]), (6, 2, 1), (3, 2, 1))
+    close(loss, [5.5070143, 3.69403, 1.641156], rtol=1e-5)
+    loss = plugrad.nn.functional.ctc_loss(lp, plugrad.tensor([[1, 1, 1, 1]] * 3), [3, 3, 3], [4, 4, 1],
+                                          reduction="none", zero_infinity=True)
+    close(loss, [0.0, 0.0, 2.97318], rtol=1e-5)
+    loss.sum().backward()
+    assert np.isfinite(to_numpy(x.grad)).all() and np.abs(to_numpy(x.grad)[:, :2]).sum() == 0
+    un = plugrad.nn.functional.ctc_loss(plugrad.tensor(_CTC_LOGITS[:, 0]).log_softmax(1), plugrad.tensor([1, 2]),
+                                        plugrad.tensor(6), plugrad.tensor(2), reduction="none")
+    assert un.shape == () and abs(float(un) - 6.464746) < 1e-5
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_ctc_loss_gradients_match_torch(torch, reduction):
+    outs = []
+    for lib in (plugrad, torch):
+        x = lib.tensor(_CTC_LOGITS, requires_grad=True)
+        lp = x.log_softmax(2)
+        lp.retain_grad()
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor(_CTC_TARGETS), lib.tensor([6, 5, 4]), lib.tensor([3, 2, 1]),
+                                          reduction=reduction)
+        loss.sum().backward()
+        outs.append([to_numpy(v.detach()) if lib is plugrad else v.detach().numpy() for v in (loss, x.grad, lp.grad)])
+    for p, t in zip(*outs):
+        np.testing.assert_allclose(p, t, rtol=1e-6, atol=1e-9)

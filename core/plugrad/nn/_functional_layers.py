@@ -311,3 +311,112 @@ def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float =
     index = y_soft.max(dim, keepdim=True)[1]
     y_hard = zeros(tuple(logits.shape), dtype=logits.dtype, device=logits._backend).scatter_(dim, index, 1.0)
     return y_hard - y_soft.detach() + y_soft
+
+
+# --- connectionist temporal classification ------------------------------------------------------------------
+
+
+def _lengths(value: Any, n: int, what: str) -> list:
+    lengths = value.reshape(-1).tolist() if hasattr(value, "_data") else \
+        ([int(value)] if isinstance(value, int) else [int(v) for v in value])
+    if len(lengths) != n:
+        raise RuntimeError(f"{what} must be of size batch_size")
+    return [int(v) for v in lengths]
+
+
+def _safe_logsumexp(parts: Any) -> Any:
+    """``logsumexp`` over dim 0 that stays -inf, with a zero gradient, where every part is -inf (the plain form
+    would give NaN gradients there, and the CTC recursion is full of unreachable states)."""
+    from ..ops.comparison import where
+
+    hopeless = (parts == -math.inf).all(0)
+    safe = where(hopeless.unsqueeze(0), 0.0, parts)
+    return where(hopeless, -math.inf, safe.logsumexp(0))
+
+
+def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Any:
+    """The negative log likelihood of ``targets`` summed over all alignments of ``log_probs`` (T, N, C), by the
+    forward (alpha) recursion over time in log space, built of plugrad ops so autograd gives the gradient.
+
+    ``targets`` is (N, S) padded or the 1-D concatenation of all targets; ``reduction="mean"`` divides each loss
+    by its target length before averaging. As PyTorch's kernel does, the gradient with respect to
+    ``log_probs`` carries an extra ``exp(log_probs)`` term (the gradient of the logits when ``log_probs`` is a
+    ``log_softmax``), which leaves gradients through a ``log_softmax`` exact.
+    """
+    from ..factories import tensor
+    from ..ops.comparison import where
+    from ..ops.shape import cat, stack
+
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    unbatched = log_probs.dim() == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    if lp.dim() != 3:
+        raise RuntimeError(f"ctc_loss expects log_probs of 2 or 3 dimensions, got {log_probs.dim()}")
+    steps, n, classes = lp.shape
+    if unbatched and targets.dim() == 1 and not hasattr(target_lengths, "_data") or \
+            unbatched and hasattr(target_lengths, "_data") and target_lengths.dim() == 0:
+        targets = targets.reshape(1, -1)
+    in_lens = _lengths(input_lengths, n, "input_lengths")
+    tg_lens = _lengths(target_lengths, n, "target_lengths")
+    rows = targets.tolist()
+    if targets.dim() == 1:
+        starts = [sum(tg_lens[:b]) for b in range(n)]
+        labels = [rows[s:s + ln] for s, ln in zip(starts, tg_lens)]
+    else:
+        labels = [rows[b][:tg_lens[b]] for b in range(n)]
+    for b in range(n):
+        if in_lens[b] > steps:
+            raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got value "
+                               f"{in_lens[b]} (while checking arguments for ctc_loss_cpu)")
+        if len(labels[b]) != tg_lens[b]:
+            raise RuntimeError(f"Expected tensor to have size at least {tg_lens[b]} at dimension 1, but got size "
+                               f"{len(labels[b])} for argument #2 'targets' (while checking arguments for "
+                               f"ctc_loss_cpu)")
+    width = 2 * max(tg_lens + [0]) + 1
+    ext, skip = [], []
+    for b in range(n):
+        e = [blank] * width
+        e[1:2 * tg_lens[b]:2] = labels[b]
+        ext.append(e)
+        skip.append([s >= 2 and e[s] != blank and e[s] != e[s - 2] for s in range(width)])
+    dev = lp._backend
+    ext_t = tensor(ext, dtype=_int64(), device=dev)
+    skip_t = tensor(skip, device=dev)
+    picked = lp.gather(2, ext_t.unsqueeze(0).expand(steps, n, width))  # (T, N, S'): log p of each state's label
+    neg = -math.inf
+    state = tensor(list(range(width)), device=dev)
+    alpha: Any = where((state < 2).unsqueeze(0), picked[0], neg) if steps else None
+    pad1 = lp.new_full((n, 1), neg)
+    pad2 = lp.new_full((n, min(2, width)), neg)
+    lens_t = tensor(in_lens, device=dev).unsqueeze(1)
+    for t in range(1, steps):
+        prev1 = cat([pad1, alpha[:, :-1]], 1)
+        prev2 = where(skip_t, cat([pad2, alpha[:, :-2]], 1) if width > 2 else pad2[:, :width], neg)
+        moved = _safe_logsumexp(stack([alpha, prev1, prev2], 0)) + picked[t]
+        alpha = where(lens_t > t, moved, alpha)
+    last = tensor([[2 * ln, max(2 * ln - 1, 0)] for ln in tg_lens], dtype=_int64(), device=dev)
+    ends = alpha.gather(1, last) if alpha is not None else lp.new_full((n, 2), neg)
+    ends = where(tensor([[True, ln > 0] for ln in tg_lens], device=dev), ends, neg)
+    empty_input = tensor([ln == 0 for ln in in_lens], device=dev)
+    losses = where(empty_input & tensor([ln == 0 for ln in tg_lens], device=dev), 0.0,
+                   where(empty_input, math.inf, -_safe_logsumexp(ends.t())))
+    # Note: PyTorch's gradient of log_probs adds exp(log_probs) over each sample's valid steps; this term is
+    # zero in value and gives that gradient.
+    valid = (tensor(list(range(steps)), device=dev).unsqueeze(1) < lens_t.t()).unsqueeze(2)
+    grown = lp.exp()
+    losses = losses + where(valid, grown - grown.detach(), 0.0).sum((0, 2))
+    if zero_infinity:
+        losses = where(losses == math.inf, 0.0, losses)
+    if reduction == "none":
+        return losses.reshape(()) if unbatched else losses
+    if reduction == "sum":
+        return losses.sum()
+    return (losses / tensor([max(ln, 1) for ln in tg_lens], dtype=losses.dtype, device=dev)).mean()
+
+
+def _int64() -> Any:
+    from .. import dtypes
+
+    return dtypes.int64

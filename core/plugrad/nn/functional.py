@@ -115,6 +115,7 @@ from ._functional_layers import (  # noqa: F401
     alpha_dropout,
     bilinear,
     channel_shuffle,
+    ctc_loss,
     embedding_bag,
     feature_alpha_dropout,
     gumbel_softmax,
@@ -180,4 +181,5 @@ __all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "fe
             "multilabel_margin_loss"]
 native_channel_shuffle = channel_shuffle
 __all__ += ["native_channel_shuffle"]
+__all__ += ["ctc_loss"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]

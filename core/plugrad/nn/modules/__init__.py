@@ -122,12 +122,13 @@ __all__ += ["MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer
 __all__ += ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
 from .dropout import AlphaDropout, FeatureAlphaDropout  # noqa: E402
 from .linear import Bilinear  # noqa: E402
-from .loss import MultiLabelMarginLoss  # noqa: E402
+from .loss import CTCLoss, MultiLabelMarginLoss  # noqa: E402
 from .normalization import LocalResponseNorm  # noqa: E402
 from .pixelshuffle import ChannelShuffle  # noqa: E402
 from .pooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
 
+__all__ += ["CTCLoss"]
 __all__ += ["AlphaDropout", "Bilinear", "ChannelShuffle", "EmbeddingBag", "FeatureAlphaDropout", "LPPool1d",
             "LPPool2d", "LPPool3d", "LocalResponseNorm", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
             "MultiLabelMarginLoss"]

@@ -267,3 +267,19 @@ __all__ = [
     "TripletMarginLoss", "TripletMarginWithDistanceLoss",
 ]
 __all__ += ["MultiLabelMarginLoss"]
+
+
+class CTCLoss(_Loss):
+    """The Connectionist Temporal Classification loss (see :func:`plugrad.nn.functional.ctc_loss`)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(None, None, reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any) -> Any:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
+
+
+__all__ += ["CTCLoss"]
