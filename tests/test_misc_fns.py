@@ -212,3 +212,37 @@ def test_ctc_loss_gradients_match_torch(torch, reduction):
         outs.append([to_numpy(v.detach()) if lib is plugrad else v.detach().numpy() for v in (loss, x.grad, lp.grad)])
     for p, t in zip(*outs):
         np.testing.assert_allclose(p, t, rtol=1e-6, atol=1e-9)
+
+
+# --- fractional max pooling ----------------------------------------------------------------------------
+
+_FMP_X = np.random.default_rng(1).normal(size=(2, 3, 9, 11)).astype(np.float32)
+_FMP_SAMPLES = np.random.default_rng(2).random(size=(2, 3, 2)).astype(np.float32)
+
+
+def test_fractional_max_pool2d_windows_follow_the_samples():
+    x = plugrad.tensor(_FMP_X, requires_grad=True)
+    v, i = plugrad.nn.functional.fractional_max_pool2d(x, 3, output_size=(4, 5), return_indices=True,
+                                                       _random_samples=plugrad.tensor(_FMP_SAMPLES))
+    assert v.shape == (2, 3, 4, 5) and i.dtype == plugrad.int64
+    assert i[0, 0].tolist() == [[22, 4, 4, 30, 30], [33, 35, 49, 30, 30], [56, 70, 70, 73, 75],
+                                [90, 70, 70, 94, 75]]
+    assert int(i.sum()) == 5871
+    close(v.sum(), 160.69702, rtol=1e-5)
+    (v * v).sum().backward()
+    close(np.abs(to_numpy(x.grad)).sum(), 322.0254, rtol=1e-5)
+    v2 = plugrad.nn.functional.fractional_max_pool2d(x[0], (2, 3), output_ratio=(0.5, 0.5),
+                                                     _random_samples=plugrad.tensor(_FMP_SAMPLES[:1]))
+    assert v2.shape == (3, 4, 5)
+
+
+def test_fractional_max_pool2d_matches_torch(torch):
+    outs = []
+    for lib in (plugrad, torch):
+        x = lib.tensor(_FMP_X.astype(np.float64), requires_grad=True)
+        lib.manual_seed(0)
+        v, i = lib.nn.FractionalMaxPool2d(2, output_ratio=(0.6, 0.5), return_indices=True)(x)
+        v.sum().backward()
+        outs.append([to_numpy(t.detach()) if lib is plugrad else t.detach().numpy() for t in (v, i, x.grad)])
+    for p, t in zip(*outs):
+        np.testing.assert_allclose(p, t)

@@ -420,3 +420,73 @@ def _int64() -> Any:
     from .. import dtypes
 
     return dtypes.int64
+
+
+# --- fractional max pooling ---------------------------------------------------------------------------------
+
+
+def _fractional_starts(sample: Any, size: int, out: int, pool: int) -> list:
+    """The first row (or column) of each pooling window, from one uniform ``sample`` (PyTorch's intervals)."""
+    if out == 1:
+        return [size - pool]
+    kind = sample.dtype.type
+    alpha = kind(size - pool) / kind(out - 1)
+    starts = [int(kind((i + sample) * alpha)) - int(kind(sample * alpha)) for i in range(out - 1)]
+    return starts + [size - pool]
+
+
+def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                                       output_ratio: Any = None, return_indices: bool = False,
+                                       _random_samples: Any = None) -> Any:
+    """``(values, indices)`` of max pooling over pseudo-random windows of ``kernel_size`` whose starts step by a
+    fractional amount to reach ``output_size`` (or ``input size * output_ratio``); the steps come from
+    ``_random_samples`` (N, C, 2) in [0, 1), drawn with :func:`plugrad.rand` when not given."""
+    import numpy as np
+
+    from ..factories import rand, tensor
+
+    kh, kw = _ntuple(kernel_size, 2, "kernel_size")
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        rh, rw = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) else output_ratio
+        output_size = (int(input.size(-2) * rh), int(input.size(-1) * rw))
+    oh, ow = _ntuple(output_size, 2, "output_size")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    x = input.unsqueeze(0) if input.dim() == 3 else input
+    n, c, h, w = x.shape
+    if oh + kh - 1 > h:
+        raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}")
+    if ow + kw - 1 > w:
+        raise RuntimeError(f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
+    if _random_samples is None:
+        _random_samples = rand(n, c, 2, dtype=input.dtype, device=input.device)
+    samples = np.asarray(_random_samples.detach().cpu().numpy(), dtype=np.dtype(str(input.dtype)[6:])
+                         if input.dtype.is_floating_point else np.float32).reshape(n, c, 2)
+    windows = np.empty((n, c, oh, ow, kh * kw), dtype=np.int64)
+    dh, dw = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
+    for b in range(n):
+        for p in range(c):
+            rows = np.asarray(_fractional_starts(samples[b, p, 1], h, oh, kh))
+            cols = np.asarray(_fractional_starts(samples[b, p, 0], w, ow, kw))
+            r = rows[:, None, None] + dh.reshape(1, 1, -1)
+            q = cols[None, :, None] + dw.reshape(1, 1, -1)
+            windows[b, p] = r * w + q
+    idx = tensor(windows, device=x.device)
+    picked = x.reshape(n, c, h * w).gather(2, idx.reshape(n, c, -1)).reshape(n, c, oh, ow, kh * kw)
+    values, which = picked.max(-1)
+    indices = idx.gather(4, which.unsqueeze(-1)).squeeze(-1)
+    if input.dim() == 3:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return values, indices
+
+
+def fractional_max_pool2d(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                          output_ratio: Any = None, return_indices: bool = False,
+                          _random_samples: Any = None) -> Any:
+    """Fractional max pooling (see :func:`fractional_max_pool2d_with_indices`); the values, or both when
+    ``return_indices``."""
+    values, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio,
+                                                         return_indices, _random_samples)
+    return (values, indices) if return_indices else values
