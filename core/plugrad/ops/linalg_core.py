@@ -441,6 +441,21 @@ def check_square(fn: str, t: Any, *, torch_name: str | None = None, float_only: 
         check_float(fn, t)
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    """A deprecation warning given once per process, as PyTorch's TORCH_WARN_ONCE gives it."""
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    import warnings
+
+    from ..plugins import _outside_level
+
+    warnings.warn(message, UserWarning, stacklevel=_outside_level())
+
+
 def _return_type(name: str, fields: tuple[str, ...]) -> Any:
     from .. import return_types
 
@@ -492,15 +507,11 @@ def _copy_out(out: Any, result: Any) -> Any:
 
 def cholesky(input: Any, upper: bool = False, *, out: Any = None) -> Any:  # noqa: A002
     """Deprecated ``torch.cholesky``: ``L`` with ``A = L L^T``, or with ``upper`` ``U = L^T``."""
-    import warnings
-
-    from ..plugins import _outside_level
-
-    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+    _warn_once("cholesky", "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
                   "PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\n"
                   "and\nU = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
                   "This transform will produce equivalent results for all valid (symmetric positive definite) "
-                  "inputs.", UserWarning, stacklevel=_outside_level())
+                  "inputs.")
     check_square("linalg.cholesky", input, torch_name="cholesky")
     low = CHOLESKY.dispatch((input,))
     return _copy_out(out, low.mT if upper else low)
@@ -521,14 +532,10 @@ def svd(input: Any, some: bool = True, compute_uv: bool = True) -> Any:  # noqa:
 
 def qr(input: Any, some: bool = True) -> Any:  # noqa: A002
     """Deprecated ``torch.qr``: ``(Q, R)``, reduced unless ``some=False``."""
-    import warnings
-
-    from ..plugins import _outside_level
-
-    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+    _warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
                   "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
                   "Q, R = torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some "
-                  "else 'complete')", UserWarning, stacklevel=_outside_level())
+                  "else 'complete')")
     check_tensor("qr", "input", 1, input)
     check_matrix("linalg.qr", input)
     check_float("linalg.qr", input)
@@ -567,15 +574,10 @@ def cholesky_inverse(input: Any, upper: bool = False, *, out: Any = None) -> Any
 def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,  # noqa: N803
                      unitriangular: bool = False) -> Any:
     """Deprecated ``torch.triangular_solve``: ``(solution, cloned_coefficient)`` of ``A X = b``."""
-    import warnings
-
-    from ..plugins import _outside_level
-
-    warnings.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
+    _warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
                   "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed "
                   "and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, A).solution\n"
-                  "should be replaced with\nX = torch.linalg.solve_triangular(A, B).", UserWarning,
-                  stacklevel=_outside_level())
+                  "should be replaced with\nX = torch.linalg.solve_triangular(A, B).")
     from .. import _linalg
 
     coeff = A.mT if transpose else A
