@@ -35,7 +35,7 @@ from .ops.reduction import vector_norm as _vector_norm
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
-    "inv_ex", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot",
     "vector_norm",
 ]
@@ -475,6 +475,28 @@ def matrix_power(A: Any, n: int, *, out: Any = None) -> Any:  # noqa: N803
     if n < 0:
         check_square("linalg.inv", A)
     return _ops.linalg_core._copy_out(out, _matrix_power(A, n))
+
+
+def matrix_exp(A: Any) -> Any:  # noqa: N803
+    """The matrix exponential of each square matrix: a degree-18 Taylor polynomial of ``A / 2**s`` (1-norm at
+    most 1/2), squared ``s`` times; differentiable through those products."""
+    check_square("linalg.matrix_exp", A)
+    pg = _pg()
+    n = A.shape[-1]
+    eye = pg.eye(n, dtype=A.dtype, device=A.device)
+    if A.numel() == 0:
+        return A.clone()
+    with pg.no_grad():
+        norm1 = float(A.abs().sum(-2).amax().item())
+    squarings = max(0, math.ceil(math.log2(norm1)) + 1) if norm1 > 0 else 0
+    x = A / (2.0 ** squarings)
+    result, term = eye + x, x
+    for k in range(2, 19):
+        term = matmul(term, x) / k
+        result = result + term
+    for _ in range(squarings):
+        result = matmul(result, result)
+    return result
 
 
 def multi_dot(tensors: Any, *, out: Any = None) -> Any:

@@ -523,8 +523,8 @@ def svd(input: Any, some: bool = True, compute_uv: bool = True) -> Any:  # noqa:
     check_tensor("svd", "input", 1, input)
     check_matrix("linalg.svd", input)
     check_float("linalg.svd", input)
-    u, s, vh = SVD.dispatch((input,), (not some,))
-    if not compute_uv:
+    u, s, vh = SVD.dispatch((input,), (not some or not compute_uv,))
+    if not compute_uv:  # Note: then U and V are zero and square, whatever ``some`` says, as in PyTorch
         with _plugrad().no_grad():
             u, vh = _plugrad().zeros_like(u), _plugrad().zeros_like(vh)
     return _return_type("svd", ("U", "S", "V"))((u, s, vh.mT))
