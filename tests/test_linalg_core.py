@@ -191,6 +191,19 @@ CASES = {
     "matrix_exp": (lambda m, a: m.linalg.matrix_exp(a), [(2, 3, 3)], None, None),
     "matrix_exp_large": (lambda m, a: m.linalg.matrix_exp(3 * a), [(4, 4)], None, None),
     "svd_no_uv": (lambda m, a: m.svd(a, compute_uv=False), [(4, 3)], None, None),
+    "lu": (lambda m, a: m.linalg.lu(a), [(2, 3, 3)], None, None),
+    "lu_tall": (lambda m, a: m.linalg.lu(a), [(5, 3)], None, None),
+    "lu_wide": (lambda m, a: m.linalg.lu(a), [(3, 5)], None, None),
+    "lu_factor": (lambda m, a: m.linalg.lu_factor(a), [(4, 4)], None, None),
+    "lu_factor_ex_tall": (lambda m, a: m.linalg.lu_factor_ex(a), [(4, 2)], None, None),
+    "lu_unpack": (lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a)), [(2, 4, 3)], None, None),
+    "lu_solve": (lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b), [(3, 3), (3, 2)], None, None),
+    "lu_solve_left_adjoint": (lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, left=False,
+                                                                adjoint=True), [(3, 3), (2, 3)], None, None),
+    "lu_solve_adjoint": (lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, adjoint=True),
+                         [(3, 3), (3, 2)], None, None),
+    "torch.lu": (lambda m, a: [m.lu(a), m.lu_solve(m.ones(3, 1, dtype=m.float64), *m.lu(a))], [(3, 3)], None,
+                 None),
     "multi_dot": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)], None, None),
     "vecdot": (lambda m, a, b: m.linalg.vecdot(a, b, dim=0), [(3, 2), (3, 1)], None, None),
     "cross": (lambda m, a, b: m.linalg.cross(a, b), [(2, 3), (2, 3)], None, None),
@@ -243,7 +256,8 @@ def _cpu_repr(x):
 def test_return_types_and_reprs_like_torch(torch):
     for make in (lambda m: m.linalg.slogdet(m.eye(2)), lambda m: m.svd(m.eye(2)), lambda m: m.linalg.svd(m.eye(2)),
                  lambda m: m.linalg.eigh(m.eye(2)), lambda m: m.linalg.qr(m.eye(2), mode="r"),
-                 lambda m: m.linalg.inv_ex(m.eye(2)), lambda m: m.linalg.cholesky_ex(m.eye(2))):
+                 lambda m: m.linalg.inv_ex(m.eye(2)),
+                 lambda m: m.linalg.lu_factor_ex(m.tensor([[1.0, 2.0], [2.0, 4.0]])), lambda m: m.linalg.cholesky_ex(m.eye(2))):
         assert _cpu_repr(make(plugrad)) == repr(make(torch))
 
 
@@ -254,7 +268,8 @@ def test_deprecated_forms_warn_once_like_torch(torch):
     for key, make in (("cholesky", lambda m: m.cholesky(m.eye(2), upper=True)),
                       ("triangular_solve", lambda m: m.triangular_solve(m.ones(2, 1),
                                                                          m.tensor([[2.0, 1.0], [0.0, 1.0]]))),
-                      ("qr", lambda m: m.qr(m.eye(2)))):
+                      ("qr", lambda m: m.qr(m.eye(2))),
+                      ("lu", lambda m: m.lu(m.eye(2)))):
         with warnings.catch_warnings(record=True) as wp:
             warnings.simplefilter("always")
             rp = make(plugrad)
@@ -305,6 +320,13 @@ ERRORS = [
     lambda m: m.linalg.solve_triangular(m.ones(3, 2), m.ones(2, 2), upper=False),
     lambda m: m.linalg.cond(m.ones(3, 2), p="fro"),
     lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1),
+    lambda m: m.linalg.lu(m.ones(3)),
+    lambda m: m.linalg.lu_factor(m.ones(3)),
+    lambda m: m.linalg.lu_factor(m.ones(2, 2, dtype=m.int64)),
+    lambda m: m.linalg.lu_factor(m.tensor([[1.0, 2.0], [2.0, 4.0]])),
+    lambda m: m.linalg.lu(m.eye(3), pivot=False),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(2, 1)),
+    lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3)), m.ones(3, 1), left=False),
     lambda m: m.linalg.qr(m.ones(3, 2, requires_grad=True), mode="r").R.sum().backward(),
 ]
 

@@ -18,6 +18,7 @@ from .ops.linalg_core import (
     DET,
     EIGH,
     INVERSE,
+    LU,
     QR,
     SLOGDET,
     SOLVE,
@@ -30,14 +31,15 @@ from .ops.linalg_core import (
     check_square,
     check_tensor,
     legacy_name,
+    lu_unpack,
 )
 from .ops.reduction import vector_norm as _vector_norm
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
-    "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-    "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot",
-    "vector_norm",
+    "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
+    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot", "vector_norm",
 ]
 
 
@@ -277,6 +279,94 @@ def eigvalsh(A: Any, UPLO: str = "L", *, out: Any = None) -> Any:  # noqa: N803
     check_square("linalg.eigvalsh", A)
     _check_uplo(UPLO)
     return _ops.linalg_core._copy_out(out, EIGH.dispatch((_lower_as_symmetric(A, UPLO == "U"),))[0])
+
+
+def _check_lu(fn: str, A: Any, pivot: bool) -> None:  # noqa: N803
+    check_tensor(f"linalg_{fn.split('.')[-1]}", "A", 1, A)
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: Expected tensor with 2 or more dimensions. Got size: {list(A.shape)} instead")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise NotImplementedError(f'"lu_cpu" not implemented for \'{legacy_name(A)}\'')
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+
+
+def lu(A: Any, *, pivot: bool = True, out: Any = None) -> Any:  # noqa: N803
+    """``(P, L, U)`` with ``A = P L U``: partial pivoting, unit lower-triangular ``L`` (``m x k``) and upper
+    ``U`` (``k x n``), ``k = min(m, n)`` (LinalgLuBackward0)."""
+    _check_lu("linalg.lu", A, pivot)
+    p, low, up, _pivots = LU.dispatch((A,))
+    return _return_type("linalg_lu", ("P", "L", "U"))((p, low, up))
+
+
+def _packed(low: Any, up: Any) -> Any:
+    """L's strict lower part and U in one ``m x n`` matrix, as getrf stores them."""
+    pg = _pg()
+    m, k = low.shape[-2:]
+    n = up.shape[-1]
+    if n > k:
+        low = pg.cat([low, pg.zeros((*low.shape[:-1], n - k), dtype=low.dtype, device=low.device)], -1)
+    if m > k:
+        up = pg.cat([up, pg.zeros((*up.shape[:-2], m - k, n), dtype=up.dtype, device=up.device)], -2)
+    return low.tril(-1) + up
+
+
+def _lu_info(up: Any) -> Any:
+    """getrf's info: the 1-based index of U's first zero diagonal entry, 0 if none (int32)."""
+    pg = _pg()
+    with pg.no_grad():
+        diag = up.diagonal(0, -2, -1)
+        k = diag.shape[-1]
+        zero = diag == 0
+        index = pg.where(zero, pg.arange(1, k + 1, device=up.device), k + 1).amin(-1) if k else None
+        if index is None:
+            return pg.zeros(up.shape[:-2], dtype=pg.int32, device=up.device)
+        return pg.where(index > k, 0, index).to(pg.int32)
+
+
+def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False, out: Any = None) -> Any:  # noqa: N803
+    """``(LU, pivots, info)``: the packed factorization, getrf's 1-based int32 row swaps and, per matrix, the
+    1-based index of a zero pivot (0 when ``U`` is invertible)."""
+    _check_lu("torch.lu_factor", A, pivot)
+    _p, low, up, pivots = LU.dispatch((A,))
+    info = _lu_info(up)
+    if check_errors and bool((info > 0).any()):
+        raise LinAlgError(f"torch.linalg.lu_factor_ex: U[{int(info.max().item())},{int(info.max().item())}] is "
+                          "zero and using it on lu_solve would result in a division by zero.")
+    return _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))((_packed(low, up), pivots, info))
+
+
+def lu_factor(A: Any, *, pivot: bool = True, out: Any = None) -> Any:  # noqa: N803
+    """``(LU, pivots)`` of :func:`lu_factor_ex`; a zero pivot raises, as ``lu_solve`` would divide by it."""
+    packed, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if bool((info > 0).any()):
+        i = int(info.reshape(-1)[(info.reshape(-1) > 0).nonzero()[0, 0]].item())
+        raise LinAlgError(f"torch.linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would result in a "
+                          "division by zero. If you still want to perform the factorization, consider calling "
+                          "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    return _return_type("linalg_lu_factor", ("LU", "pivots"))((packed, pivots))
+
+
+def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True, adjoint: bool = False,  # noqa: N803
+             out: Any = None) -> Any:
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``; ``adjoint``: ``A^H`` for ``A``) from
+    :func:`lu_factor`'s ``(LU, pivots)`` of ``A``."""
+    check_tensor("linalg_lu_solve", "LU", 1, LU)
+    n = LU.shape[-1]
+    rows = B.shape[-2] if left else B.shape[-1]
+    if rows != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    p, low, up = lu_unpack(LU, pivots)
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _ops.linalg_core._copy_out(out, lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT)
+    if adjoint:  # A^T X = B: U^T L^T P^T X = B
+        y = solve_triangular(up.mT, B, upper=False)
+        y = solve_triangular(low.mT, y, upper=True, unitriangular=True)
+        return _ops.linalg_core._copy_out(out, p @ y)
+    y = solve_triangular(low, p.mT @ B, upper=False, unitriangular=True)
+    return _ops.linalg_core._copy_out(out, solve_triangular(up, y, upper=True))
 
 
 # --- pseudo-inverse, rank, least squares ------------------------------------------------------------

@@ -405,6 +405,88 @@ def _eigh_kernel(xp: Any) -> Any:
                     "ill-conditioned or has too many repeated eigenvalues.")
 
 
+# --- lu -------------------------------------------------------------------------------------------
+
+
+def _lu_square(low: Any, up: Any, g_low: Any, g_up: Any) -> Any:
+    """gB = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T, for B = L U with square L and U (PyTorch's rule)."""
+    inner = (low.mT @ g_low).tril(-1) + (g_up @ up.mT).triu()
+    x = SOLVE.dispatch((low.mT, inner), (False,))
+    return SOLVE.dispatch((up, x.mT), (False,)).mT
+
+
+def _lu_vjp(ctx: Any, grads: tuple) -> tuple:
+    """A = P L U: the square rule, on the leading square block, with the rest of L (tall A) or of U (wide A)
+    folded in."""
+    _gp, g_low, g_up, _gpiv = grads
+    p, low, up, _piv = ctx.outputs
+    g_low, g_up = _zeros_or(g_low, low), _zeros_or(g_up, up)
+    m, n = ctx.input_shape(0)[-2:]
+    if m == n:
+        gb = _lu_square(low, up, g_low, g_up)
+    elif m > n:
+        l2, gl2 = low[..., n:, :], g_low[..., n:, :]
+        gb2 = SOLVE.dispatch((up, gl2.mT), (False,)).mT
+        gb1 = _lu_square(low[..., :n, :], up, g_low[..., :n, :], g_up - l2.mT @ gb2)
+        gb = _plugrad().cat([gb1, gb2], -2)
+    else:
+        u2, gu2 = up[..., m:], g_up[..., m:]
+        gb2 = SOLVE.dispatch((low.mT, gu2), (False,))
+        gb1 = _lu_square(low, up[..., :m], g_low - gb2 @ u2.mT, g_up[..., :m])
+        gb = _plugrad().cat([gb1, gb2], -1)
+    return (p @ gb,)
+
+
+def _lu_reference(np: Any, a: Any) -> tuple:
+    return _lu_kernel(np)(a)
+
+
+LU = defop("lu", 1, vjp=_lu_vjp, node="LinalgLuBackward0", nout=4, saves=((-1,),),
+           differentiable_outputs=(False, True, True, False),
+           samples=lambda: [Sample((_square((), 3),), name="3x3"),
+                            Sample((_square((2,), 3, seed=9, negative_det=True),), name="batch"),
+                            Sample((_rect((), 4, 3, seed=10),), name="tall"),
+                            Sample((_rect((), 3, 5, seed=11),), name="wide")],
+           reference=_lu_reference)
+
+
+@generic("lu")
+def _lu_kernel(xp: Any) -> Any:
+    def lu(a: Any) -> tuple:
+        """Gaussian elimination with partial pivoting (the first largest magnitude, as LAPACK's getrf picks),
+        every matrix of the batch at once. Returns P, L, U and getrf's 1-based int32 pivots."""
+        *batch, m, n = a.shape
+        k = min(m, n)
+        u = xp.asarray(xp.reshape(a, (-1, m, n)), copy=True)
+        count = u.shape[0]
+        rows = xp.arange(count)
+        low = xp.zeros((count, m, k), dtype=a.dtype)
+        perm = xp.asarray(xp.broadcast_to(xp.arange(m), (count, m)), copy=True)
+        pivots = xp.zeros((count, k), dtype=xp.int32)
+        for j in range(k):
+            piv = xp.argmax(xp.abs(u[:, j:, j]), axis=1) + j
+            pivots[:, j] = piv + 1
+            for arr in (u, low, perm):
+                row_j = xp.asarray(arr[rows, j], copy=True)
+                arr[rows, j] = arr[rows, piv]
+                arr[rows, piv] = row_j
+            pivot = u[:, j, j]
+            safe = xp.where(pivot == 0, xp.ones_like(pivot), pivot)
+            factors = xp.where((pivot == 0)[:, None], xp.zeros_like(u[:, j + 1:, j]), u[:, j + 1:, j] / safe[:, None])
+            low[:, j + 1:, j] = factors
+            u[:, j + 1:, :] = u[:, j + 1:, :] - factors[:, :, None] * u[:, j:j + 1, :]
+        diag = xp.arange(k)
+        low[:, diag, diag] = 1
+        up = xp.triu(u[:, :k, :]) if hasattr(xp, "triu") else u[:, :k, :]
+        p = xp.zeros((count, m, m), dtype=a.dtype)
+        p[rows[:, None], perm, xp.broadcast_to(xp.arange(m), (count, m))] = 1
+        shape = tuple(batch)
+        return (xp.reshape(p, (*shape, m, m)), xp.reshape(low, (*shape, m, k)), xp.reshape(up, (*shape, k, n)),
+                xp.reshape(pivots, (*shape, k)))
+
+    return lu
+
+
 # --- argument checks shared with plugrad.linalg ---------------------------------------------------
 
 
@@ -585,5 +667,56 @@ def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False
     return _return_type("triangular_solve", ("solution", "cloned_coefficient"))((x, A.clone()))
 
 
-__all__ = ["det", "slogdet", "logdet", "inverse", "cholesky", "svd", "qr", "pinverse", "cholesky_solve",
+def _permutation_from_pivots(pivots: Any, m: int, dtype: Any, device: Any) -> Any:
+    """The ``m x m`` permutation ``P`` of getrf's 1-based row swaps, with ``A = P L U``."""
+    batch = tuple(pivots.shape[:-1])
+    flat = pivots.reshape(-1, pivots.shape[-1]).tolist() if pivots.numel() else [[]] * math.prod(batch)
+    mats = []
+    for swaps in flat:
+        perm = list(range(m))
+        for j, piv in enumerate(swaps):
+            perm[j], perm[piv - 1] = perm[piv - 1], perm[j]
+        mats.append([[1.0 if perm[c] == r else 0.0 for c in range(m)] for r in range(m)])
+    return _plugrad().tensor(mats, dtype=dtype, device=device).reshape(*batch, m, m)
+
+
+def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True, unpack_pivots: bool = True) -> Any:  # noqa: N803
+    """``(P, L, U)`` from :func:`plugrad.linalg.lu_factor`'s packed ``LU`` and pivots (``A = P L U``)."""
+    pg = _plugrad()
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    empty = pg.zeros(0, dtype=LU_data.dtype, device=LU_data.device)
+    low = up = p = empty
+    if unpack_data:
+        low = LU_data[..., :, :k].tril(-1) + pg.eye(m, k, dtype=LU_data.dtype, device=LU_data.device)
+        up = LU_data[..., :k, :].triu()
+    if unpack_pivots:
+        p = _permutation_from_pivots(LU_pivots, m, LU_data.dtype, LU_data.device)
+    return _return_type("lu_unpack", ("P", "L", "U"))((p, low, up))
+
+
+def lu(A: Any, pivot: bool = True, get_infos: bool = False) -> Any:  # noqa: N803
+    """Deprecated ``torch.lu``: ``(A_LU, pivots)``, with ``get_infos`` also ``info``."""
+    _warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+               "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be "
+               "replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
+               "torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, pivots, info = "
+               "torch.linalg.lu_factor_ex(A, compute_pivots)")
+    from .. import _linalg
+
+    result = _linalg.lu_factor_ex(A, pivot=pivot)
+    return tuple(result) if get_infos else (result[0], result[1])
+
+
+def lu_solve(b: Any, LU_data: Any, LU_pivots: Any) -> Any:  # noqa: N803
+    """Deprecated ``torch.lu_solve``: :func:`plugrad.linalg.lu_solve` with its arguments reversed."""
+    _warn_once("lu_solve", "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+               "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
+               "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
+    from .. import _linalg
+
+    return _linalg.lu_solve(LU_data, LU_pivots, b)
+
+
+__all__ = ["lu", "lu_solve", "lu_unpack", "det", "slogdet", "logdet", "inverse", "cholesky", "svd", "qr", "pinverse", "cholesky_solve",
            "cholesky_inverse", "triangular_solve"]
