@@ -204,6 +204,9 @@ CASES = {
                          [(3, 3), (3, 2)], None, None),
     "torch.lu": (lambda m, a: [m.lu(a), m.lu_solve(m.ones(3, 1, dtype=m.float64), *m.lu(a))], [(3, 3)], None,
                  None),
+    "torch.matrix_exp": (lambda m, a: m.matrix_exp(a) + a.matrix_exp(), [(3, 3)], None, None),
+    "vander": (lambda m, a: m.linalg.vander(a, N=4), [(2, 3)], None, None),
+    "vander_at_zero": (lambda m, a: m.linalg.vander(a * 0), [(3,)], None, None),
     "multi_dot": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)], None, None),
     "vecdot": (lambda m, a, b: m.linalg.vecdot(a, b, dim=0), [(3, 2), (3, 1)], None, None),
     "cross": (lambda m, a, b: m.linalg.cross(a, b), [(2, 3), (2, 3)], None, None),
@@ -231,6 +234,12 @@ def test_against_torch(torch, name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         _compare(torch, fn, shapes, kinds, post=post)
+
+
+def test_vander_of_integers_and_no_lu_unpack_method(torch):
+    assert plugrad.linalg.vander(plugrad.tensor([1, 2, 3])).tolist() == [[1, 1, 1], [1, 2, 4], [1, 3, 9]]
+    assert plugrad.linalg.vander(plugrad.tensor([1, 2, 3])).dtype is plugrad.int64
+    assert hasattr(torch.Tensor, "lu_unpack") is hasattr(plugrad.Tensor, "lu_unpack")
 
 
 def test_lstsq_fields_like_torch(torch):
@@ -321,6 +330,8 @@ ERRORS = [
     lambda m: m.linalg.cond(m.ones(3, 2), p="fro"),
     lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1),
     lambda m: m.linalg.lu(m.ones(3)),
+    lambda m: m.linalg.vander(m.tensor(2.0)),
+    lambda m: m.linalg.vander(m.tensor([1, 2, 3]), N=1),
     lambda m: m.linalg.lu_factor(m.ones(3)),
     lambda m: m.linalg.lu_factor(m.ones(2, 2, dtype=m.int64)),
     lambda m: m.linalg.lu_factor(m.tensor([[1.0, 2.0], [2.0, 4.0]])),

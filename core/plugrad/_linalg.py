@@ -39,7 +39,7 @@ __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
     "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
-    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vecdot", "vector_norm",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
 ]
 
 
@@ -633,6 +633,19 @@ def vecdot(x: Any, y: Any, *, dim: int = -1, out: Any = None) -> Any:
                            f"{legacy_name(x)} and y of type {legacy_name(y)} instead")
     xc = x.conj() if x.dtype.is_complex else x
     return _ops.linalg_core._copy_out(out, (xc * y).sum(dim))
+
+
+def vander(x: Any, *, N: int | None = None) -> Any:  # noqa: N803
+    """The Vandermonde matrix of the last dimension of ``x``: columns ``x**0 ... x**(N-1)`` (``N`` defaults to
+    ``x.shape[-1]``), built by a cumulative product so that its gradient is finite at zero."""
+    check_tensor("linalg_vander", "x", 1, x)
+    n = (x.shape[-1] if x.ndim else 0) if N is None else N
+    if x.ndim == 0 or n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    pg = _pg()
+    col = x.unsqueeze(-1)
+    ones = pg.ones_like(col)
+    return pg.cat([ones, col.expand(*x.shape, n - 1)], -1).cumprod(-1)
 
 
 def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:  # noqa: N803

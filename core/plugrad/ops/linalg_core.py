@@ -718,5 +718,14 @@ def lu_solve(b: Any, LU_data: Any, LU_pivots: Any) -> Any:  # noqa: N803
     return _linalg.lu_solve(LU_data, LU_pivots, b)
 
 
-__all__ = ["lu", "lu_solve", "lu_unpack", "det", "slogdet", "logdet", "inverse", "cholesky", "svd", "qr", "pinverse", "cholesky_solve",
-           "cholesky_inverse", "triangular_solve"]
+def matrix_exp(input: Any) -> Any:  # noqa: A002
+    """The matrix exponential of each square matrix (:func:`plugrad.linalg.matrix_exp`)."""
+    from .. import _linalg
+
+    return _linalg.matrix_exp(input)
+
+
+__all__ = [
+    "matrix_exp", "lu", "lu_solve", "lu_unpack", "det", "slogdet", "logdet", "inverse", "cholesky", "svd", "qr",
+    "pinverse", "cholesky_solve", "cholesky_inverse", "triangular_solve",
+]
