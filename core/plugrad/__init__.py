@@ -114,4 +114,8 @@ def __getattr__(name: str) -> Any:
         except ModuleNotFoundError as exc:
             if exc.name != f"plugrad.{name}":
                 raise
+    if name == "linalg":  # the core's torch.linalg, when no plugin adds a namespace of that name
+        from . import _linalg
+
+        return _linalg
     raise AttributeError(f"module 'plugrad' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from .tensor import Tensor
 
 # Methods that are the op function itself: x.exp() is exp(x).
 for _name in _op_names:
-    if _name not in ("zeros_like", "ones_like", "full_like", "where") and not hasattr(Tensor, _name):
+    if _name not in ("zeros_like", "ones_like", "full_like", "where", "lu_unpack") and not hasattr(Tensor, _name):
         setattr(Tensor, _name, getattr(ops, _name))
 
 

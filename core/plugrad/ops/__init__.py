@@ -13,6 +13,7 @@ from . import (  # noqa: E402
     elementwise,
     indexing,
     linalg,
+    linalg_core,
     nn,
     reduction,
     registry,
@@ -37,6 +38,8 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import __all__ as _idx_all
 from .linalg import *  # noqa: F401,F403
 from .linalg import __all__ as _linalg_all
+from .linalg_core import *  # noqa: F401,F403
+from .linalg_core import __all__ as _linalg_core_all
 from .reduction import *  # noqa: F401,F403
 from .reduction import __all__ as _red_all
 from .scatter_into import *  # noqa: F401,F403
@@ -48,7 +51,8 @@ from .special import __all__ as _special_all
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, indexing, nn, counting, special, scatter_into, storage)
+FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
+            scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -64,8 +68,8 @@ def _restore_builtin(name: str) -> None:
         registry.OPS[name] = _BUILTIN_OPS[name]
 
 
-__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_idx_all, *_dist_all, *_count_all,
-           *_special_all, *_scatter_all, *_storage_all,
+__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all, *_idx_all, *_dist_all,
+           *_count_all, *_special_all, *_scatter_all, *_storage_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402

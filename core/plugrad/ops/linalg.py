@@ -434,17 +434,11 @@ def matrix_power(input: Any, n: int) -> Any:  # noqa: A002
 
 
 def _inverse(a: Any, n: int) -> Any:
-    """The inverse of ``a`` from a linear-algebra plugin's ``linalg.inv``; the core itself has none."""
-    from .. import plugins
+    """The inverse of ``a`` (``linalg.inv``, with its checks), for a negative power ``n``."""
+    from .linalg_core import INVERSE, check_square
 
-    plugins.ensure_loaded()
-    inv = getattr(plugins.NAMESPACES.get("linalg"), "inv", None)
-    if inv is None:
-        raise RuntimeError(
-            f"matrix_power(A, {n}): a negative power needs the matrix inverse, which plugrad's core does not "
-            "provide. Install the plugrad-linalg plugin (it adds plugrad.linalg.inv), or pass n >= 0."
-        )
-    return inv(a)
+    check_square("linalg.inv", a)
+    return INVERSE.dispatch((a,))
 
 
 # --- trace / diagonals / triangles --------------------------------------------------------

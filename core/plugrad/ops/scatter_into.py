@@ -1,5 +1,5 @@
 """Functions that write one tensor into a region of a copy of another: select_scatter, slice_scatter,
-diagonal_scatter, masked_scatter, and the in-place fill_diagonal_.
+diagonal_scatter, masked_scatter, and the in-place ``fill_diagonal_``.
 
 Each is a composition (clone, then an in-place copy through a view or a mask), so gradients flow to both the
 input (outside the region) and the source (inside it) with no rule of their own.
