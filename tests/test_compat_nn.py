@@ -16,9 +16,13 @@ import pytest
 def _check_against_torch(src: str) -> None:
     """``src`` prints the same with ``torch`` bound to PyTorch and to plugrad (see test_torch_docs)."""
     pytest.importorskip("torch", reason="PyTorch is not installed; differential tests need it as a reference")
+    from plugrad.backend import default_backend_obj
     from test_torch_docs import _check
 
-    _check(src)
+    # PyTorch runs these snippets on the CPU: so does plugrad, on a CPU backend even when the suite runs on another
+    cpu = default_backend_obj() if default_backend_obj().device_type == "cpu" else "numpy"
+    with plugrad.default_backend(cpu):
+        _check(src)
 
 
 def _close(t: plugrad.Tensor, expected: list, tol: float = 1e-5) -> None:
@@ -486,11 +490,13 @@ def test_channel_dropout_zeroes_whole_channels() -> None:
 
 
 def test_parameter_list_and_dict_register_parameters() -> None:
-    pl = plugrad.nn.ParameterList([plugrad.nn.Parameter(plugrad.ones(2, 3)), plugrad.zeros(2)])
+    # CPU tensors: the printed type names the device (torch.cuda.FloatTensor ... (cuda:0) elsewhere)
+    pl = plugrad.nn.ParameterList([plugrad.nn.Parameter(plugrad.ones(2, 3, device="cpu")), plugrad.zeros(2, device="cpu")])
     assert isinstance(pl[1], plugrad.nn.Parameter) and [n for n, _ in pl.named_parameters()] == ["0", "1"]
     assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n"
                         "    (1): Parameter containing: [torch.float32 of size 2]\n)")
-    pd = plugrad.nn.ParameterDict({"b": plugrad.ones(2), "a": plugrad.zeros(3, dtype=plugrad.float64)})
+    pd = plugrad.nn.ParameterDict({"b": plugrad.ones(2, device="cpu"),
+                                   "a": plugrad.zeros(3, dtype=plugrad.float64, device="cpu")})
     assert list(pd) == ["a", "b"]  # a plain dict is added in sorted key order, as in PyTorch
     assert repr(pd).splitlines()[1] == "    (a): Parameter containing: [torch.DoubleTensor of size 3]"
     model = plugrad.nn.Module()

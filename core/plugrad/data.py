@@ -268,7 +268,8 @@ class DataLoader:
 
         # PyTorch's loader iterator draws a base seed for its workers first, from `generator` or the default
         # one, even with no worker: drawn here too, so that the numbers drawn after a loop are PyTorch's.
-        factories.empty((), dtype="int64").random_(generator=self._generator)
+        gen = self._generator
+        factories.empty((), dtype="int64", device=gen.device if gen is not None else None).random_(generator=gen)
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
