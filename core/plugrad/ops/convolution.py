@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nn import CONV_BACKWARD_INPUT, CONVOLUTION, _conv_padding, _unbatch
+from .nn import CONV_BACKWARD_INPUT, CONVOLUTION, _conv_padding, _unbatch, check_conv_operands
 
 
 def _ntuple(v: Any, n: int, name: str) -> tuple[int, ...]:
@@ -44,22 +44,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
                            f"{list(input.shape)}")
     squeezed = input.dim() == 2
     x = unsqueeze(input, 0) if squeezed else input
-    if weight.dim() != 3:
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
-                           f"{list(weight.shape)}, but got 3-dimensional input of size {list(x.shape)} instead")
-    if groups < 1:
-        raise RuntimeError("non-positive groups is not supported")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
-            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
-        )
-    if weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
+    check_conv_operands(x, weight, bias, groups)
     st, dil = (1, _single(stride, "stride")), (1, _single(dilation, "dilation"))
     if isinstance(padding, str):
         pad4 = _conv_padding(padding, (weight.shape[0], weight.shape[1], 1, weight.shape[2]), dil, st)

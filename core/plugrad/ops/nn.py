@@ -459,23 +459,17 @@ def _conv_padding(padding: Any, w_shape: tuple, dilation: tuple, stride: tuple) 
     return (ph, ph, pw, pw)
 
 
-def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
-           dilation: Any = 1, groups: int = 1) -> Any:
-    """2-d cross-correlation (PyTorch's conv2d) computed as im2col and a matrix product (ConvolutionBackward0)."""
-    x, squeezed = _batched_4d(input, "conv2d")
-    st, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
-    if weight.dim() != 4:
-        raise RuntimeError(
-            f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
-            f"{weight.dim()}-dimensional weight of size {list(weight.shape)} instead"
-        )
+def check_conv_operands(x: Any, weight: Any, bias: Any, groups: int) -> None:
+    """PyTorch's checks of a convolution's batched input, weight, bias and groups, in its order and wording."""
+    if weight.dim() != x.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
+                           f"{list(weight.shape)}, but got {x.dim()}-dimensional input of size {list(x.shape)} instead")
     if groups < 1:
         raise RuntimeError("non-positive groups is not supported")
-    c = x.shape[1]
-    if c != weight.shape[1] * groups:
+    if x.shape[1] != weight.shape[1] * groups:
         raise RuntimeError(
             f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
-            f"{weight.shape[1] * groups} channels, but got {c} channels instead"
+            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
         )
     if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
@@ -483,6 +477,14 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
                            f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """2-d cross-correlation (PyTorch's conv2d) computed as im2col and a matrix product (ConvolutionBackward0)."""
+    x, squeezed = _batched_4d(input, "conv2d")
+    st, dil = _pair(stride, "stride"), _pair(dilation, "dilation")
+    check_conv_operands(x, weight, bias, groups)
     pad4 = _conv_padding(padding, tuple(weight.shape), dil, st)
     oh, ow = _conv_geometry(tuple(x.shape), tuple(weight.shape), st, pad4, dil)
     if oh <= 0 or ow <= 0:

@@ -41,26 +41,11 @@ def _depth_taps(x: Any, k: int, s: int, dil: int, out: int) -> list:
 def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
            dilation: Any = 1, groups: int = 1) -> Any:
     """3-d cross-correlation over (N, C, D, H, W) or (C, D, H, W) input; weight (out, in / groups, kd, kh, kw)."""
-    from .nn import conv2d, pad
+    from .nn import check_conv_operands, conv2d, pad
 
     x, squeezed = _batched_5d(input, "conv3d")
-    if weight.dim() != 5:
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
-                           f"{list(weight.shape)}, but got 5-dimensional input of size {list(x.shape)} instead")
-    if groups < 1:
-        raise RuntimeError("non-positive groups is not supported")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
-            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
-        )
-    if weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
+    check_conv_operands(x, weight, bias, groups)
     out_channels = weight.shape[0]
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{out_channels} elements, but got bias of size {list(bias.shape)} instead")
     st, dil = _ntuple(stride, 3, "stride"), _ntuple(dilation, 3, "dilation")
     ksize = tuple(weight.shape[2:])
     if isinstance(padding, str):
