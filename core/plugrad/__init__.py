@@ -12,6 +12,7 @@ from . import (
     _methods,  # noqa: F401,E402  (binds operators and methods to Tensor)
     autograd,  # noqa: F401,E402
 )
+from ._settings import *  # noqa: F401,F403,E402
 from .autograd import (  # noqa: F401,E402
     enable_grad,
     inference_mode,
@@ -60,8 +61,9 @@ from .ops.special import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from .tensor import Tensor  # noqa: F401
-from .threads import get_num_threads, set_num_threads  # noqa: F401,E402
+from .threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads  # noqa: F401,E402
 from .typeinfo import *  # noqa: F401,F403,E402
+from .windows import *  # noqa: F401,F403,E402
 
 # PyTorch's module constants: plain Python values, as in torch.
 e = _math.e
@@ -99,6 +101,16 @@ def numel(input: Tensor) -> builtins.int:  # noqa: A002
     return input.numel()
 
 
+def is_storage(obj: Any) -> builtins.bool:
+    """False: plugrad tensors hold backend arrays, not storage objects (PyTorch's ``torch.is_storage``)."""
+    return False
+
+
+def get_device(input: Tensor) -> builtins.int:  # noqa: A002
+    """The CUDA device index of ``input``, -1 for a CPU tensor (PyTorch's ``torch.get_device``)."""
+    return input.get_device()
+
+
 def __getattr__(name: str) -> Any:
     from . import plugins
 
@@ -106,7 +118,8 @@ def __getattr__(name: str) -> Any:
     ns = plugins.NAMESPACES.get(name)
     if ns is not None:
         return ns
-    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special"):
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special", "backends", "accelerator",
+                "version"):
         import importlib
 
         try:

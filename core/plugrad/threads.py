@@ -43,4 +43,30 @@ def get_num_threads() -> int:
     return _requested[0] or 1
 
 
-__all__ = ["get_num_threads", "set_num_threads"]
+_interop: list[int | None] = [None]
+
+
+def set_num_interop_threads(num: int) -> None:
+    """Set the size of the inter-op thread pool, once per process (PyTorch's rule: a second call raises).
+
+    plugrad runs ops on the calling thread, so the count is recorded and read back rather than used.
+    """
+    if isinstance(num, bool) or not isinstance(num, int):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    if _interop[0] is not None:
+        raise RuntimeError(
+            "Error: cannot set number of interop threads after parallel work has started or set_num_interop_threads called"
+        )
+    _interop[0] = num
+
+
+def get_num_interop_threads() -> int:
+    """The inter-op thread count: the one set, else the number of CPUs (PyTorch's default)."""
+    import os
+
+    return _interop[0] or os.cpu_count() or 1
+
+
+__all__ = ["get_num_interop_threads", "get_num_threads", "set_num_interop_threads", "set_num_threads"]

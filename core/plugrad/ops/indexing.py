@@ -1201,6 +1201,104 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  
     return SCATTER_REDUCE.dispatch((input, _src_for(src, index)), (d, idx, reduce, bool(include_self)))
 
 
+# --- index_reduce ----------------------------------------------------------------------------
+# index_reduce(dim, index, source, reduce) folds slice i of ``source`` along ``dim`` into slice index[i] of
+# the input: scatter_reduce with the 1-d index spread over the source's shape. The op keeps that spread
+# index as its attribute and runs scatter_reduce's kernel and gradient rule under its own node name.
+
+_INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+_INDEX_REDUCE_WARNED: list = []  # PyTorch warns once per process that the function is in beta
+
+
+def _index_reduce_samples() -> list:
+    # index [2, 0, 2] along dim 0 of a (3, 4) source into a (3, 4) input, spread over the source's shape
+    rows = A([[2, 2, 2, 2], [0, 0, 0, 0], [2, 2, 2, 2]])
+    cols = A([[1, 1, 0], [1, 1, 0]])  # index [1, 1, 0] along dim 1 of a (2, 3) source into a (2, 2) input
+    return [Sample((T((3, 4)), T((3, 4))), (0, rows, reduce, include_self), name=f"{reduce}_{include_self}")
+            for reduce in _INDEX_REDUCTIONS for include_self in (True, False)] + [
+        Sample((T((2, 2)), T((2, 3))), (1, cols, reduce, True), name=f"{reduce}_cols") for reduce in _INDEX_REDUCTIONS]
+
+
+INDEX_REDUCE = defop("index_reduce", 2, vjp=_scatter_reduce_vjp, node="IndexReduceBackward0",
+                     saves=((0, 1, -1), (0, 1, -1)), samples=_index_reduce_samples, reference=_np_scatter_reduce)
+generic("index_reduce")(_scatter_reduce_kernel)
+
+
+def index_reduce(input: Any, dim: int, index: Any, source: Any, reduce: str, *,  # noqa: A002
+                 include_self: bool = True) -> Any:
+    """A copy of ``input`` whose slice ``index[i]`` along ``dim`` has slice ``i`` of ``source`` folded in by
+    ``reduce`` ("prod", "mean", "amax" or "amin"), counting ``input``'s own values unless not ``include_self``."""
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    for name, value in (("index", index), ("source", source)):
+        if not isinstance(value, _reg.Tensor):
+            raise TypeError(f"index_reduce(): argument '{name}' must be Tensor, not {type(value).__name__}")
+    shape = tuple(input._data.shape)
+    d = wrap_dim(dim, len(shape))
+    if index._data.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with "
+                         f"type: {index.dtype.legacy[:-len('Tensor')]} and size: {list(index._data.shape)}")
+    if index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{index.dtype.legacy[:-len('Tensor')]}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype.legacy[:-len('Tensor')]}) and source "
+                           f"({source.dtype.legacy[:-len('Tensor')]}) must have the same scalar type")
+    sshape = tuple(source._data.shape)
+    n = index.numel()
+    along = sshape[d] if sshape else 1
+    if n != along:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({n}) should be equal to source.size(dim): ({along}), "
+                           f"for dim: {d}")
+    if len(sshape) != len(shape) or any(a != b for i, (a, b) in enumerate(zip(shape, sshape)) if i != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(shape)} source.shape = {list(sshape)}")
+    xp = input._backend.namespace()
+    size = shape[d] if shape else 1
+    idx = xp.reshape(index._data, (-1,))
+    if idx.size and bool(xp.any((idx < 0) | (idx >= size))):  # negative indices do not wrap here, as in PyTorch
+        raise IndexError("index out of range in self")
+    if not _INDEX_REDUCE_WARNED:
+        _INDEX_REDUCE_WARNED.append(True)
+        warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    spread = (1,) * d + (-1,) + (1,) * (max(len(sshape), 1) - d - 1)
+    idx = xp.broadcast_to(xp.reshape(xp.asarray(idx, dtype=xp.int64), spread), sshape or (1,))
+    if not sshape:
+        idx = xp.reshape(idx, ())
+    return INDEX_REDUCE.dispatch((input, source), (d, idx, reduce, bool(include_self)))
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple:
+    """The coordinates, one int64 tensor per dimension of ``shape``, of each flat index in ``indices``
+    (row-major, as :func:`numpy.unravel_index`; indices wrap around modulo the number of elements)."""
+    from ..factories import tensor as _tensor
+
+    if not isinstance(indices, _reg.Tensor):
+        raise TypeError(f"unravel_index(): argument 'indices' must be Tensor, not {type(indices).__name__}")
+    if indices.dtype.category != 1:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, bool) or not isinstance(shape, (int, Sequence)) or isinstance(shape, str):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(s)}")
+    shape = tuple(shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    coefs = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        coefs[i] = coefs[i + 1] * shape[i + 1]
+    device = indices._backend
+    from .elementwise import floor_divide, remainder
+    from .shape import unbind, unsqueeze
+
+    coords = remainder(floor_divide(unsqueeze(indices, -1), _tensor(coefs or [1], dtype=_dt.int64, device=device)),
+                       _tensor(list(shape), dtype=_dt.int64, device=device))
+    return unbind(coords, -1)
+
+
 # --- index_copy / index_fill -------------------------------------------------------------------
 
 
@@ -1606,6 +1704,7 @@ TENSOR_METHODS: dict = {
     "scatter_": _inplace("scatter_", scatter),
     "scatter_add_": _inplace("scatter_add_", scatter_add),
     "scatter_reduce_": _inplace("scatter_reduce_", scatter_reduce),
+    "index_reduce_": _inplace("index_reduce_", index_reduce),
     "index_copy_": _inplace("index_copy_", index_copy),
     "index_fill_": _inplace("index_fill_", index_fill),
     "put_": _inplace("put_", put),
@@ -1642,5 +1741,5 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Any:
 __all__ = [
     "index_put", "index_select", "index_add", "gather", "scatter", "scatter_add", "scatter_reduce", "index_copy",
     "index_fill", "masked_fill", "masked_select",
-    "take", "put", "nonzero", "argwhere",
+    "take", "put", "nonzero", "argwhere", "index_reduce", "unravel_index",
 ]

@@ -328,7 +328,7 @@ def mark_views(*names: str) -> None:
 def _link_view(op: Op, base: Any, attrs: tuple, res: Any) -> None:
     outs = res if isinstance(res, tuple) else (res,)
     # Only where the backend really returned a view of the input's memory (NumPy and CuPy expose .base).
-    if getattr(outs[0]._data, "base", None) is None:
+    if not outs or getattr(outs[0]._data, "base", None) is None:  # (unbind along an empty dim: no outputs)
         return
     link = base._view_of
     root, chain = (base, ()) if link is None else link

@@ -945,6 +945,9 @@ def vstack(tensors: Any, *, out: Any = None) -> Any:
     return cat(tensors, 0)
 
 
+row_stack = vstack
+
+
 def _atleast(one: Any, tensors: tuple) -> Any:
     """``one`` applied to a single tensor, or to each of several (given apart or as one sequence) as a tuple."""
     if len(tensors) == 1 and isinstance(tensors[0], _reg.Tensor):
@@ -1605,7 +1608,7 @@ TENSOR_METHODS: dict = {
 __all__ = [
     "reshape", "view", "expand", "broadcast_to", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
     "swapaxes", "swapdims", "t", "permute", "movedim", "moveaxis", "select", "narrow", "cat", "concat",
-    "concatenate", "stack", "hstack", "vstack", "atleast_1d", "atleast_2d", "atleast_3d",
+    "concatenate", "stack", "hstack", "vstack", "row_stack", "atleast_1d", "atleast_2d", "atleast_3d",
     "dstack", "column_stack", "tensor_split", "rot90", "split", "split_with_sizes", "chunk",
     "unbind", "flip", "fliplr", "flipud", "roll", "tile", "ravel", "repeat_interleave", "broadcast_shapes",
     "broadcast_tensors", "meshgrid", "hsplit", "vsplit", "dsplit",

@@ -1,0 +1,267 @@
+"""Window functions, unravel_index, index_reduce and the process-wide settings PyTorch exposes at top level.
+
+Values are checked against closed forms and NumPy here; where PyTorch is installed, against PyTorch too.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import plugrad
+import pytest
+from _devices import to_numpy
+
+try:
+    import torch
+except ImportError:  # the differential tests below skip with a reason
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed; differential tests need it")
+
+WINDOWS = ("hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window")
+
+
+def _closed_form(name: str, n: int, periodic: bool) -> np.ndarray:
+    """The window by its textbook formula, in float64."""
+    if n == 0:
+        return np.zeros(0)
+    if n == 1:
+        return np.ones(1)
+    m = n + 1 if periodic else n
+    k = np.arange(m, dtype=np.float64)
+    if name == "hann_window":
+        w = 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1))
+    elif name == "hamming_window":
+        w = 0.54 - 0.46 * np.cos(2 * np.pi * k / (m - 1))
+    elif name == "blackman_window":
+        w = 0.42 - 0.5 * np.cos(2 * np.pi * k / (m - 1)) + 0.08 * np.cos(4 * np.pi * k / (m - 1))
+    elif name == "bartlett_window":
+        w = 1 - np.abs(2 * k / (m - 1) - 1)
+    else:
+        w = np.i0(12.0 * np.sqrt(1 - ((k - (m - 1) / 2) / ((m - 1) / 2)) ** 2)) / np.i0(12.0)
+    return w[:-1] if periodic else w
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 8, 33])
+def test_window_matches_closed_form(name: str, periodic: bool, n: int) -> None:
+    w = getattr(plugrad, name)(n, periodic, dtype=plugrad.float64)
+    assert w.dtype is plugrad.float64 and w.shape == (n,)
+    np.testing.assert_allclose(to_numpy(w), _closed_form(name, n, periodic), rtol=1e-12, atol=1e-12)
+
+
+def test_window_defaults_and_options() -> None:
+    w = plugrad.hann_window(4)
+    assert w.dtype is plugrad.get_default_dtype() and not w.requires_grad and w.is_contiguous()
+    assert plugrad.hann_window(3, requires_grad=True).requires_grad
+    np.testing.assert_allclose(to_numpy(plugrad.hamming_window(5, True, 0.5, 0.4, dtype=plugrad.float64)),
+                               0.5 - 0.4 * np.cos(2 * np.pi * np.arange(5) / 5), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(plugrad.kaiser_window(5, False, 8.0, dtype=plugrad.float64)),
+                               np.kaiser(5, 8.0), rtol=1e-12)
+
+
+def test_window_errors() -> None:
+    with pytest.raises(RuntimeError, match="hann_window requires non-negative window_length, got window_length=-1"):
+        plugrad.hann_window(-1)
+    with pytest.raises(RuntimeError, match="hann_window expects floating point dtypes, got: torch.int64"):
+        plugrad.hann_window(3, dtype=plugrad.int64)
+    with pytest.raises(TypeError, match="must be int, not float"):
+        plugrad.bartlett_window(3.0)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", WINDOWS)
+def test_windows_match_torch(name: str) -> None:
+    for n in (0, 1, 2, 3, 6, 10, 64):
+        for periodic in (True, False):
+            for dt in ("float32", "float64"):
+                ours = to_numpy(getattr(plugrad, name)(n, periodic, dtype=getattr(plugrad, dt)))
+                ref = getattr(torch, name)(n, periodic, dtype=getattr(torch, dt)).numpy()
+                assert ours.dtype == ref.dtype and ours.shape == ref.shape
+                # float32 cos differs between libraries in the last bit
+                np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-7 if dt == "float32" else 1e-14)
+
+
+# --- unravel_index -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("indices, shape", [
+    ([4, 1], (2, 3)), (4, (3, 2)), ([[1234], [5678]], (10, 10, 10, 10)), ([0, 5, 11], (3, 4)), (3, 6),
+])
+def test_unravel_index_matches_numpy(indices, shape) -> None:
+    got = plugrad.unravel_index(plugrad.tensor(indices), shape)
+    ref = np.unravel_index(np.array(indices), (shape,) if isinstance(shape, int) else shape)
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g.dtype is plugrad.int64
+        np.testing.assert_array_equal(to_numpy(g), r)
+
+
+def test_unravel_index_wraps_and_checks() -> None:
+    assert [int(c) for c in plugrad.unravel_index(plugrad.tensor(7), (2, 3))] == [0, 1]
+    assert [int(c) for c in plugrad.unravel_index(plugrad.tensor(-1), (2, 3))] == [1, 2]
+    assert plugrad.unravel_index(plugrad.tensor(1), ()) == ()
+    with pytest.raises(TypeError, match="expected 'indices' to be integer dtype, but got torch.float32"):
+        plugrad.unravel_index(plugrad.tensor(1.0), (2, 3))
+    with pytest.raises(ValueError, match=r"'shape' cannot have negative values, but got \(2, -3\)"):
+        plugrad.unravel_index(plugrad.tensor(1), (2, -3))
+
+
+# --- index_reduce --------------------------------------------------------------------------------------
+
+
+def _index_reduce_np(x, dim, index, src, reduce, include_self):
+    out = np.moveaxis(x.astype(np.float64).copy(), dim, 0)
+    s = np.moveaxis(src.astype(np.float64), dim, 0)
+    groups: dict[int, list] = {}
+    for i, j in enumerate(index):
+        groups.setdefault(int(j), []).append(s[i])
+    for j, rows in groups.items():
+        vals = ([out[j]] if include_self else []) + rows
+        fn = {"prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce]
+        out[j] = fn(np.stack(vals), axis=0)
+    return np.moveaxis(out, 0, dim)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_index_reduce_matches_numpy(reduce: str, include_self: bool, dim: int) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5))
+    index = np.array([3, 0, 3]) if dim == 0 else np.array([1, 1, 4])
+    src = rng.standard_normal((3, 5) if dim == 0 else (4, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        got = plugrad.tensor(x).index_reduce(dim, plugrad.tensor(index), plugrad.tensor(src), reduce,
+                                             include_self=include_self)
+    np.testing.assert_allclose(to_numpy(got), _index_reduce_np(x, dim, index, src, reduce, include_self), rtol=1e-12)
+
+
+def test_index_reduce_inplace_grad_fn_and_errors() -> None:
+    x = plugrad.full((5, 3), 2.0)
+    t = plugrad.arange(1.0, 13.0).view(4, 3)
+    index = plugrad.tensor([0, 4, 2, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        y = x.clone()
+        assert y.index_reduce_(0, index, t, "prod") is y
+        np.testing.assert_array_equal(to_numpy(y)[0], [20.0, 44.0, 72.0])
+        a = plugrad.zeros(5, 3, requires_grad=True)
+        assert type(a.index_reduce(0, index, t, "amax").grad_fn).__name__ == "IndexReduceBackward0"
+        with pytest.raises(RuntimeError, match="Expected reduce to be one of prod, mean, amax or amin but got sum"):
+            x.index_reduce(0, index, t, "sum")
+        with pytest.raises(RuntimeError, match=r"Expected dtype int32/int64 for index but got: Float"):
+            x.index_reduce(0, index.float(), t, "prod")
+        with pytest.raises(RuntimeError, match=r"Number of indices \(2\) should be equal to source.size\(dim\): \(4\)"):
+            x.index_reduce(0, plugrad.tensor([0, 1]), t, "prod")
+        with pytest.raises(IndexError, match="index out of range in self"):
+            x.index_reduce(0, plugrad.tensor([0, 9, 1, 1]), t, "prod")
+        with pytest.raises(RuntimeError, match=r"self \(Float\) and source \(Double\) must have the same scalar type"):
+            x.index_reduce(0, index, t.double(), "prod")
+        with pytest.raises(IndexError, match="Index is supposed to be a vector, but got dim: 2"):
+            x.index_reduce(0, index.view(2, 2), t, "prod")
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce_gradients_match_torch(reduce: str) -> None:
+    rng = np.random.default_rng(1)
+    x0, s0 = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    w = np.arange(15.0).reshape(5, 3)
+    out = {}
+    for mod in (plugrad, torch):
+        a = mod.tensor(x0, requires_grad=True)
+        s = mod.tensor(s0, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            y = a.index_reduce(0, mod.tensor([0, 4, 2, 0]), s, reduce, include_self=False)
+        (y * mod.tensor(w)).sum().backward()
+        out[mod.__name__] = [np.asarray(v.detach().cpu().numpy() if mod is torch else to_numpy(v))
+                             for v in (y, a.grad, s.grad)]
+    for ours, ref in zip(out["plugrad"], out["torch"]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+# --- settings ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restore_settings():
+    from plugrad import _settings, threads
+
+    saved, interop = dict(_settings._state), list(threads._interop)
+    yield
+    _settings._state.update(saved)
+    threads._interop[:] = interop
+
+
+def test_deterministic_settings(restore_settings) -> None:
+    assert not plugrad.are_deterministic_algorithms_enabled() and plugrad.get_deterministic_debug_mode() == 0
+    plugrad.use_deterministic_algorithms(True, warn_only=True)
+    assert plugrad.are_deterministic_algorithms_enabled() and plugrad.is_deterministic_algorithms_warn_only_enabled()
+    assert plugrad.get_deterministic_debug_mode() == 1
+    plugrad.set_deterministic_debug_mode("error")
+    assert plugrad.get_deterministic_debug_mode() == 2 and not plugrad.is_deterministic_algorithms_warn_only_enabled()
+    plugrad.set_deterministic_debug_mode(0)
+    assert not plugrad.are_deterministic_algorithms_enabled()
+    with pytest.raises(TypeError, match="argument 'mode' \\(position 1\\) must be bool, not int"):
+        plugrad.use_deterministic_algorithms(1)
+    with pytest.raises(RuntimeError, match="expected one of `default`, `warn`, `error`, but got x"):
+        plugrad.set_deterministic_debug_mode("x")
+    with pytest.raises(RuntimeError, match="expected 0, 1, or 2, but got 3"):
+        plugrad.set_deterministic_debug_mode(3)
+
+
+def test_matmul_precision_and_warn_always(restore_settings) -> None:
+    assert plugrad.get_float32_matmul_precision() == "highest"
+    plugrad.set_float32_matmul_precision("high")
+    assert plugrad.get_float32_matmul_precision() == "high"
+    with pytest.warns(UserWarning, match="bogus is not one of 'highest', 'high', or 'medium'"):
+        plugrad.set_float32_matmul_precision("bogus")
+    assert plugrad.get_float32_matmul_precision() == "high"
+    assert not plugrad.is_warn_always_enabled()
+    plugrad.set_warn_always(True)
+    assert plugrad.is_warn_always_enabled()
+
+
+def test_interop_threads_set_once(restore_settings) -> None:
+    from plugrad import threads
+
+    threads._interop[0] = None
+    assert plugrad.get_num_interop_threads() >= 1
+    with pytest.raises(RuntimeError, match="set_num_interop_threads expects a positive integer"):
+        plugrad.set_num_interop_threads(0)
+    plugrad.set_num_interop_threads(3)
+    assert plugrad.get_num_interop_threads() == 3
+    with pytest.raises(RuntimeError, match="cannot set number of interop threads after parallel work has started"):
+        plugrad.set_num_interop_threads(4)
+
+
+def test_default_device_follows_the_default_backend() -> None:
+    before = plugrad.get_default_backend()
+    dev = plugrad.get_default_device()
+    assert dev.type == plugrad.ones(1).device.type
+    plugrad.set_default_device(dev.type)  # the device it already has: the default backend stays
+    assert plugrad.get_default_backend() == before
+    plugrad.set_default_device("cpu")
+    assert plugrad.ones(1).device.type == "cpu" and str(plugrad.get_default_device()) == "cpu"
+
+
+def test_namespaces_for_device_checks() -> None:
+    import plugrad.backends.cudnn as cudnn
+
+    assert plugrad.backends.cudnn is cudnn and cudnn.is_available() is False
+    assert plugrad.backends.mps.is_available() is False
+    assert plugrad.backends.cuda.matmul.allow_tf32 is False
+    assert plugrad.accelerator.is_available() == plugrad.cuda.is_available()
+    if not plugrad.accelerator.is_available():
+        assert plugrad.accelerator.current_accelerator() is None and plugrad.accelerator.device_count() == 0
+    assert plugrad.version.__version__ == plugrad.__version__ and plugrad.version.cuda is None
+    assert plugrad.get_device(plugrad.zeros(1, device="cpu")) == -1 and plugrad.is_storage(plugrad.zeros(1)) is False
+    rows = plugrad.row_stack((plugrad.tensor([1, 2]), plugrad.tensor([3, 4])))
+    np.testing.assert_array_equal(to_numpy(rows), [[1, 2], [3, 4]])
+    assert math.isclose(float(plugrad.hann_window(3)[1]), 0.75)
