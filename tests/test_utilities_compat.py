@@ -265,3 +265,67 @@ def test_namespaces_for_device_checks() -> None:
     rows = plugrad.row_stack((plugrad.tensor([1, 2]), plugrad.tensor([3, 4])))
     np.testing.assert_array_equal(to_numpy(rows), [[1, 2], [3, 4]])
     assert math.isclose(float(plugrad.hann_window(3)[1]), 0.75)
+
+
+# --- tensor methods beyond the op functions ------------------------------------------------------------
+
+
+def test_inplace_forms_of_out_of_place_ops() -> None:
+    a = plugrad.randn(3, 3, requires_grad=True)
+    b = a * 1
+    assert b.tril_() is b and type(b.grad_fn).__name__ == "TrilBackward0"
+    b.sum().backward()
+    np.testing.assert_array_equal(to_numpy(a.grad), np.tril(np.ones((3, 3))))
+    x = plugrad.ones(3, 3)
+    np.testing.assert_array_equal(to_numpy(x.triu_(1)), np.triu(np.ones((3, 3)), 1))
+    y = plugrad.tensor([-1.5, 2.0])
+    np.testing.assert_array_equal(to_numpy(y.absolute_()), [1.5, 2.0])
+    z = plugrad.tensor([1.0, 2.0], dtype=plugrad.float64)
+    np.testing.assert_array_equal(to_numpy(z.float_power_(2)), [1.0, 4.0])
+    with pytest.raises(RuntimeError, match="float_power_ has dtype Float but the operation's result requires dtype "
+                                           "Double"):
+        plugrad.ones(3).float_power_(2)
+    m = plugrad.zeros(2, 2)
+    m.addmm_(plugrad.ones(2, 3), plugrad.ones(3, 2))
+    np.testing.assert_array_equal(to_numpy(m), np.full((2, 2), 3.0))
+
+
+def test_python_callable_maps() -> None:
+    t = plugrad.tensor([1, 2], device="cpu")
+    np.testing.assert_array_equal(to_numpy(t.apply_(lambda v: v * 1.7)), [1, 3])  # cast to int64 as PyTorch
+    w = plugrad.ones(2, 3, device="cpu")
+    w.map_(plugrad.arange(3.0, device="cpu"), lambda a, b: a + b)
+    np.testing.assert_array_equal(to_numpy(w), [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    v = plugrad.ones(3, device="cpu")
+    v.map2_(plugrad.full((3,), 2.0, device="cpu"), plugrad.full((3,), 3.0, device="cpu"), lambda a, b, c: a + b * c)
+    np.testing.assert_array_equal(to_numpy(v), [7.0, 7.0, 7.0])
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        plugrad.ones(2, device="cpu").apply_(lambda v: "a")
+    with pytest.raises(RuntimeError, match=r"Can't call apply_\(\) on Variable that requires grad"):
+        plugrad.ones(2, device="cpu", requires_grad=True).apply_(abs)
+    with pytest.raises(RuntimeError, match="The expanded size of the tensor"):
+        plugrad.ones(3, device="cpu").map_(plugrad.ones(2, device="cpu"), lambda a, b: a)
+    with pytest.raises(TypeError, match="map_: expected torch.FloatTensor for 'other' \\(got torch.DoubleTensor\\)"):
+        plugrad.ones(3, device="cpu").map_(plugrad.ones(3, dtype=plugrad.float64, device="cpu"), lambda a, b: a)
+
+
+def test_legacy_new_and_aliases() -> None:
+    f = plugrad.tensor([1.0, 2.0])
+    assert f.new(2, 3).shape == (2, 3) and f.new(2, 3).dtype is plugrad.float32
+    assert f.new([1, 2]).dtype is plugrad.float32 and f.new().shape == (0,)
+    assert f.new(plugrad.Size([4])).shape == (4,)
+    np.testing.assert_array_equal(to_numpy(plugrad.tensor([1, 2]).new([1.5])), [1])
+    with pytest.raises(TypeError, match="unexpected keyword arguments"):
+        f.new(2, dtype=plugrad.float64)
+    x = plugrad.arange(6.0).view(2, 3)
+    c = plugrad.narrow_copy(x, 1, 0, 2)
+    assert c.is_contiguous() and c.shape == (2, 2)
+    np.testing.assert_array_equal(to_numpy(c), to_numpy(x)[:, :2])
+    assert [p.shape for p in x.unsafe_split(2, 1)] == [(2, 2), (2, 1)]
+    assert [p.shape for p in plugrad.unsafe_chunk(x, 2, 1)] == [(2, 2), (2, 1)]
+    assert x.to_dense() is x and x.share_memory_() is x
+    assert not (x.is_pinned() or x.is_shared() or x.is_meta or x.is_sparse or x.is_quantized or x.is_nested
+                or x.is_mps or x.is_distributed())
+    assert x.name is None
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert x.volatile is False

@@ -74,6 +74,7 @@ newaxis = None
 
 globals().update(_ALIASES)
 globals().update(_INPLACE_FUNCTIONS)
+globals().update(_methods._tensor_extras.FUNCTIONS)
 half, float, double, long, int, short, cfloat, cdouble = (  # noqa: A001 - PyTorch's names
     float16, float32, float64, int64, int32, int16, complex64, complex128,
 )

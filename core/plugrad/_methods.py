@@ -61,3 +61,12 @@ for _name, _fn in list(vars(Tensor).items()):
     if not _name.startswith("__") and inspect.isfunction(_fn) and accepts_numpy_names(_fn):
         setattr(Tensor, _name, with_numpy_names(_fn))
 Tensor.__hash__ = object.__hash__  # type: ignore[method-assign]
+
+from . import _tensor_extras  # noqa: E402
+
+for _name, _fn in _tensor_extras.METHODS.items():
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _fn)
+for _name, _fn in _tensor_extras.PROPERTIES.items():
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, property(_fn))
