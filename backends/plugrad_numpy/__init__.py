@@ -257,7 +257,7 @@ QUIET_OPS = frozenset({
     "div", "div_rounded", "pow", "pow_tensor", "rpow", "pow_backward",
     "fmod", "fmod_scalar", "remainder", "remainder_scalar",
     "lgamma", "digamma", "polygamma", "erfinv", "logit", "sinc", "special_entr", "i0", "special_i1", "xlogy",
-    "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy",
+    "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy", "isclose",
 })
 
 try:

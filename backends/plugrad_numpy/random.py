@@ -93,7 +93,7 @@ class TorchStream:
         if low == 0.0 and high == 1.0:
             return x
         lo, hi = dtype.type(low), dtype.type(high)
-        return x * (hi - lo) + lo
+        return _fma(x, hi - lo, lo)  # PyTorch's CPU kernel computes x * (to - from) + from as one fused multiply-add
 
     def integers(self, low: int, high: int, shape: tuple, dtype: Any) -> np.ndarray:
         span = high - low
@@ -114,19 +114,21 @@ class TorchStream:
         return out.reshape(shape)
 
     def _normal_one_by_one(self, n: int, mean: float, std: float) -> np.ndarray:
-        out = np.empty(n, dtype=np.float64)
+        z = np.empty(n, dtype=np.float64)
         for i in range(n):
             kept = self._next_normal
             if kept is not None:
                 self._next_normal = None
-                out[i] = kept * std + mean
+                z[i] = kept
                 continue
             u1, u2 = self._uniform(2, np.dtype(np.float64))
             r = math.sqrt(-2.0 * math.log1p(-float(u2)))
             theta = 2.0 * math.pi * float(u1)
             self._next_normal = r * math.sin(theta)
-            out[i] = r * math.cos(theta) * std + mean
-        return out
+            z[i] = r * math.cos(theta)
+        if std == 1.0 and mean == 0.0:
+            return z
+        return _fma(z, np.float64(std), np.float64(mean))  # z * std + mean, fused as in PyTorch's kernel
 
     def _normal_fill(self, n: int, dtype: np.dtype, mean: float, std: float) -> np.ndarray:
         data = self._uniform(n, dtype)
@@ -160,10 +162,35 @@ def _box_muller_blocks(blocks: np.ndarray, dtype: np.dtype, mean: float, std: fl
     cos, sin = radius * np.cos(theta), radius * np.sin(theta)
     if std != 1.0 or mean != 0.0:
         # one rounding, as the fused multiply-add of PyTorch's kernel
-        cos = (cos.astype(np.float64) * float(dtype.type(std)) + float(dtype.type(mean))).astype(dtype)
-        sin = (sin.astype(np.float64) * float(dtype.type(std)) + float(dtype.type(mean))).astype(dtype)
+        cos = _fma(cos, dtype.type(std), dtype.type(mean))
+        sin = _fma(sin, dtype.type(std), dtype.type(mean))
     blocks[:, :8] = cos
     blocks[:, 8:] = sin
+
+
+def _fma(a: np.ndarray, b: Any, c: Any) -> np.ndarray:
+    """``a * b + c`` rounded once to ``a``'s dtype (a fused multiply-add; ``b`` and ``c`` scalars of that dtype).
+
+    float32 and narrower: the product of two float32 values is exact in float64, so one float64 sum rounded
+    to the dtype gives the fused result. float64: Dekker's exact product and Knuth's two-sum carry the
+    rounding errors of the product and the sum into one last rounding.
+    """
+    if a.dtype != np.float64:
+        return (a.astype(np.float64) * float(b) + float(c)).astype(a.dtype)
+    b, c = float(b), float(c)
+    split = 134217729.0  # 2**27 + 1: splits a double into two halves whose products are exact
+    p = a * b
+    t = split * a
+    ah = t - (t - a)
+    al = a - ah
+    tb = split * b
+    bh = tb - (tb - b)
+    bl = b - bh
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    back = s - p
+    err_sum = (p - (s - back)) + (c - back)
+    return s + (err_sum + err)
 
 
 def _count(shape: tuple) -> int:

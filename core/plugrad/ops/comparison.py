@@ -133,12 +133,21 @@ ISCLOSE = defop("isclose", 2, vjp=None, samples=_isclose_samples,
 
 @generic("isclose")
 def _isclose_kernel(xp: Any) -> Any:
+    # PyTorch's algorithm: equal values are close (equal infinities too); otherwise the difference must be
+    # finite and within atol + |rtol * other| (so nothing finite is close to an infinity).
     def isclose(x: Any, y: Any, rtol: float, atol: float, equal_nan: bool) -> Any:
-        close = xp.abs(x - y) <= atol + rtol * xp.abs(y)
-        close = xp.logical_or(close, x == y)  # equal infinities
+        close = x == y
         if equal_nan:
             close = xp.logical_or(close, xp.logical_and(xp.isnan(x), xp.isnan(y)))
-        return close
+        if rtol == 0 and atol == 0:
+            return close
+        if not (xp.isdtype(x.dtype, ("real floating", "complex floating")) if hasattr(xp, "isdtype")
+                else x.dtype.kind in "fc"):
+            x = xp.asarray(x, dtype=xp.float32)
+            y = xp.asarray(y, dtype=xp.float32)
+        actual = xp.abs(x - y)
+        allowed = atol + xp.abs(rtol * y)
+        return xp.logical_or(close, xp.logical_and(xp.isfinite(actual), actual <= allowed))
 
     return isclose
 
