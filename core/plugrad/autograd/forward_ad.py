@@ -231,13 +231,14 @@ class _hiding:
 # --- propagation ---------------------------------------------------------------------------------------------
 
 
-def jvp_by_double_vjp(outputs: Sequence[Any], inputs: Sequence[Any], tangents: Sequence[Any],
-                      create_graph: bool) -> tuple:
+def jvp_by_double_vjp(outputs: Sequence[Any], inputs: Sequence[Any], tangents: Sequence[Any] | None,
+                      create_graph: bool, check_vjps: Callable[[tuple], None] | None = None) -> tuple:
     """``J t`` for ``outputs`` computed (with a graph) from ``inputs``, by the double-VJP trick.
 
     ``tangents[i]`` goes with ``inputs[i]``. The gradient of ``<J^T u, t>`` with respect to ``u`` is ``J t``;
     ``u`` (zeros) never shows in the result since the VJP is linear in it. One entry per output, None where
-    the output does not depend on the inputs.
+    the output does not depend on the inputs. ``tangents`` None: implicit ones (one one-element input);
+    ``check_vjps`` sees the VJPs ``J^T u`` first (``autograd.functional``'s strict checks).
     """
     from .. import ops
     from .engine import grad as _grad
@@ -248,7 +249,11 @@ def jvp_by_double_vjp(outputs: Sequence[Any], inputs: Sequence[Any], tangents: S
     with _gm.enable_grad():
         us = [ops.zeros_like(outputs[i]).requires_grad_(True) for i in live]
         vjps = _grad([outputs[i] for i in live], list(inputs), us, create_graph=True, allow_unused=True)
-    pairs = [(g, t) for g, t in zip(vjps, tangents) if g is not None and t is not None and g.requires_grad]
+    if check_vjps is not None:
+        check_vjps(vjps)
+    if tangents is None:
+        tangents = (None,) * len(vjps)
+    pairs = [(g, t) for g, t in zip(vjps, tangents) if g is not None and g.requires_grad]
     if not pairs:
         return (None,) * len(outputs)
     with _gm.set_grad_enabled(create_graph):
@@ -260,7 +265,7 @@ def jvp_by_double_vjp(outputs: Sequence[Any], inputs: Sequence[Any], tangents: S
     return tuple(res)
 
 
-def _private_input(x: Any) -> Any:
+def _private_input(x: Any, stand_in: bool = True) -> Any:
     """``x`` as an input of a private graph: a view when it is already in the caller's graph (so the result
     stays differentiable through it), else a fresh leaf; either way with the tangents of the visible levels."""
     from ..ops.shape import ALIAS
@@ -268,6 +273,8 @@ def _private_input(x: Any) -> Any:
     if x._requires_grad and _gm.state.enabled:
         return ALIAS.dispatch((x,))
     q = x.detach().requires_grad_(True)
+    if stand_in:
+        q._fw_private = True  # stands in for a tensor outside any graph: nothing outside asks for its gradient
     if x._fw is not None:
         for level, tan in x._fw.items():
             if level not in _hidden:
@@ -390,7 +397,34 @@ def _dispatch_dual(op: Any, args: tuple, attrs: tuple = ()) -> Any:
         for o, jt, d in zip(outs, jts, diff):
             if d:
                 set_tangent(o, level, _fit_tangent(jt, o))
+    if op.save_output:
+        node = getattr(outs[0], "_grad_fn", None)
+        if node is not None:
+            # The rule reads its output back from saved data: it must come back with its tangents.
+            node._fw_out = tuple(getattr(o, "_fw", None) for o in outs)
     return out
+
+
+def _with_saved_tangents(node: Any, outs: tuple) -> None:
+    fws = node.__dict__.get("_fw_out")
+    if fws is None:
+        return
+    for o, fw in zip(outs, fws):
+        if fw and o._fw is None:
+            for level, tan in fw.items():
+                set_tangent(o, level, tan)
+
+
+def _node_output(node: Any) -> Any:
+    out = _plain_output.fget(node)
+    _with_saved_tangents(node, (out,))
+    return out
+
+
+def _node_outputs(node: Any) -> Any:
+    outs = _plain_outputs.fget(node)
+    _with_saved_tangents(node, outs)
+    return outs
 
 
 def _fit_tangent(jt: Any, out: Any) -> Any:
@@ -435,31 +469,55 @@ def _inplace_dual(self: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) 
     return out
 
 
+def _direct_operand_dual(self: Any, other: Any) -> Any:
+    """In-place ops on or with a dual tensor take the general path (the one that carries tangents)."""
+    from ..tensor import _NO_DIRECT
+
+    if self._fw is not None or getattr(other, "_fw", None) is not None:
+        return _NO_DIRECT
+    return _plain_direct_operand(self, other)
+
+
 _plain_dispatch: Any = None
 _plain_inplace: Any = None
+_plain_direct_operand: Any = None
+_plain_output: Any = None
+_plain_outputs: Any = None
 
 
 def _install() -> None:
     """Swap dispatch (and in-place writes) for their tangent-propagating forms while a level is active."""
-    global _plain_dispatch, _plain_inplace
+    global _plain_dispatch, _plain_inplace, _plain_direct_operand, _plain_output, _plain_outputs
     from ..ops.registry import Op
     from ..tensor import Tensor
+    from .node import Node
 
     _saved_methods["dispatch"] = _plain_dispatch = Op.dispatch
     _saved_methods["dispatch_nograd"] = Op.dispatch_nograd
     _saved_methods["_inplace"] = _plain_inplace = Tensor._inplace
+    _saved_methods["_direct_operand"] = _plain_direct_operand = Tensor._direct_operand
     Op.dispatch = _dispatch_dual  # type: ignore[method-assign]
     Op.dispatch_nograd = _dispatch_nograd_plain  # type: ignore[method-assign]
     Tensor._inplace = _inplace_dual  # type: ignore[method-assign]
+    Tensor._direct_operand = _direct_operand_dual  # type: ignore[method-assign]
+    _saved_methods["output"] = _plain_output = Node.__dict__["output"]
+    _saved_methods["outputs"] = _plain_outputs = Node.__dict__["outputs"]
+    Node.output = property(_node_output)  # type: ignore[assignment,method-assign]
+    Node.outputs = property(_node_outputs)  # type: ignore[assignment,method-assign]
 
 
 def _uninstall() -> None:
     from ..ops.registry import Op
     from ..tensor import Tensor
+    from .node import Node
+
+    Node.output = _saved_methods.pop("output")  # type: ignore[method-assign]
+    Node.outputs = _saved_methods.pop("outputs")  # type: ignore[method-assign]
 
     Op.dispatch = _saved_methods.pop("dispatch")  # type: ignore[method-assign]
     Op.dispatch_nograd = _saved_methods.pop("dispatch_nograd")  # type: ignore[method-assign]
     Tensor._inplace = _saved_methods.pop("_inplace")  # type: ignore[method-assign]
+    Tensor._direct_operand = _saved_methods.pop("_direct_operand")  # type: ignore[method-assign]
 
 
 def active_levels() -> Iterator[int]:

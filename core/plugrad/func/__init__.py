@@ -47,17 +47,19 @@ def _private(x: Any, outer_grad: bool) -> Any:
     if not isinstance(x, _tensor_cls()):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     with _gm.set_grad_enabled(outer_grad):
-        return _fw._private_input(x)
+        return _fw._private_input(x, stand_in=False)
 
 
 class _Unwrap:
     """Detach results that depend on nothing but the transform's own inputs (tangents included).
 
     A result keeps its graph when grad mode was on around the transform and its graph reaches a leaf that is
-    not one of the transform's private inputs: it is then differentiable with respect to what the caller holds.
+    not one of the transform's private inputs (nor one of forward AD's): it is then differentiable with
+    respect to what the caller holds.
     """
 
     def __init__(self, private: list[Any], outer_grad: bool) -> None:
+        self.keep = private  # Note: held, so that the ids below stay theirs
         self.private = {id(p) for p in private}
         self.outer_grad = outer_grad
         self.reaches: dict[int, bool] = {}
@@ -81,7 +83,8 @@ class _Unwrap:
                     return True
                 continue
             if type(node) is AccumulateGrad:
-                if id(node.variable) not in self.private:
+                leaf = node.variable  # None: a leaf nobody holds any more (nothing can ask for its gradient)
+                if leaf is not None and id(leaf) not in self.private and not leaf.__dict__.get("_fw_private"):
                     return True
                 continue
             stack.extend(fn for fn, _ in node.next_functions if fn is not None)
