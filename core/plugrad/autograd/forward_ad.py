@@ -496,8 +496,8 @@ def _install() -> None:
     _saved_methods["dispatch_nograd"] = Op.dispatch_nograd
     _saved_methods["_inplace"] = _plain_inplace = Tensor._inplace
     _saved_methods["_direct_operand"] = _plain_direct_operand = Tensor._direct_operand
-    Op.dispatch = _dispatch_dual  # type: ignore[method-assign]
-    Op.dispatch_nograd = _dispatch_nograd_plain  # type: ignore[method-assign]
+    Op.dispatch = _dispatch_dual  # type: ignore[method-assign,assignment]
+    Op.dispatch_nograd = _dispatch_nograd_plain  # type: ignore[method-assign,assignment]
     Tensor._inplace = _inplace_dual  # type: ignore[method-assign]
     Tensor._direct_operand = _direct_operand_dual  # type: ignore[method-assign]
     _saved_methods["output"] = _plain_output = Node.__dict__["output"]

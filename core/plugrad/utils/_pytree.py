@@ -16,7 +16,7 @@ class TreeSpec:
         self.type = type
         self.context = context
         self.children = children
-        self.num_leaves = 1 if type is None else sum(c.num_leaves for c in children)
+        self.num_leaves: int = 1 if type is None else sum(c.num_leaves for c in children)
 
     def is_leaf(self) -> bool:
         return self.type is None
