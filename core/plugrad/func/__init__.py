@@ -304,11 +304,9 @@ def _make_dual_at(x: Any, t: Any, level: int) -> Any:
 
 def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
-    """``(func(*primals), J tangents)`` (and ``aux``), by forward-mode AD."""
+    """``(func(*primals), J tangents)`` (and ``aux``), by forward-mode AD. ``strict`` is accepted and, as in
+    PyTorch, changes nothing."""
     api = "jvp(f, primals, tangents)"
-    if strict:
-        raise RuntimeError("jvp(f, primals, tangents, strict=True): strict=True is not supported by torch.func.jvp; "
-                           "use strict=False (the default)")
     p_leaves, t_leaves, p_spec = _jvp_checks(primals, tangents, api)
     level = _fw.new_level()
     try:
