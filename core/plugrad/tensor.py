@@ -50,6 +50,7 @@ class Tensor:
     _acc: AccumulateGrad | None = None
     _retains_grad: builtins.bool = False
     _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
+    _fw: dict | None = None  # forward AD: level -> tangent (set by autograd.forward_ad on dual tensors only)
 
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_output_nr", "_view_of", "_origin",
                  "__weakref__", "__dict__")

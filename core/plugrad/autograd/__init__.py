@@ -20,6 +20,7 @@ __all__ = [
 
 # Loaded on first use, so that `import plugrad` stays fast.
 _LAZY = {
+    "forward_ad": ("forward_ad", None),
     "functional": ("functional", None),
     "graph": ("graph", None),
 }

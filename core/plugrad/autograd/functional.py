@@ -14,10 +14,10 @@ so that code written against ``torch.autograd.functional`` fails the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from .engine import grad as _grad
+from .forward_ad import jvp_by_double_vjp
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
 
@@ -186,22 +186,16 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
-    """``(func(*inputs), J v)``: the Jacobian-vector product, by the double-VJP trick."""
-    from .. import ops
-
+    """``(func(*inputs), J v)``: the Jacobian-vector product, by the double-VJP trick (forward AD's generic rule)."""
     with enable_grad():
         is_inputs_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
         ins = _grad_preprocess(ins, create_graph=create_graph, need_graph=True)
         vs = _v_like_inputs(v, ins, is_inputs_tuple, create_graph, "jvp")
         is_outputs_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "jvp")
         _check_requires_grad(outs, "outputs", strict)
-        # The VJP is linear in these, so their value (zeros) never shows in the result.
-        us = tuple(ops.zeros_like(o).requires_grad_(True) for o in outs)
-        grad_inputs = _autograd_grad(outs, ins, us, create_graph=True)
-        _check_requires_grad(grad_inputs, "grad_inputs", strict)
-    with enable_grad() if create_graph else nullcontext():
-        grads = _autograd_grad(grad_inputs, us, vs, create_graph=create_graph)
-        res = _fill_in_zeros(grads, outs, strict, create_graph, "back_trick")
+        grads = jvp_by_double_vjp(outs, ins, vs, create_graph,
+                                  lambda vjps: _check_requires_grad(vjps, "grad_inputs", strict))
+    res = _fill_in_zeros(grads, outs, strict, create_graph, "back_trick")
     return (_unpack(_grad_postprocess(outs, create_graph), is_outputs_tuple),
             _unpack(_grad_postprocess(res, create_graph), is_outputs_tuple))
 
@@ -357,16 +351,11 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(*inputs), H v)`` for a scalar ``func``, by the double-VJP trick."""
-    from .. import ops
-
     with enable_grad():
         is_inputs_tuple, ins, vs, outs, jac = _gradient_of_scalar(func, inputs, v, create_graph, strict, "hvp")
-        grad_jac = tuple(ops.zeros_like(x).requires_grad_(True) for x in ins)
-        double_back = _autograd_grad(jac, ins, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _autograd_grad(double_back, grad_jac, vs, create_graph=create_graph)
-        res = _fill_in_zeros(grads, ins, strict, create_graph, "double_back_trick")
+        grads = jvp_by_double_vjp(jac, ins, vs, create_graph)  # H v: the JVP of the gradient
+    res = _fill_in_zeros(grads, ins, strict, create_graph, "double_back_trick")
     return (_grad_postprocess(outs, create_graph)[0],
             _unpack(_grad_postprocess(res, create_graph), is_inputs_tuple))
 
