@@ -9,14 +9,16 @@ place (``unbroadcast``), never inside the rules.
 from __future__ import annotations
 
 import heapq
+import itertools
 import sys
+import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import grad_mode as _gm
 from .anomaly import anomaly_state, check_nan, node_context
-from .node import AccumulateGrad, Node
+from .node import AccumulateGrad, GradientEdge, Node
 
 ops: Any = None  # plugrad.ops, bound on first use (it imports this module's package)
 
@@ -38,6 +40,18 @@ class _LastBackward:
 
 
 last_backward = _LastBackward()
+
+
+class _Running(threading.local):
+    """The pass running on this thread: its number and which nodes it will execute (read by multi-grad hooks)."""
+
+    pass_id = 0
+    nodes: set | None = None
+    needed: set | None = None
+
+
+running = _Running()
+_ticks = itertools.count()
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -128,6 +142,8 @@ def _check_run(outputs: Sequence[Any], grads: Sequence[Any], inputs: Sequence[An
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     for t in inputs or ():
+        if isinstance(t, GradientEdge):
+            continue
         if not isinstance(t, Tensor):
             raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
         if accumulate:
@@ -140,7 +156,7 @@ def _inputs_tuple(inputs: Any, fn: str) -> tuple:
     """``inputs`` of backward() / grad() as a tuple: a tensor, a sequence, or a dict (its values)."""
     from ..tensor import Tensor
 
-    if isinstance(inputs, Tensor):
+    if isinstance(inputs, (Tensor, GradientEdge)):
         return (inputs,)
     if type(inputs) is dict:
         return tuple(inputs.values())
@@ -267,6 +283,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     for index, (t, g) in enumerate(zip(ins, result)):
         if g is None:
             if materialize_grads:
+                if isinstance(t, GradientEdge):
+                    raise RuntimeError("materialize_grads cannot be used when the given input is a GradientEdge")
                 g = ops.zeros_like(t, requires_grad=create_graph)
             elif not allow_unused:
                 raise RuntimeError(
@@ -304,6 +322,8 @@ def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bo
 
 
 def _root_edge(t: Any) -> tuple[Node, int]:
+    if t.__class__ is GradientEdge:
+        return t.node, t.output_nr
     fn = t._grad_fn
     if fn is not None:
         return fn, t._output_nr
@@ -350,11 +370,14 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             buf = buffers[node] = [None] * _num_outputs(node)
         buf[nr] = g if buf[nr] is None else _add(buf[nr], g, create_graph)
     heap: list = []
+    # Note: nodes of equal priority (AccumulateGrad nodes all have the highest) leave the heap in the order they
+    # became ready, as PyTorch's ready queue gives them; the counter also keeps nodes themselves uncompared.
+    tick = _ticks.__next__
     pushed = set()
     for node, _, _ in roots:
         if deps.get(node, 0) == 0 and node not in pushed:
             pushed.add(node)
-            heapq.heappush(heap, (-node._seq, id(node), node))
+            heapq.heappush(heap, (-node._seq, tick(), node))
 
     state = _gm.state
     prev_mode = state.enabled
@@ -366,6 +389,9 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     pending: Node | None = None
     in_grads: Any = None
     g = None
+    outer = running.pass_id, running.nodes, running.needed
+    _Running.pass_id += 1
+    running.pass_id, running.nodes, running.needed = _Running.pass_id, seen, needed
     try:
         state.enabled = create_graph
         while True:
@@ -444,11 +470,12 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                         pending = nxt
                     else:
                         if pending is not None:
-                            heappush(heap, (-pending._seq, id(pending), pending))
+                            heappush(heap, (-pending._seq, tick(), pending))
                             pending = None
-                        heappush(heap, (-nxt._seq, id(nxt), nxt))
+                        heappush(heap, (-nxt._seq, tick(), nxt))
     finally:
         state.enabled = prev_mode
+        running.pass_id, running.nodes, running.needed = outer
     return captured
 
 
@@ -502,7 +529,7 @@ def _release_deps(node: Node, deps: dict, heap: list, retain_graph: bool) -> Non
         d = deps[nxt] - 1
         deps[nxt] = d
         if d == 0:
-            heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+            heapq.heappush(heap, (-nxt._seq, next(_ticks), nxt))
 
 
 def _num_outputs(node: Node) -> int:

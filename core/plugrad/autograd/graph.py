@@ -15,8 +15,17 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import engine as _engine
 from .engine import dependencies
-from .node import AccumulateGrad, Node, SavedPacked, pop_saved_tensors_hooks, push_saved_tensors_hooks, saved_hooks
+from .node import (
+    AccumulateGrad,
+    GradientEdge,
+    Node,
+    SavedPacked,
+    pop_saved_tensors_hooks,
+    push_saved_tensors_hooks,
+    saved_hooks,
+)
 
 
 def _root(t: Any) -> Node | None:
@@ -200,7 +209,90 @@ def disable_saved_tensors_hooks(error_message: str) -> Generator[None, None, Non
         saved_hooks.disabled = prev
 
 
+def get_gradient_edge(tensor: Any) -> GradientEdge:
+    """The edge a gradient for ``tensor`` flows along: its grad_fn (or its AccumulateGrad node, for a leaf)
+    and its output number. ``autograd.grad`` and ``backward(inputs=...)`` take the edge in place of the tensor."""
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
+    fn = tensor.grad_fn
+    if fn is None:
+        return GradientEdge(tensor._accumulator(), 0)
+    return GradientEdge(fn, tensor._output_nr)
+
+
+def increment_version(tensor: Any) -> None:
+    """Bump ``tensor``'s version counter, as an in-place change would (for changes autograd cannot see)."""
+    for t in (tensor,) if not isinstance(tensor, (list, tuple)) else tensor:
+        t._bump_version()
+
+
+class _MultiHandle:
+    """Removes every tensor hook that one ``register_multi_grad_hook`` call placed."""
+
+    def __init__(self, handles: list) -> None:
+        self._handles = handles
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+
+    def __enter__(self) -> _MultiHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _will_run(t: Any) -> bool:
+    """Whether the pass running now reaches ``t``'s node (and needs it, when the pass has ``inputs``)."""
+    node = t.grad_fn if t.grad_fn is not None else t._accumulator()
+    nodes, needed = _engine.running.nodes, _engine.running.needed
+    return nodes is not None and node in nodes and (needed is None or node in needed)
+
+
+def register_multi_grad_hook(tensors: Any, fn: Callable[..., Any], *, mode: str = "all") -> _MultiHandle:
+    """Call ``fn`` once per backward pass over gradients of several tensors.
+
+    ``mode="all"``: after the gradients of every tensor the pass reaches are computed, with the sequence of
+    gradients (None for a tensor the pass does not reach). ``mode="any"``: on the first of them, with that
+    gradient. The gradients are passed on unchanged. Returns a handle whose ``remove()`` unregisters it.
+    """
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    state: dict[str, Any] = {"pass": None}
+
+    def begin() -> None:
+        if state["pass"] != _engine.running.pass_id:
+            state["pass"] = _engine.running.pass_id
+            state["grads"] = [None] * len(tensors)
+            state["seen"] = 0
+            state["done"] = False
+            state["expected"] = sum(1 for t in tensors if _will_run(t)) if mode == "all" else 1
+
+    def make_hook(i: int) -> Callable[[Any], None]:
+        def hook(grad: Any) -> None:
+            begin()
+            if state["done"]:
+                return
+            if mode == "any":
+                state["done"] = True
+                fn(grad)
+                return
+            state["grads"][i] = grad
+            state["seen"] += 1
+            if state["seen"] >= state["expected"]:
+                state["done"] = True
+                fn(tuple(state["grads"]))
+
+        return hook
+
+    handles = [t.register_hook(make_hook(i)) for i, t in enumerate(tensors) if t.requires_grad]
+    return _MultiHandle(handles)
+
+
 __all__ = [
+    "GradientEdge", "get_gradient_edge", "increment_version", "register_multi_grad_hook",
     "walk", "saved_tensors_report", "SavedTensorsReport", "NodeReport", "SavedEntry", "saved_tensors_hooks",
     "save_on_cpu", "disable_saved_tensors_hooks",
 ]

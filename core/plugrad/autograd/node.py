@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -374,6 +374,17 @@ _PACK_MODIFIED = (
     "modified by in-place operations as this can lead to unexpected side-effects. Please open an issue if you need "
     "to perform in-place operations on the input to a pack hook."
 )
+
+
+class GradientEdge(NamedTuple):
+    """An input of a node: the node and which of its inputs (PyTorch's ``torch.autograd.graph.GradientEdge``).
+
+    ``autograd.grad`` and ``backward(inputs=...)`` take one wherever they take a tensor.
+    """
+
+    node: Any
+    output_nr: int
+    ownership_token: Any = None
 
 
 class _SavedHooksState(threading.local):
