@@ -106,7 +106,7 @@ def __getattr__(name: str) -> Any:
     ns = plugins.NAMESPACES.get(name)
     if ns is not None:
         return ns
-    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special"):
+    if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special", "distributions"):
         import importlib
 
         try:

@@ -437,7 +437,9 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None, out: Any =
         probs = input.detach()
         if bool(((probs < 0) | (probs > 1)).any()):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-        draws = _made(_draw(backend, "rand", generator, tuple(input.shape), _dt.float32), backend)
+        # PyTorch draws one uniform per element in float64 for float64 probabilities, else in float32
+        uniform_dtype = _dt.float64 if probs.dtype is _dt.float64 else _dt.float32
+        draws = _made(_draw(backend, "rand", generator, tuple(input.shape), uniform_dtype), backend)
         result = (draws < probs).to(input.dtype)
     else:
         result = _bernoulli_scalar(input, float(p), generator)
