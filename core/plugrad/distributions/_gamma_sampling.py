@@ -13,6 +13,7 @@ for large alpha, and a bivariate rational fit elsewhere.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plugrad
@@ -76,7 +77,11 @@ def standard_gamma_grad(alpha: Tensor, x: Tensor) -> Tensor:
         gamma_pdf = zs.pow(a - 1) * (-zs).exp()
         gamma_cdf = pow_x_alpha * series1
         gamma_cdf_alpha = (zs.log() - plugrad.digamma(a)) * gamma_cdf - pow_x_alpha * series2
-        small = -gamma_cdf_alpha / gamma_pdf
+        # Note: where both underflow to 0 PyTorch's 0/0 gives NaN, which it returns as 0
+        underflow = gamma_pdf == 0
+        small = -gamma_cdf_alpha / plugrad.where(underflow, one, gamma_pdf)
+        overflow = plugrad.where(gamma_cdf_alpha > 0, -math.inf * one, math.inf * one)
+        small = plugrad.where(underflow, plugrad.where(gamma_cdf_alpha == 0, 0 * one, overflow), small)
         small = plugrad.where(small.isnan(), plugrad.zeros_like(small), small)
         # Rice saddle-point expansion for large alpha.
         use_rice = ~use_series & (a > 8.0)

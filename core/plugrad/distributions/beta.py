@@ -25,7 +25,7 @@ class Beta(ExponentialFamily):
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None) -> None:
         if isinstance(concentration1, numbers.Number) and isinstance(concentration0, numbers.Number):
-            both = plugrad.tensor([float(concentration1), float(concentration0)])
+            both = plugrad.tensor([float(concentration1), float(concentration0)])  # type: ignore[arg-type]
         else:
             concentration1, concentration0 = broadcast_all(concentration1, concentration0)
             both = plugrad.stack([concentration1, concentration0], -1)
