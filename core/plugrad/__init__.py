@@ -120,7 +120,7 @@ def __getattr__(name: str) -> Any:
     if ns is not None:
         return ns
     if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special", "backends", "accelerator",
-                "version"):
+                "version", "distributions"):
         import importlib
 
         try:

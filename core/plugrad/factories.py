@@ -437,7 +437,9 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None, out: Any =
         probs = input.detach()
         if bool(((probs < 0) | (probs > 1)).any()):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-        draws = _made(_draw(backend, "rand", generator, tuple(input.shape), _dt.float32), backend)
+        # PyTorch draws one uniform per element in float64 for float64 probabilities, else in float32
+        uniform_dtype = _dt.float64 if probs.dtype is _dt.float64 else _dt.float32
+        draws = _made(_draw(backend, "rand", generator, tuple(input.shape), uniform_dtype), backend)
         result = (draws < probs).to(input.dtype)
     else:
         result = _bernoulli_scalar(input, float(p), generator)
@@ -576,7 +578,88 @@ def random_(self: Tensor, from_: Any = None, to: Any = None, *, generator: Any =
                             self._backend).to(self.dtype))
 
 
-TENSOR_RANDOM_METHODS = {"uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_}
+def _exponential_draws(like: Tensor, lambd: float, generator: Any) -> Tensor:
+    """Exponential numbers of rate ``lambd`` shaped like ``like``, as PyTorch's CPU kernel makes them: one
+    float64 uniform ``u`` per element, then ``-1 / lambd * log1p(-u)`` rounded to ``like``'s dtype."""
+    backend = like._backend
+    u = _made(_draw(backend, "rand", generator, tuple(like.shape), _dt.float64), backend)
+    return ((-1.0 / lambd) * (-u).log1p()).to(like.dtype)
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill ``self`` with numbers drawn from the exponential distribution of rate ``lambd``, as PyTorch draws them."""
+    _check_floating(self, "exponential_cpu")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return self.copy_(_exponential_draws(self, float(lambd), generator))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Any = None, out: Any = None) -> Tensor:
+    """Indices drawn from the categorical distributions in the rows of ``input`` (non-negative weights, not
+    necessarily normalized), int64, shape ``(..., num_samples)``.
+
+    PyTorch's CPU algorithms, so the draws match after the same ``manual_seed``: without replacement (or for
+    one sample) the top ``num_samples`` of ``input / e`` with ``e`` exponential draws (the Gumbel trick); with
+    replacement one float64 uniform per sample, placed by binary search in the row's normalized cumulative sums.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    n_sample = int(num_samples)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype.legacy[:-6]}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if n_sample <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    n_categories = int(input.shape[-1])
+    if not replacement and n_sample > n_categories:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    probs = input.detach()
+    rows = probs.reshape(-1, n_categories)
+    if not replacement or n_sample == 1:
+        if bool((~(rows >= 0) | (rows == math.inf)).any()):  # NaN fails `>= 0`
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if bool((rows.sum(-1) <= 0).any()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = rows / _exponential_draws(rows, 1.0, generator)
+        result = q.argmax(-1, keepdim=True) if n_sample == 1 else q.topk(n_sample, -1).indices
+    else:
+        result = _multinomial_with_replacement(rows, n_sample, generator)
+    result = result.reshape(tuple(input.shape[:-1]) + (n_sample,))
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result
+
+
+def _multinomial_with_replacement(rows: Tensor, n_sample: int, generator: Any) -> Tensor:
+    """Row by row, as PyTorch's CPU kernel: cumulative sums in the input's dtype, divided by the total, the
+    last set to 1; then ``n_sample`` float64 uniforms each placed at the first cumulative sum not below it."""
+    from .ops.special import searchsorted
+
+    if bool((rows < 0).any()):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    if bool((rows.isnan() | rows.isinf()).any()):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    backend = rows._backend
+    out = []
+    for row in rows.unbind(0):
+        cum = row.cumsum(0)
+        total = cum[-1]
+        if not bool(total > 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        cum = cum / total
+        cum[-1] = 1
+        u = _made(_draw(backend, "rand", generator, (n_sample,), _dt.float64), backend)
+        out.append(searchsorted(cum.to(_dt.float64), u))
+    from .ops.shape import stack
+
+    return stack(out)
+
+
+TENSOR_RANDOM_METHODS = {"uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_,
+                         "exponential_": exponential_}
 
 
 def manual_seed(seed: int) -> Generator:
@@ -906,5 +989,5 @@ __all__ = [
     "get_rng_state", "set_rng_state", "Generator", "default_generator", "arange", "linspace", "logspace", "eye",
     "FloatTensor",
     "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
-    "range", "empty_strided", "set_default_tensor_type", "poisson",
+    "range", "empty_strided", "set_default_tensor_type", "poisson", "multinomial",
 ]

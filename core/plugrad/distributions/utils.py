@@ -1,0 +1,85 @@
+"""Helpers shared by the distributions: broadcasting parameters, probabilities <-> logits, lazy attributes."""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import plugrad
+from plugrad import Tensor
+
+euler_constant = 0.5772156649015329  # Euler-Mascheroni constant
+
+__all__ = ["broadcast_all", "clamp_probs", "euler_constant", "lazy_property", "logits_to_probs", "probs_to_logits"]
+
+
+def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
+    """Broadcast numbers and tensors together; numbers become tensors of the first tensor's dtype and device
+    (the default dtype when there is none)."""
+    if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
+        raise ValueError("Input arguments must all be instances of Number, torch.Tensor or objects implementing "
+                         "__torch_function__.")
+    if not all(isinstance(v, Tensor) for v in values):
+        options: dict[str, Any] = {"dtype": plugrad.get_default_dtype()}
+        for value in values:
+            if isinstance(value, Tensor):
+                options = {"dtype": value.dtype, "device": value.device}
+                break
+        values = tuple(v if isinstance(v, Tensor) else plugrad.tensor(v, **options) for v in values)
+    return tuple(plugrad.broadcast_tensors(*values))
+
+
+def _standard_normal(shape: Sequence[int], dtype: Any, device: Any) -> Tensor:
+    """Standard normal draws, as PyTorch's ``empty(shape).normal_()``."""
+    return plugrad.empty(tuple(shape), dtype=dtype, device=device).normal_()
+
+
+def _sum_rightmost(value: Any, dim: int) -> Any:
+    """Sum out the ``dim`` rightmost dimensions of ``value``."""
+    if dim == 0:
+        return value
+    return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    if is_binary:
+        return plugrad.sigmoid(logits)
+    return plugrad.softmax(logits, dim=-1)
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    """Probabilities clamped to [eps, 1 - eps] of their dtype."""
+    eps = plugrad.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    ps_clamped = clamp_probs(probs)
+    if is_binary:
+        return plugrad.log(ps_clamped) - plugrad.log1p(-ps_clamped)
+    return plugrad.log(ps_clamped)
+
+
+class lazy_property:  # noqa: N801 - PyTorch's name
+    """An attribute computed (with grad enabled) on first access and then stored on the instance."""
+
+    def __init__(self, wrapped: Callable[[Any], Any]) -> None:
+        self.wrapped = wrapped
+        functools.update_wrapper(self, wrapped)  # type: ignore[arg-type]
+
+    def __get__(self, instance: Any, obj_type: Any = None) -> Any:
+        if instance is None:
+            return _lazy_property_and_property(self.wrapped)
+        with plugrad.enable_grad():
+            value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+class _lazy_property_and_property(lazy_property, property):  # noqa: N801
+    """What a lazy_property reads as on the class, so that documentation tools see a property."""
+
+    def __init__(self, wrapped: Callable[[Any], Any]) -> None:
+        property.__init__(self, wrapped)
