@@ -52,6 +52,13 @@ from .dtypes import (  # noqa: F401
     bool_ as bool,
 )
 from .factories import *  # noqa: F401,F403,E402
+from .memory_formats import (  # noqa: F401,E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .formatting import set_printoptions  # noqa: F401,E402
 from .hookspecs import hookimpl  # noqa: F401
 from .kernels import array_api as _array_api  # noqa: F401,E402
