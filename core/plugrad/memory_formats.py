@@ -204,8 +204,8 @@ def lay_out(t: Any, strides: tuple) -> Any:
         for i, d in enumerate(order):
             inverse[d] = i
         permuted = xp.permute_dims(data, tuple(order))
-        # Note: ``t`` owns its array, so the row-major copy may share it when it already is in this order.
-        base = xp.reshape(xp.reshape(permuted, (-1,)), tuple(permuted.shape))
+        # Note: the memory is one flat row-major array, as the storage of a view made by as_strided must be.
+        base = xp.reshape(xp.asarray(xp.reshape(permuted, (-1,)), copy=True), tuple(permuted.shape))
         t._data = xp.permute_dims(base, tuple(inverse))
     else:
         tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
