@@ -52,6 +52,9 @@ from .dtypes import (  # noqa: F401
     bool_ as bool,
 )
 from .factories import *  # noqa: F401,F403,E402
+from .formatting import set_printoptions  # noqa: F401,E402
+from .hookspecs import hookimpl  # noqa: F401
+from .kernels import array_api as _array_api  # noqa: F401,E402
 from .memory_formats import (  # noqa: F401,E402
     channels_last,
     channels_last_3d,
@@ -59,9 +62,6 @@ from .memory_formats import (  # noqa: F401,E402
     memory_format,
     preserve_format,
 )
-from .formatting import set_printoptions  # noqa: F401,E402
-from .hookspecs import hookimpl  # noqa: F401
-from .kernels import array_api as _array_api  # noqa: F401,E402
 from .ops import *  # noqa: F401,F403,E402
 from .ops.special import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402

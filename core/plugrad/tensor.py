@@ -374,9 +374,8 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device_or_backend)``, ``to(other_tensor)`` or ``to(device, dtype)``; returns self when nothing changes."""
-        from .factories import _parse_to
-
         from . import memory_formats as _mf
+        from .factories import _parse_to
 
         fmt = _mf.check_format(kwargs.pop("memory_format", None), "to")
         target, dtype, copy = _parse_to(self, args, kwargs)
