@@ -1,4 +1,5 @@
-"""``nn.utils``: gradient clipping, conversion between parameters and one flat vector, variable-length sequences (``nn.utils.rnn``) and parametrizations (``nn.utils.parametrize``)."""
+"""``nn.utils``: gradient clipping, parameters as one flat vector, variable-length sequences (``nn.utils.rnn``) and
+parametrizations (``nn.utils.parametrize``)."""
 
 from . import parametrize, rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
