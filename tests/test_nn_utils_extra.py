@@ -110,3 +110,76 @@ def test_parametrize_matches_torch(torch) -> None:
         (y * y).sum().backward()
         outs.append([repr(m), list(m.state_dict()), y.tolist(), m.parametrizations.weight.original.grad.tolist()])
     assert outs[0] == outs[1]
+
+
+# --- nn.utils.prune ------------------------------------------------------------------------------------------
+
+_W = np.array([[0.3, -1.2, 0.05, 2.0], [-0.7, 0.9, -0.01, 0.4], [1.5, -0.2, 0.6, -2.5]], dtype=np.float32)
+_W2 = np.array([[0.11, -0.5], [0.8, -0.03], [0.25, 0.6]], dtype=np.float32)
+prune = plugrad.nn.utils.prune
+
+
+def _pruned_linear(lib, w):
+    m = lib.nn.Linear(w.shape[1], w.shape[0])
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor(w))
+    return m
+
+
+def test_l1_unstructured_masks_the_smallest_and_recomputes_before_forward() -> None:
+    m = prune.l1_unstructured(_pruned_linear(plugrad, _W), "weight", amount=0.25)
+    keep = np.abs(_W) > np.sort(np.abs(_W).reshape(-1))[2]
+    assert sorted(n for n, _ in m.named_parameters()) == ["bias", "weight_orig"]
+    assert [n for n, _ in m.named_buffers()] == ["weight_mask"] and prune.is_pruned(m)
+    np.testing.assert_array_equal(to_numpy(m.weight_mask), keep.astype(np.float32))
+    np.testing.assert_array_equal(to_numpy(m.weight), _W * keep)
+    m(plugrad.ones(2, 4)).sum().backward()
+    np.testing.assert_array_equal(to_numpy(m.weight_orig.grad), 2 * keep)
+    with plugrad.no_grad():
+        m.weight_orig.fill_(1.0)
+    m(plugrad.ones(1, 4))  # the pre-hook recomputes weight from weight_orig
+    np.testing.assert_array_equal(to_numpy(m.weight), keep.astype(np.float32))
+    prune.remove(m, "weight")
+    assert isinstance(m.weight, nn.Parameter) and not prune.is_pruned(m)
+    with pytest.raises(ValueError, match="has to be pruned before pruning can be removed"):
+        prune.remove(m, "weight")
+
+
+def test_ln_structured_then_container_and_global() -> None:
+    m = prune.l1_unstructured(_pruned_linear(plugrad, _W), "weight", amount=3)
+    prune.ln_structured(m, "weight", amount=1, n=2, dim=0)
+    assert type(next(iter(m._forward_pre_hooks.values()))).__name__ == "PruningContainer"
+    assert to_numpy(m.weight_mask).sum(1).tolist() == [3.0, 0.0, 3.0]  # row 1 has the smallest 2-norm
+    a, b = _pruned_linear(plugrad, _W), _pruned_linear(plugrad, _W2)
+    prune.global_unstructured([(a, "weight"), (b, "weight")], pruning_method=prune.L1Unstructured, amount=5)
+    both = np.concatenate([np.abs(_W).reshape(-1), np.abs(_W2).reshape(-1)])
+    cut = np.sort(both)[4]
+    np.testing.assert_array_equal(to_numpy(a.weight_mask), (np.abs(_W) > cut).astype(np.float32))
+    np.testing.assert_array_equal(to_numpy(b.weight_mask), (np.abs(_W2) > cut).astype(np.float32))
+    c = prune.random_unstructured(nn.Linear(4, 3), "weight", amount=0.5)
+    assert to_numpy(c.weight_mask).sum() == 6
+    prune.random_structured(c, "weight", amount=1, dim=1)
+    assert (to_numpy(c.weight_mask).sum(0) == 0).sum() >= 1
+    with pytest.raises(ValueError, match="should either be a float in the range"):
+        prune.l1_unstructured(nn.Linear(2, 2), "weight", amount=1.5)
+    with pytest.raises(ValueError, match="Structured pruning can only be applied to multidimensional tensors"):
+        prune.ln_structured(nn.Linear(2, 2), "bias", amount=1, n=1, dim=0)
+
+
+def test_prune_matches_torch(torch) -> None:
+    import torch.nn.utils.prune  # noqa: F401 - not imported by torch.nn.utils
+
+    outs = []
+    for lib in (plugrad, torch):
+        pr = lib.nn.utils.prune
+        m = pr.l1_unstructured(_pruned_linear(lib, _W), "weight", amount=0.25)
+        pr.ln_structured(m, "weight", amount=1, n=1, dim=1)
+        pr.l1_unstructured(m, "bias", amount=1, importance_scores=lib.tensor([3.0, 1.0, 2.0]))
+        y = m(lib.arange(8.0).reshape(2, 4))
+        (y * y).sum().backward()
+        a, b = _pruned_linear(lib, _W), _pruned_linear(lib, _W2)
+        pr.global_unstructured([(a, "weight"), (b, "weight")], pruning_method=pr.L1Unstructured, amount=0.3)
+        pr.remove(m, "weight")
+        outs.append([m.weight.tolist(), m.bias_mask.tolist(), m.weight.grad is None, a.weight_mask.tolist(),
+                     b.weight_mask.tolist(), sorted(n for n, _ in m.named_parameters()), pr.is_pruned(m)])
+    assert outs[0] == outs[1]
