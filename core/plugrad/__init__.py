@@ -56,6 +56,13 @@ from .factories import *  # noqa: F401,F403,E402
 from .formatting import set_printoptions  # noqa: F401,E402
 from .hookspecs import hookimpl  # noqa: F401
 from .kernels import array_api as _array_api  # noqa: F401,E402
+from .memory_formats import (  # noqa: F401,E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .ops import *  # noqa: F401,F403,E402
 from .ops.special import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 from .plugins import refresh_plugins, register_plugin, unregister_plugin  # noqa: F401,E402
@@ -133,3 +140,32 @@ def __getattr__(name: str) -> Any:
 
         return _linalg
     raise AttributeError(f"module 'plugrad' has no attribute {name!r}")
+
+
+def _install_namespace_module(name: str) -> None:
+    """Make ``import plugrad.<name>`` and ``from plugrad.<name> import f`` work for a namespace that
+    ``plugrad.<name>`` finds at each access (a plugin's while one is loaded, else the core's).
+
+    The module in ``sys.modules`` forwards every attribute to that namespace; it is never set on ``plugrad``
+    itself, so the attribute still goes through :func:`__getattr__` and a plugin keeps its precedence.
+    """
+    import importlib.machinery
+    import sys
+    import types
+
+    full = f"{__name__}.{name}"
+    module = types.ModuleType(full, f"The namespace ``plugrad.{name}`` (see ``plugrad.__getattr__``).")
+    module.__spec__ = importlib.machinery.ModuleSpec(full, None)
+
+    def forward(attr: str) -> Any:
+        return getattr(__getattr__(name), attr)
+
+    def listing() -> list:
+        return dir(__getattr__(name))
+
+    module.__getattr__ = forward  # type: ignore[method-assign]
+    module.__dir__ = listing  # type: ignore[method-assign]
+    sys.modules.setdefault(full, module)
+
+
+_install_namespace_module("linalg")

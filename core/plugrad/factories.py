@@ -284,9 +284,22 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     return _fill(size, 1, dtype, device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
-    """A tensor of the given size; plugrad fills it with zeros rather than leaving memory uninitialised."""
-    return _fill(size, 0, dtype, device, requires_grad)
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          memory_format: Any = None, **_: Any) -> Tensor:
+    """A tensor of the given size (laid out in ``memory_format``); plugrad fills it with zeros rather than
+    leaving memory uninitialised."""
+    if memory_format is None:
+        return _fill(size, 0, dtype, device, requires_grad)
+    from . import memory_formats as _mf
+
+    fmt = _mf.check_format(memory_format, "empty")
+    if fmt is _mf.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    t = _fill(size, 0, dtype, device, False)
+    _mf.lay_out(t, _mf.format_strides(tuple(t.shape), fmt))
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
 
 
 def full(size: Sequence[Any], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
@@ -304,29 +317,43 @@ def _like_args(input: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:  # no
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input._backend)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def _made_like(function: str, input: Tensor, t: Tensor, memory_format: Any,  # noqa: A002
+               requires_grad: bool) -> Tensor:
+    from .memory_formats import like
+
+    like(input, t, memory_format, function)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,  # noqa: A002
+               memory_format: Any = None, **_: Any) -> Tensor:
     d, dev = _like_args(input, dtype, device)
-    return _fill(input.shape, 0, d, dev, requires_grad)
+    return _made_like("empty_like", input, _fill(input.shape, 0, d, dev, False), memory_format, requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,  # noqa: A002
+              memory_format: Any = None, **_: Any) -> Tensor:
     d, dev = _like_args(input, dtype, device)
-    return rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad)
+    return _made_like("rand_like", input, rand(input.shape, dtype=d, device=dev), memory_format, requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,  # noqa: A002
+               memory_format: Any = None, **_: Any) -> Tensor:
     d, dev = _like_args(input, dtype, device)
-    return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad)
+    return _made_like("randn_like", input, randn(input.shape, dtype=d, device=dev), memory_format, requires_grad)
 
 
 def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None, device: Any = None,  # noqa: A002
-                 requires_grad: bool = False, **_: Any) -> Tensor:
+                 requires_grad: bool = False, memory_format: Any = None, **_: Any) -> Tensor:
     """Random integers in [low, high) (``randint_like(x, high)``: [0, high)) with ``input``'s shape, dtype and
     device."""
     if high is None:
         low, high = 0, low
     d, dev = _like_args(input, dtype, device)
-    return randint(low, high, tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad)
+    return _made_like("randint_like", input, randint(low, high, tuple(input.shape), dtype=d, device=dev), memory_format,
+                      requires_grad)
 
 
 def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool, generator: Any = None) -> Tensor:
@@ -830,11 +857,19 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
 
 def empty_strided(size: Sequence[Any], stride: Sequence[Any], *, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False, **_: Any) -> Tensor:
-    """A tensor of ``size`` (zeros, as :func:`empty`); plugrad's tensors are contiguous, so ``stride`` only has
-    to be one per dimension."""
-    if len(tuple(stride)) != len(tuple(size)):
+    """A tensor of ``size`` whose elements lie ``stride`` apart (zeros, as :func:`empty`)."""
+    from .memory_formats import lay_out
+
+    size, stride = tuple(int(n) for n in size), tuple(int(st) for st in stride)
+    if len(stride) != len(size):
         raise RuntimeError("mismatch in length of strides and shape")
-    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
+                           f"{list(stride)}")
+    t = lay_out(empty(size, dtype=dtype, device=device), stride)
+    if requires_grad:
+        t._factory_requires_grad()
+    return t
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -51,6 +51,7 @@ class Tensor:
     _retains_grad: builtins.bool = False
     _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
     _fw: dict | None = None  # forward AD: level -> tangent (set by autograd.forward_ad on dual tensors only)
+    _layout: tuple[builtins.int, ...] | None = None  # PyTorch's strides of a non-view made in a memory format
 
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_output_nr", "_view_of", "_origin",
                  "__weakref__", "__dict__")
@@ -164,17 +165,22 @@ class Tensor:
         """PyTorch's element strides, as far as plugrad can tell them.
 
         A view (``t()``, ``transpose``, slicing, ``expand``...) of a row-major tensor has the strides of its
-        backend array, which the backend laid out as PyTorch lays out the view; every other tensor counts
-        as row-major (contiguous), as the result of an op is in PyTorch (up to the layout of its inputs).
+        backend array, which the backend laid out as PyTorch lays out the view; a tensor made in a memory
+        format (``clone``, ``contiguous(memory_format=...)``, ``empty_like``...) has the strides recorded in
+        ``_layout``; every other tensor counts as row-major (contiguous), as the result of an op is in PyTorch
+        (up to the layout of its inputs).
         """
         data = self._data
         link = self._view_of
         if link is not None:
             strides = getattr(data, "strides", None)
             root_flags = getattr(link[0]._data, "flags", None)
-            if strides is not None and root_flags is not None and root_flags.c_contiguous:
+            if strides is not None and root_flags is not None and (root_flags.c_contiguous or
+                                                                    link[0]._layout is not None):
                 item = data.itemsize
                 return tuple(st // item for st in strides)
+        elif self._layout is not None:
+            return self._layout
         out = []
         step = 1
         for n in reversed(data.shape):
@@ -183,26 +189,27 @@ class Tensor:
         return tuple(reversed(out))
 
     def is_contiguous(self, memory_format: Any = None) -> builtins.bool:
-        """True when the elements are laid out row-major without gaps (views like ``t()`` are not)."""
-        if self._view_of is None:
+        """True when the elements are laid out row-major without gaps (views like ``t()`` are not), or in
+        ``memory_format`` (``torch.channels_last``...) when given."""
+        from . import memory_formats as _mf
+
+        fmt = _mf.contiguous_format if memory_format is None else _mf.check_format(memory_format, "is_contiguous")
+        if fmt is _mf.contiguous_format and self._view_of is None and self._layout is None:
             return True
-        expected = 1
-        for n, st in zip(reversed(self._data.shape), reversed(self._strides())):
-            if n == 0:
-                return True
-            if n != 1:
-                if st != expected:
-                    return False
-                expected *= n
-        return True
+        return _mf.is_contiguous_as(tuple(self._data.shape), self._strides(), fmt)
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """This tensor if it is contiguous, else a row-major copy (``CloneBackward0``)."""
-        if self.is_contiguous():
+        """This tensor if it is contiguous (in ``memory_format``), else a copy laid out so (``CloneBackward0``)."""
+        from . import memory_formats as _mf
+
+        fmt = _mf.contiguous_format if memory_format is None else _mf.check_format(memory_format, "contiguous")
+        if self.is_contiguous(fmt):
             return self
+        if fmt is _mf.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
         from . import ops
 
-        return ops.clone(self)
+        return ops.clone(self, memory_format=fmt)
 
     def get_device(self) -> builtins.int:
         return -1 if self._backend.device_type == "cpu" else 0
@@ -368,8 +375,10 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device_or_backend)``, ``to(other_tensor)`` or ``to(device, dtype)``; returns self when nothing changes."""
+        from . import memory_formats as _mf
         from .factories import _parse_to
 
+        fmt = _mf.check_format(kwargs.pop("memory_format", None), "to")
         target, dtype, copy = _parse_to(self, args, kwargs)
         out = self
         if target is not None and target is not self._backend:
@@ -378,8 +387,19 @@ class Tensor:
             from . import ops
 
             out = ops._to_dtype(out, dtype)
-        if copy and out is self:
-            out = self.clone()
+        shape = tuple(self._data.shape)
+        if out is self and not copy and (fmt is _mf.preserve_format or
+                                         _mf.suggest_format(shape, self._strides()) is fmt):
+            return self
+        # Note: a copy keeps dense strides (or takes the format they suggest), as PyTorch's _to_copy does.
+        strides = _mf.preserved_strides(self, fmt, dense_only=True)
+        if out is self:
+            from . import ops
+
+            return ops.clone(self, memory_format=fmt) if fmt is not _mf.preserve_format else \
+                _mf.lay_out(ops.clone(self, memory_format=_mf.contiguous_format), strides)
+        if out._view_of is None and strides != out._strides():
+            out = _mf.lay_out(out, strides)
         return out
 
     def cpu(self) -> Tensor:
@@ -586,6 +606,10 @@ class Tensor:
         if vc is None:
             vc = self._vc = [0]
         t._vc = vc
+        if self._view_of is not None or self._layout is not None:
+            strides = self._strides()
+            if strides != t._strides():
+                t._layout = strides
         if self._requires_grad:
             t._origin = "detach"
         if self._inference:
@@ -621,6 +645,7 @@ class Tensor:
             raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
         self._data = value._data
         self._backend = value._backend
+        self._layout = value._strides() if value._view_of is not None or value._layout is not None else None
 
     @property
     def _version(self) -> builtins.int:

@@ -425,14 +425,84 @@ def _int64() -> Any:
 # --- fractional max pooling ---------------------------------------------------------------------------------
 
 
-def _fractional_starts(sample: Any, size: int, out: int, pool: int) -> list:
-    """The first row (or column) of each pooling window, from one uniform ``sample`` (PyTorch's intervals)."""
-    if out == 1:
-        return [size - pool]
-    kind = sample.dtype.type
+def _fractional_starts(samples: Any, size: int, out: int, pool: int) -> Any:
+    """The first position of each pooling window along one dimension, from one uniform sample per plane
+    (``samples``, any shape): PyTorch's generate_intervals, in the samples' precision."""
+    import numpy as np
+
+    kind = samples.dtype.type
+    last = np.full(samples.shape + (min(out, 1),), size - pool, dtype=np.int64)
+    if out <= 1:
+        return last
     alpha = kind(size - pool) / kind(out - 1)
-    starts = [int(kind((i + sample) * alpha)) - int(kind(sample * alpha)) for i in range(out - 1)]
-    return starts + [size - pool]
+    steps = np.arange(out - 1, dtype=samples.dtype)
+    starts = ((steps + samples[..., None]) * alpha).astype(np.int64) - (samples * alpha).astype(np.int64)[..., None]
+    return np.concatenate([starts, last], axis=-1)
+
+
+_FRACTIONAL_DIM_NAMES = ("time", "height", "width")
+
+
+def _fractional_max_pool(input: Any, kernel_size: Any, output_size: Any, output_ratio: Any,  # noqa: A002
+                         _random_samples: Any, nd: int) -> tuple:
+    """``(values, indices)`` of fractional max pooling over the last ``nd`` (2 or 3) dimensions."""
+    import numpy as np
+
+    from ..factories import rand, tensor
+
+    name = f"fractional_max_pool{nd}d"
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratios = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * nd
+        output_size = tuple(int(input.size(d - nd) * r) for d, r in enumerate(ratios))
+    outs = _ntuple(output_size, nd, "output_size")
+    if _random_samples is None:
+        batch = 1 if input.dim() == nd + 1 else input.size(0)
+        _random_samples = rand(batch, input.size(-nd - 1), nd, dtype=input.dtype, device=input.device)
+    where = name if nd == 2 else f"{name}_out"
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    x = input.unsqueeze(0) if input.dim() == nd + 1 else input
+    n, c, *spatial = x.shape
+    for d, (size, o, k) in enumerate(zip(spatial, outs, kernel)):
+        # Note: PyTorch lets the 2-d windows reach the last element but not the 3-d ones.
+        if o + k - 1 > size or (nd == 3 and o + k - 1 == size):
+            raise RuntimeError(f"{where}(): pool {_FRACTIONAL_DIM_NAMES[d + 3 - nd]} {k} too large relative to "
+                               f"input {_FRACTIONAL_DIM_NAMES[d + 3 - nd]} {size}")
+    if _random_samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if _random_samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {_random_samples.dim()}")
+    if _random_samples.size(0) < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if _random_samples.size(1) != c:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if _random_samples.size(2) != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got {_random_samples.size(2)}.")
+    samples = np.asarray(_random_samples.detach().cpu().numpy(), dtype=np.dtype(str(input.dtype)[6:])
+                         if input.dtype.is_floating_point else np.float32)[:n]
+    # Note: PyTorch's 2-d pooling reads the width's sample first, the 3-d one time, height, width in order.
+    sample_of = (1, 0) if nd == 2 else (0, 1, 2)
+    windows = np.zeros((n, c, *outs, *kernel), dtype=np.int64)
+    step = 1
+    for d in reversed(range(nd)):
+        starts = _fractional_starts(samples[..., sample_of[d]], spatial[d], outs[d], kernel[d])
+        offsets = np.arange(kernel[d])
+        shape = [n, c] + [1] * (2 * nd)
+        shape[2 + d] = outs[d]
+        kshape = [1] * (2 + 2 * nd)
+        kshape[2 + nd + d] = kernel[d]
+        windows += (starts.reshape(shape) + offsets.reshape(kshape)) * step
+        step *= spatial[d]
+    idx = tensor(windows.reshape(n, c, *outs, int(np.prod(kernel))), device=x.device)
+    picked = x.reshape(n, c, -1).gather(2, idx.reshape(n, c, -1)).reshape(tuple(idx.shape))
+    values, which = picked.max(-1)
+    indices = idx.gather(2 + nd, which.unsqueeze(-1)).squeeze(-1)
+    if input.dim() == nd + 1:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return values, indices
 
 
 def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002
@@ -441,45 +511,24 @@ def fractional_max_pool2d_with_indices(input: Any, kernel_size: Any, output_size
     """``(values, indices)`` of max pooling over pseudo-random windows of ``kernel_size`` whose starts step by a
     fractional amount to reach ``output_size`` (or ``input size * output_ratio``); the steps come from
     ``_random_samples`` (N, C, 2) in [0, 1), drawn with :func:`plugrad.rand` when not given."""
-    import numpy as np
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 2)
 
-    from ..factories import rand, tensor
 
-    kh, kw = _ntuple(kernel_size, 2, "kernel_size")
-    if output_size is None and output_ratio is None:
-        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
-    if output_size is None:
-        rh, rw = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) else output_ratio
-        output_size = (int(input.size(-2) * rh), int(input.size(-1) * rw))
-    oh, ow = _ntuple(output_size, 2, "output_size")
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    x = input.unsqueeze(0) if input.dim() == 3 else input
-    n, c, h, w = x.shape
-    if oh + kh - 1 > h:
-        raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}")
-    if ow + kw - 1 > w:
-        raise RuntimeError(f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
-    if _random_samples is None:
-        _random_samples = rand(n, c, 2, dtype=input.dtype, device=input.device)
-    samples = np.asarray(_random_samples.detach().cpu().numpy(), dtype=np.dtype(str(input.dtype)[6:])
-                         if input.dtype.is_floating_point else np.float32).reshape(n, c, 2)
-    windows = np.empty((n, c, oh, ow, kh * kw), dtype=np.int64)
-    dh, dw = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
-    for b in range(n):
-        for p in range(c):
-            rows = np.asarray(_fractional_starts(samples[b, p, 1], h, oh, kh))
-            cols = np.asarray(_fractional_starts(samples[b, p, 0], w, ow, kw))
-            r = rows[:, None, None] + dh.reshape(1, 1, -1)
-            q = cols[None, :, None] + dw.reshape(1, 1, -1)
-            windows[b, p] = r * w + q
-    idx = tensor(windows, device=x.device)
-    picked = x.reshape(n, c, h * w).gather(2, idx.reshape(n, c, -1)).reshape(n, c, oh, ow, kh * kw)
-    values, which = picked.max(-1)
-    indices = idx.gather(4, which.unsqueeze(-1)).squeeze(-1)
-    if input.dim() == 3:
-        values, indices = values.squeeze(0), indices.squeeze(0)
-    return values, indices
+def fractional_max_pool3d_with_indices(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                                       output_ratio: Any = None, return_indices: bool = False,
+                                       _random_samples: Any = None) -> Any:
+    """The 3-d :func:`fractional_max_pool2d_with_indices`: windows over (T, H, W), samples (N, C, 3)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+
+
+def fractional_max_pool3d(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                          output_ratio: Any = None, return_indices: bool = False,
+                          _random_samples: Any = None) -> Any:
+    """3-d fractional max pooling (see :func:`fractional_max_pool3d_with_indices`); the values, or both when
+    ``return_indices``."""
+    values, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
+                                                         return_indices, _random_samples)
+    return (values, indices) if return_indices else values
 
 
 def fractional_max_pool2d(input: Any, kernel_size: Any, output_size: Any = None,  # noqa: A002

@@ -120,6 +120,8 @@ from ._functional_layers import (  # noqa: F401
     feature_alpha_dropout,
     fractional_max_pool2d,
     fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
     gumbel_softmax,
     local_response_norm,
     lp_pool1d,
@@ -183,5 +185,6 @@ __all__ += ["alpha_dropout", "bilinear", "channel_shuffle", "embedding_bag", "fe
             "multilabel_margin_loss"]
 native_channel_shuffle = channel_shuffle
 __all__ += ["native_channel_shuffle"]
-__all__ += ["ctc_loss", "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+__all__ += ["ctc_loss", "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+            "fractional_max_pool3d_with_indices"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]

@@ -88,8 +88,15 @@ def _clone_kernel(xp: Any) -> Any:
 
 
 def clone(input: Any, *, memory_format: Any = None) -> Any:  # noqa: A002 - PyTorch's name
-    """A copy of ``input`` with its own memory; gradients flow back unchanged (CloneBackward0)."""
-    return CLONE.dispatch((input,))
+    """A copy of ``input`` with its own memory; gradients flow back unchanged (CloneBackward0). It keeps
+    ``input``'s strides where they are dense (``preserve_format``), or is laid out in ``memory_format``."""
+    from .. import memory_formats as _mf
+
+    fmt = _mf.check_format(memory_format, "clone")
+    if fmt is _mf.preserve_format and input._view_of is None and input._layout is None:
+        return CLONE.dispatch((input,))
+    strides = _mf.preserved_strides(input, fmt)
+    return _mf.lay_out(CLONE.dispatch((input,)), strides)
 
 
 def _fill_vjp(ctx: Any, g: Any) -> tuple:

@@ -1,5 +1,5 @@
 """Functions that write one tensor into a region of a copy of another: select_scatter, slice_scatter,
-diagonal_scatter, masked_scatter, and the in-place ``fill_diagonal_``.
+diagonal_scatter, as_strided_scatter, masked_scatter, and the in-place ``fill_diagonal_``.
 
 Each is a composition (clone, then an in-place copy through a view or a mask), so gradients flow to both the
 input (outside the region) and the source (inside it) with no rule of their own.
@@ -47,6 +47,13 @@ def slice_scatter(input: Any, src: Any, dim: int = 0, start: int | None = None, 
 def diagonal_scatter(input: Any, src: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:  # noqa: A002
     """A copy of ``input`` with ``input.diagonal(offset, dim1, dim2)`` replaced by ``src``."""
     return _embed(input, src, lambda t: t.diagonal(offset, dim1, dim2))
+
+
+def as_strided_scatter(input: Any, src: Any, size: Any, stride: Any,  # noqa: A002
+                       storage_offset: int | None = None) -> Any:
+    """A copy of ``input`` with ``input.as_strided(size, stride, storage_offset)`` replaced by ``src`` (the copy
+    keeps ``input``'s strides, so the region indexes the same storage positions)."""
+    return _embed(input, src, lambda t: t.as_strided(size, stride, storage_offset))
 
 
 def masked_scatter(input: Any, mask: Any, source: Any) -> Any:  # noqa: A002
@@ -118,4 +125,4 @@ TENSOR_METHODS: dict = {
     "fill_diagonal_": _fill_diagonal_,
 }
 
-__all__ = ["select_scatter", "slice_scatter", "diagonal_scatter", "masked_scatter"]
+__all__ = ["select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter", "masked_scatter"]

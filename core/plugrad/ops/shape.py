@@ -202,7 +202,7 @@ def view(input: Any, *shape: Any) -> Any:  # noqa: A002
     (``x.t().view(-1)``) raises, as in PyTorch: use :func:`reshape` there. ``view(dtype)`` reinterprets the bits."""
     if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
         return _view_dtype(input, shape[0])
-    if input._view_of is not None and not input.is_contiguous():
+    if (input._view_of is not None or input._layout is not None) and not input.is_contiguous():
         s = _infer_shape(_sizes(shape), input.numel(), input.shape)
         if not _viewable(tuple(input._data.shape), input._strides(), s):
             raise RuntimeError(

@@ -196,7 +196,7 @@ def empty_permuted(size: Any, physical_layout: Any, *, dtype: Any = None, layout
     with _no_grad():
         t = permute(empty(tuple(size[p] for p in order), dtype=dtype, device=device), tuple(inverse))
     if requires_grad:
-        t = t.detach().requires_grad_(True)
+        t = t.detach().requires_grad_(True)  # Note: detach keeps the view's strides as the tensor's layout
     return t
 
 
@@ -207,9 +207,10 @@ def _no_grad() -> Any:
 
 
 def _dim_order(self: Any, *, ambiguity_check: Any = False) -> tuple:
-    """The dimensions from outermost to innermost in memory (by decreasing stride, ties in dimension order)."""
-    strides = self.stride()
-    return tuple(sorted(range(self.ndim), key=lambda i: -strides[i]))
+    """The dimensions from outermost to innermost in memory (see :func:`plugrad.memory_formats.dim_order`)."""
+    from ..memory_formats import dim_order
+
+    return dim_order(self, ambiguity_check)
 
 
 def _as_strided_method(self: Any, size: Any, stride: Any, storage_offset: Any = None) -> Any:

@@ -125,10 +125,10 @@ from .linear import Bilinear  # noqa: E402
 from .loss import CTCLoss, MultiLabelMarginLoss  # noqa: E402
 from .normalization import LocalResponseNorm  # noqa: E402
 from .pixelshuffle import ChannelShuffle  # noqa: E402
-from .pooling import FractionalMaxPool2d, LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
+from .pooling import FractionalMaxPool2d, FractionalMaxPool3d, LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
 
-__all__ += ["CTCLoss", "FractionalMaxPool2d"]
+__all__ += ["CTCLoss", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 __all__ += ["AlphaDropout", "Bilinear", "ChannelShuffle", "EmbeddingBag", "FeatureAlphaDropout", "LPPool1d",
             "LPPool2d", "LPPool3d", "LocalResponseNorm", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
             "MultiLabelMarginLoss"]

@@ -260,8 +260,10 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "Adapt
 __all__ += ["LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 
-class FractionalMaxPool2d(Module):
+class _FractionalMaxPoolNd(Module):
     """Max pooling over pseudo-random overlapping windows that step by a fractional amount (Graham, 2014)."""
+
+    _n = 2
 
     def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
                  return_indices: bool = False, _random_samples: Any = None) -> None:
@@ -272,17 +274,31 @@ class FractionalMaxPool2d(Module):
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
         if output_size is None and output_ratio is None:
-            raise ValueError("FractionalMaxPool2d requires specifying either an output size, or a pooling ratio")
+            raise ValueError(f"FractionalMaxPool{self._n}d requires specifying either an output size, or a "
+                             f"pooling ratio")
         if output_size is not None and output_ratio is not None:
             raise ValueError("only one of output_size and output_ratio may be specified")
         if output_ratio is not None:
-            ratios = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio, output_ratio)
+            ratios = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * self._n
             if not all(0 < r < 1 for r in ratios):
                 raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
-                                       self.return_indices, _random_samples=self._random_samples)
+        pool = F.fractional_max_pool2d if self._n == 2 else F.fractional_max_pool3d
+        return pool(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                    _random_samples=self._random_samples)
 
 
-__all__ += ["FractionalMaxPool2d"]
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (H, W) (see :func:`plugrad.nn.functional.fractional_max_pool2d`)."""
+
+    _n = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (T, H, W) (see :func:`plugrad.nn.functional.fractional_max_pool3d`)."""
+
+    _n = 3
+
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
