@@ -329,3 +329,13 @@ def test_legacy_new_and_aliases() -> None:
     assert x.name is None
     with pytest.warns(UserWarning, match="volatile was removed"):
         assert x.volatile is False
+
+
+def test_as_tensor_of_a_tensor_converts_like_to() -> None:
+    t = plugrad.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plugrad.as_tensor(t) is t
+        assert plugrad.as_tensor(t, device=t.device) is t
+        d = plugrad.as_tensor(t, dtype=plugrad.float64)
+    assert d.dtype is plugrad.float64 and type(d.grad_fn).__name__ == "ToCopyBackward0"

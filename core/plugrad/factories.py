@@ -238,8 +238,15 @@ def _from_array_like(data: Any, backend: Backend) -> Any:
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like :func:`tensor`, but shares memory with ``data`` when it is already a suitable array or tensor."""
-    if isinstance(data, Tensor) and dtype is None and device is None:
-        return data
+    if isinstance(data, Tensor):  # the tensor itself, or (differentiably) converted as .to() converts it
+        if dtype is None and device is None:
+            return data
+        kwargs: dict[str, Any] = {}
+        if device is not None:
+            kwargs["device"] = device
+        if dtype is not None:
+            kwargs["dtype"] = dtype
+        return data.to(**kwargs)
     backend = _backend_for(device)
     if hasattr(data, "__array_interface__") and dtype is None and backend.device_type == "cpu":
         return _made(backend.from_numpy(data), backend)
