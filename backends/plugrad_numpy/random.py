@@ -159,9 +159,10 @@ def _box_muller_blocks(blocks: np.ndarray, dtype: np.dtype, mean: float, std: fl
     theta = dtype.type(2.0 * math.pi) * u2
     cos, sin = radius * np.cos(theta), radius * np.sin(theta)
     if std != 1.0 or mean != 0.0:
-        # one rounding, as the fused multiply-add of PyTorch's kernel
-        cos = (cos.astype(np.float64) * float(dtype.type(std)) + float(dtype.type(mean))).astype(dtype)
-        sin = (sin.astype(np.float64) * float(dtype.type(std)) + float(dtype.type(mean))).astype(dtype)
+        # Note: PyTorch scales the standard normals in the tensor's dtype afterwards (two roundings)
+        s, m = dtype.type(std), dtype.type(mean)
+        cos = cos * s + m
+        sin = sin * s + m
     blocks[:, :8] = cos
     blocks[:, 8:] = sin
 
