@@ -50,7 +50,7 @@ class Tensor:
     _acc: AccumulateGrad | None = None
     _retains_grad: builtins.bool = False
     _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
-    _is_conj: builtins.bool = False  # PyTorch's conjugate bit: made by conj() (see ops.complex)
+    _is_conj: builtins.bool = False  # PyTorch's conjugate bit: made by conj() (see ops.complex_numbers)
     _is_neg: builtins.bool = False  # PyTorch's negative bit: the imaginary part of a conj() result
 
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_output_nr", "_view_of", "_origin",
@@ -425,7 +425,7 @@ class Tensor:
     @property
     def real(self) -> Tensor:
         """The real part: a view sharing this tensor's memory (this tensor itself when it is real)."""
-        from .ops.complex import real
+        from .ops.complex_numbers import real
 
         return real(self)
 
@@ -436,7 +436,7 @@ class Tensor:
     @property
     def imag(self) -> Tensor:
         """The imaginary part of a complex tensor: a view sharing its memory."""
-        from .ops.complex import imag
+        from .ops.complex_numbers import imag
 
         return imag(self)
 

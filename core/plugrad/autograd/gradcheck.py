@@ -181,7 +181,7 @@ def _as_real_problem(func: Callable[..., Any], inputs: tuple) -> tuple[Callable[
     gradients still run through ``func``'s own complex rules (the two views only move numbers), so this checks
     PyTorch's convention, as its gradcheck does part by part: a complex input's gradient is dL/dx + i dL/dy.
     """
-    from ..ops.complex import resolve_conj, view_as_complex, view_as_real
+    from ..ops.complex_numbers import resolve_conj, view_as_complex, view_as_real
 
     positions = [i for i, x in enumerate(inputs) if _is_tensor(x) and x._requires_grad and x.dtype.is_complex]
     real_inputs = list(inputs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import (  # noqa: E402
     activation,
     comparison,
-    complex,
+    complex_numbers,
     counting,
     elementwise,
     indexing,
@@ -27,8 +27,8 @@ from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
 from .comparison import __all__ as _cmp_all
-from .complex import *  # noqa: F401,F403
-from .complex import __all__ as _complex_all
+from .complex_numbers import *  # noqa: F401,F403
+from .complex_numbers import __all__ as _complex_all
 from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
 from .counting import *  # noqa: F401,F403
 from .counting import __all__ as _count_all
@@ -54,7 +54,7 @@ from .special import __all__ as _special_all
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
-FAMILIES = (elementwise, comparison, complex, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
+FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
             scatter_into, storage)
 
 registry.mark_views(
