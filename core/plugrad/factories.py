@@ -366,13 +366,29 @@ def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None
 def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool, generator: Any = None) -> Tensor:
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    if not d.is_floating_point:
+    if d.is_complex:
+        arr = _draw_complex(backend, kind, generator, _sizes(size), d)
+    elif not d.is_floating_point:
         raise RuntimeError(f'"{kind}" not implemented for \'{d.legacy[:-6]}\'; use a floating dtype')
-    arr = _draw(backend, kind, generator, _sizes(size), d)
+    else:
+        arr = _draw(backend, kind, generator, _sizes(size), d)
     t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
+
+
+def _draw_complex(backend: Backend, kind: str, generator: Any, shape: tuple, d: _dt.dtype) -> Any:
+    """A complex draw as PyTorch makes it: the real and imaginary parts interleaved, drawn as one real tensor
+    with a last dimension of 2; ``randn``'s parts have variance 1/2, so that E|z|^2 = 1."""
+    from .ops.registry import kernel_for
+
+    parts = (*shape, 2)
+    if kind == "randn":
+        arr = _draw(backend, "normal", generator, parts, d.to_real(), 0.0, 1 / math.sqrt(2))
+    else:
+        arr = _draw(backend, kind, generator, parts, d.to_real())
+    return kernel_for("view_as_complex", backend)(arr)
 
 
 def _draw(backend: Backend, kind: str, generator: Any, *args: Any) -> Any:

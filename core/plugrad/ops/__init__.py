@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import (  # noqa: E402
     activation,
     comparison,
+    complex_numbers,
     counting,
     elementwise,
     indexing,
@@ -26,6 +27,8 @@ from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _act_all
 from .comparison import *  # noqa: F401,F403
 from .comparison import __all__ as _cmp_all
+from .complex_numbers import *  # noqa: F401,F403
+from .complex_numbers import __all__ as _complex_all
 from .conversion import _copy_from, _to_backend, _to_dtype, _to_native_dtype, clone, full_like_, zeros_like_  # noqa: F401
 from .counting import *  # noqa: F401,F403
 from .counting import __all__ as _count_all
@@ -51,12 +54,13 @@ from .special import __all__ as _special_all
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
-FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
+FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
             scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
-    "transpose", "unsqueeze", "split", "split_with_sizes", "unbind", "expand",
+    "transpose", "unsqueeze", "split", "split_with_sizes", "unbind", "expand", "real", "imag", "view_as_real",
+    "view_as_complex",
 )
 
 _BUILTIN_OPS = dict(registry.OPS)
@@ -68,7 +72,7 @@ def _restore_builtin(name: str) -> None:
         registry.OPS[name] = _BUILTIN_OPS[name]
 
 
-__all__ = [*_cmp_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all, *_idx_all, *_dist_all,
+__all__ = [*_cmp_all, *_complex_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all, *_idx_all, *_dist_all,
            *_count_all, *_special_all, *_scatter_all, *_storage_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
