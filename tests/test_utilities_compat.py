@@ -339,3 +339,18 @@ def test_as_tensor_of_a_tensor_converts_like_to() -> None:
         assert plugrad.as_tensor(t, device=t.device) is t
         d = plugrad.as_tensor(t, dtype=plugrad.float64)
     assert d.dtype is plugrad.float64 and type(d.grad_fn).__name__ == "ToCopyBackward0"
+
+
+def test_adjoint_mH_and_H() -> None:
+    z = plugrad.tensor([[1 + 2j, 3j]], requires_grad=True)
+    for t in (z.mH, z.H, z.adjoint(), plugrad.adjoint(z)):
+        assert t.shape == (2, 1) and type(t.grad_fn).__name__ == "ConjBackward0"
+        np.testing.assert_array_equal(to_numpy(t.detach().resolve_conj()), [[1 - 2j], [-3j]])
+    r = plugrad.randn(4, 2, 3, requires_grad=True)
+    assert r.mH.shape == (4, 3, 2) and type(r.mH.grad_fn).__name__ == "TransposeBackward0"
+    with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices \\(2-D tensors\\). Got 3-D tensor"):
+        _ = r.H
+    with pytest.raises(RuntimeError, match=r"tensor.adjoint\(\) is only supported on matrices or batches of matrices"):
+        plugrad.randn(3).adjoint()
+    with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
+        assert plugrad.tensor(2.0).H.shape == ()
