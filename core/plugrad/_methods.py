@@ -54,6 +54,8 @@ from .factories import TENSOR_RANDOM_METHODS as _RANDOM_METHODS  # noqa: E402
 
 _OPERATORS.update(_RANDOM_METHODS)
 _OPERATORS["bernoulli"] = lambda self, p=None, *, generator=None: factories.bernoulli(self, p, generator=generator)
+_OPERATORS["multinomial"] = lambda self, num_samples, replacement=False, *, generator=None: factories.multinomial(
+    self, num_samples, replacement, generator=generator)
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _fn)
 # Note: every method with a `dim` parameter also takes NumPy's `axis=` (and `keepdims=`), as in PyTorch.
