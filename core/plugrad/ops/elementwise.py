@@ -104,8 +104,11 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     if out is not None:
         return _write_out("sub", out, (input, other), lambda: sub(input, other, alpha=alpha))
     if alpha != 1:
+        _check_bool_operands(input, other)
         other = mul(other, alpha) if hasattr(other, "_data") else other * alpha
     x, y = promote(input, other, "sub")
+    if x is not input or y is not other or type(other) is bool:  # Note: a cast or a bool scalar: check for bools
+        _check_bool_operands(input, other)
     if not hasattr(x, "_data"):
         return rsub(y, x)
     try:
@@ -113,6 +116,19 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     except TypeError:
         _check_bool_sub(x, y)
         raise
+
+
+def _check_bool_operands(x: Any, y: Any) -> None:
+    """PyTorch refuses subtraction when either operand (a tensor or a Python number) is a bool."""
+    bx = x.dtype is _dt.bool_ if hasattr(x, "_data") else type(x) is bool
+    by = y.dtype is _dt.bool_ if hasattr(y, "_data") else type(y) is bool
+    if bx and by:
+        _check_bool_sub(x, y)
+    if bx or by:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _check_bool_sub(x: Any, y: Any) -> None:
@@ -150,6 +166,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:  # noqa: A002
         input = mul(input, alpha)
     if hasattr(other, "_data"):
         return sub(other, input)
+    _check_bool_operands(input, other)
     x, s = promote(input, other, "rsub")
     try:
         return RSUB.dispatch((x,), (s,))
@@ -436,6 +453,8 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
     if hasattr(input, "_data"):
         if hasattr(exponent, "_data"):
             x, y = promote(input, exponent, "pow")
+            if x.dtype is _dt.bool_:
+                raise NotImplementedError('"pow" not implemented for \'Bool\'')
             if x.dtype.category == 1:
                 xp = x._backend.namespace()
                 if bool(xp.any(y._data < 0)):

@@ -728,6 +728,8 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN propagates.
 
     The full reduction spreads its gradient evenly over tied elements, as PyTorch does."""
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
     if dim is None:
         if input.numel() == 0:
             from .creation import full_like
