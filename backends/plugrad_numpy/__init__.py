@@ -258,6 +258,7 @@ QUIET_OPS = frozenset({
     "fmod", "fmod_scalar", "remainder", "remainder_scalar",
     "lgamma", "digamma", "polygamma", "erfinv", "logit", "sinc", "special_entr", "i0", "special_i1", "xlogy",
     "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy",
+    "igamma", "igammac", "special_erfcx", "special_log_ndtr", "special_ndtri", "special_xlog1py", "special_zeta",
 })
 
 try:
