@@ -259,6 +259,10 @@ QUIET_OPS = frozenset({
     "lgamma", "digamma", "polygamma", "erfinv", "logit", "sinc", "special_entr", "i0", "special_i1", "xlogy",
     "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy",
     "igamma", "igammac", "special_erfcx", "special_log_ndtr", "special_ndtri", "special_xlog1py", "special_zeta",
+    "special_i0e", "special_i1e", "special_bessel_j0", "special_bessel_j1", "special_bessel_y0", "special_bessel_y1",
+    "special_modified_bessel_i0", "special_modified_bessel_i1", "special_modified_bessel_k0",
+    "special_modified_bessel_k1", "special_scaled_modified_bessel_k0", "special_scaled_modified_bessel_k1",
+    "special_spherical_bessel_j0", "special_airy_ai",
 })
 
 try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (  # noqa: E402
     activation,
+    bessel,
     comparison,
     counting,
     elementwise,
@@ -55,7 +56,7 @@ from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
 FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
-            special_functions, scatter_into, storage)
+            special_functions, bessel, scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
