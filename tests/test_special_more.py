@@ -265,3 +265,51 @@ def test_scaled_bessel_gradients_match_torch(torch: object, name: str) -> None:
     p = _t(values).requires_grad_(True)
     getattr(plugrad.special, name)(p).sum().backward()
     np.testing.assert_allclose(_np(p.grad), t.grad.numpy(), rtol=1e-13, atol=1e-300)
+
+
+# --- orthogonal polynomials ----------------------------------------------------------------------------
+
+_POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+                "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+                "laguerre_polynomial_l", "legendre_polynomial_p"]
+_PX = _grid(_RNG.uniform(-1, 1, 150), _RNG.uniform(-3, 3, 150), _RNG.uniform(0, 1, 150),
+            [1, -1, 0, 0.5, INF, -INF, 1, -1, 0, 0.5, INF, -INF, 1.5, -2.0, 0.25])
+_PN = _grid(_RNG.integers(0, 15, 150), _RNG.integers(-2, 40, 150), _RNG.integers(0, 60, 150),
+            [0, 1, 2, 3, 7, 9, 12, 5, 4, 13, -1, 2.5, NAN, INF, 600])
+
+
+@pytest.mark.parametrize("name", _POLYNOMIALS)
+def test_orthogonal_polynomials_match_torch(torch: object, name: str) -> None:
+    # Note: atol for values that vanish analytically (a zero of the polynomial), where both give rounding noise.
+    _against_torch(torch, name, _PX, _PN, rtol=1e-11, atol=1e-13)
+    _against_torch(torch, name, _PX[:150], _PN[:150], rtol=1e-4, atol=1e-5, dtype="float32")
+    n = torch.tensor([3.0, 5.0])  # type: ignore[attr-defined]
+    want = getattr(torch.special, name)(0.25, n).numpy()  # type: ignore[attr-defined]
+    np.testing.assert_allclose(_np(getattr(plugrad.special, name)(0.25, plugrad.tensor([3.0, 5.0]))), want, rtol=1e-6)
+    want = getattr(torch.special, name)(torch.tensor([0.25, 0.75]), 4).numpy()  # type: ignore[attr-defined]
+    np.testing.assert_allclose(_np(getattr(plugrad.special, name)(plugrad.tensor([0.25, 0.75]), 4)), want, rtol=1e-6)
+
+
+def test_orthogonal_polynomials_known_forms_and_conventions() -> None:
+    x = np.array([-0.9, -0.3, 0.2, 0.7])
+    n3 = _t([3.0])
+    np.testing.assert_allclose(_np(plugrad.special.chebyshev_polynomial_t(_t(x), n3)), 4 * x ** 3 - 3 * x, rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.chebyshev_polynomial_t(_t(x), 40.0)), np.cos(40 * np.arccos(x)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(_np(plugrad.special.chebyshev_polynomial_u(_t(x), n3)), 8 * x ** 3 - 4 * x, rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.hermite_polynomial_h(_t(x), n3)), 8 * x ** 3 - 12 * x, rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.hermite_polynomial_he(_t(x), n3)), x ** 3 - 3 * x, rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.laguerre_polynomial_l(_t(x), 2)), (x * x - 4 * x + 2) / 2,
+                               rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.legendre_polynomial_p(_t(x), 2)), (3 * x * x - 1) / 2, rtol=1e-14)
+    np.testing.assert_allclose(_np(plugrad.special.shifted_chebyshev_polynomial_t(_t(x), n3)),
+                               _np(plugrad.special.chebyshev_polynomial_t(_t(2 * x - 1), n3)), rtol=1e-13)
+    # negative and non-finite degrees give 0; Hermite beyond degree 512 (float64) / 128 (float32) is NaN
+    np.testing.assert_array_equal(_np(plugrad.special.legendre_polynomial_p(_t([0.3] * 3), _t([-1.0, NAN, INF]))), 0.0)
+    assert math.isnan(_np(plugrad.special.hermite_polynomial_h(_t([0.1]), 513.0))[0])
+    assert math.isnan(_np(plugrad.special.hermite_polynomial_h(_t([0.1], plugrad.float32), 129.0))[0])
+    assert math.isnan(_np(plugrad.special.chebyshev_polynomial_t(_t([NAN]), 3.0))[0])
+    out = plugrad.special.chebyshev_polynomial_t(plugrad.tensor([1, 2]), plugrad.tensor([2, 3]))
+    assert out.dtype is plugrad.get_default_dtype()
+    assert not plugrad.special.legendre_polynomial_p(_t([0.5]).requires_grad_(True), 3).requires_grad

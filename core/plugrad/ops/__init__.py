@@ -16,6 +16,7 @@ from . import (  # noqa: E402
     linalg,
     linalg_core,
     nn,
+    orthogonal_polynomials,
     reduction,
     registry,
     scatter_into,
@@ -56,7 +57,8 @@ from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
 FAMILIES = (elementwise, comparison, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
-            special_functions, bessel, scatter_into, storage)
+            special_functions, bessel, orthogonal_polynomials,
+            scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
