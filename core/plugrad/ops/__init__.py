@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (  # noqa: E402
     activation,
+    bessel,
     comparison,
     complex_numbers,
     counting,
@@ -16,11 +17,13 @@ from . import (  # noqa: E402
     linalg,
     linalg_core,
     nn,
+    orthogonal_polynomials,
     reduction,
     registry,
     scatter_into,
     shape,
     special,
+    special_functions,
     storage,
 )
 from .activation import *  # noqa: F401,F403
@@ -51,10 +54,13 @@ from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
 from .special import *  # noqa: F401,F403
 from .special import __all__ as _special_all
+from .special_functions import *  # noqa: F401,F403
+from .special_functions import __all__ as _special_functions_all
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
-FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
+FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn,
+            counting, special, special_functions, bessel, orthogonal_polynomials,
             scatter_into, storage)
 
 registry.mark_views(
@@ -72,8 +78,8 @@ def _restore_builtin(name: str) -> None:
         registry.OPS[name] = _BUILTIN_OPS[name]
 
 
-__all__ = [*_cmp_all, *_complex_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all, *_idx_all, *_dist_all,
-           *_count_all, *_special_all, *_scatter_all, *_storage_all,
+__all__ = [*_cmp_all, *_complex_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all,
+           *_idx_all, *_dist_all, *_count_all, *_special_all, *_special_functions_all, *_scatter_all, *_storage_all,
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402
