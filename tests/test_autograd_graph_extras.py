@@ -62,3 +62,25 @@ def test_increment_version_fails_a_saved_tensor_check() -> None:
     assert t._version == before + 1
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_grad_dtype_casts_incoming_gradients_and_checks_assignments() -> None:
+    x = plugrad.randn(3, requires_grad=True)
+    assert x.grad_dtype is plugrad.float32
+    x.grad_dtype = plugrad.float64
+    (x * 2).sum().backward()
+    assert x.grad.dtype is plugrad.float64
+    np.testing.assert_array_equal(to_numpy(x.grad), [2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match="Cannot set grad_dtype to 'Half' because there is already a gradient"):
+        x.grad_dtype = plugrad.float16
+    with pytest.raises(RuntimeError, match="attempting to assign a gradient with dtype 'float' to a tensor with "
+                                           "grad_dtype 'Double'"):
+        x.grad = plugrad.ones(3)
+    x.grad = None
+    x.grad_dtype = None  # any dtype may be assigned
+    x.grad = plugrad.ones(3, dtype=plugrad.float16)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="grad_dtype can only be accessed on leaf tensors"):
+        _ = y.grad_dtype
+    with pytest.raises(RuntimeError, match="grad_dtype can only be set on leaf tensors"):
+        y.grad_dtype = plugrad.float64

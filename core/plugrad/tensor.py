@@ -24,6 +24,7 @@ _grad_state = _gm.state
 _new = object.__new__
 _NO_DIRECT = object()
 _SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
+_SAME_DTYPE: Any = object()  # a leaf's grad_dtype when it was never set: the tensor's own dtype
 
 
 # The C++ element-type names PyTorch's messages print for a dtype ('double', 'long int', 'c10::Half').
@@ -50,6 +51,7 @@ class Tensor:
     _acc: AccumulateGrad | None = None
     _retains_grad: builtins.bool = False
     _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
+    _grad_dtype: Any = _SAME_DTYPE  # .grad takes the tensor's dtype unless grad_dtype names another (None: any)
     _fw: dict | None = None  # forward AD: level -> tangent (set by autograd.forward_ad on dual tensors only)
     _layout: tuple[builtins.int, ...] | None = None  # PyTorch's strides of a non-view made in a memory format
     _is_conj: builtins.bool = False  # PyTorch's conjugate bit: made by conj() (see ops.complex_numbers)
@@ -561,10 +563,11 @@ class Tensor:
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
                     f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
                 )
-            if value.dtype is not self.dtype:
+            allowed = self.dtype if self._grad_dtype is _SAME_DTYPE else self._grad_dtype
+            if allowed is not None and value.dtype is not allowed:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[value.dtype.name]}' to a tensor "
-                    f"with grad_dtype '{self.dtype.legacy[:-len('Tensor')]}'. The gradient must match the tensor's grad_dtype "
+                    f"with grad_dtype '{allowed.legacy[:-len('Tensor')]}'. The gradient must match the tensor's grad_dtype "
                     "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
                     "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
                     "and its gradient may break downstream systems that assume they match."
@@ -576,6 +579,28 @@ class Tensor:
     @grad.deleter
     def grad(self) -> None:
         self._grad = None
+
+    @property
+    def grad_dtype(self) -> _dt.dtype | None:
+        """The dtype the engine gives this leaf's ``.grad`` (its own dtype unless set; None: any dtype)."""
+        if self._grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        return self.dtype if self._grad_dtype is _SAME_DTYPE else self._grad_dtype
+
+    @grad_dtype.setter
+    def grad_dtype(self, value: Any) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+        if value is not None and not isinstance(value, _dt.dtype):
+            raise TypeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
+        g = self._grad
+        if g is not None and value is not None and g.dtype is not value:
+            raise RuntimeError(
+                f"Cannot set grad_dtype to '{value.legacy[:-len('Tensor')]}' because there is already a gradient with "
+                f"dtype '{_C_TYPE_NAMES[g.dtype.name]}'. Please clear the gradient (.grad = None) before changing "
+                "grad_dtype, or ensure the new grad_dtype matches the existing gradient's dtype."
+            )
+        self._grad_dtype = _SAME_DTYPE if value is self.dtype else value
 
     @property
     def retains_grad(self) -> builtins.bool:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..tensor import _SAME_DTYPE
 from . import grad_mode as _gm
 from .anomaly import anomaly_state, check_nan, node_context
 from .node import AccumulateGrad, GradientEdge, Node
@@ -713,6 +714,9 @@ def _accumulate(acc: AccumulateGrad, g: Any, create_graph: bool) -> None:
     t = acc._variable()
     if t is None:
         return
+    gd = t._grad_dtype
+    if gd is not _SAME_DTYPE and gd is not None and g.dtype is not gd:  # the leaf's grad_dtype was set
+        g = ops._to_native_dtype(g, gd)
     if t._grad is None:
         if create_graph:
             t._grad = g
