@@ -395,3 +395,14 @@ def test_zero_dim_operands_raise_the_category_only(dim_dtype: str, zero_dtype: s
     a = plugrad.ones(3, dtype=getattr(plugrad, dim_dtype))
     b = plugrad.ones((), dtype=getattr(plugrad, zero_dtype))
     assert (a + b).dtype is getattr(plugrad, want) and (b * a).dtype is getattr(plugrad, want)
+
+
+def test_float16_as_the_default_dtype() -> None:
+    try:
+        plugrad.set_default_dtype(plugrad.float16)
+        assert plugrad.tensor([1.2, 3.0]).dtype is plugrad.float16 and plugrad.ones(2).dtype is plugrad.float16
+        assert plugrad.tensor([1.5, 3j]).dtype is plugrad.complex64  # PyTorch's complex32 does not exist here
+    finally:
+        plugrad.set_default_dtype(plugrad.float32)
+    with pytest.raises(TypeError, match="^only floating-point types are supported as the default type$"):
+        plugrad.set_default_dtype(plugrad.int64)

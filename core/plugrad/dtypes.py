@@ -70,10 +70,12 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the dtype used for Python floats; only ``float32`` and ``float64`` are allowed."""
+    """Set the dtype used for Python floats (a floating dtype: float16, float32 or float64); Python complex
+    numbers then take its complex counterpart (complex64 for float16, which has no complex32 here)."""
     global _default_float
-    if d is not float32 and d is not float64:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
+    d = as_dtype(d) if not isinstance(d, dtype) else d
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
 
 
@@ -126,7 +128,7 @@ def scalar_category(value: Any) -> int:
 
 
 def default_dtype_for_category(category: int) -> dtype:
-    return (bool_, int64, _default_float, complex64 if _default_float is float32 else complex128)[category]
+    return (bool_, int64, _default_float, complex128 if _default_float is float64 else complex64)[category]
 
 
 def result_type(operands: Iterable[tuple[dtype, int] | int]) -> dtype:
