@@ -12,7 +12,8 @@ from .. import return_types
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
 from . import registry as _reg
-from .elementwise import holomorphic
+from ._promote import is_complex_data
+from .elementwise import complex_refused, holomorphic
 from .registry import defop
 
 
@@ -507,6 +508,10 @@ def _extremum(name: str, full: Any, along: Any, result: type, pair: str, input: 
         from . import elementwise
 
         return getattr(elementwise, pair)(input, dim)
+    if is_complex_data(input):
+        if dim is None:
+            raise complex_refused(f"{name}_all", input)
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if keepdim:
             raise TypeError(f"{name}() received an invalid combination of arguments: keepdim needs a dim")
@@ -604,14 +609,21 @@ TOPK = defop("topk", 1, vjp=_sort_vjp, node="TopkBackward0", nout=2, differentia
              reference=lambda np, x, dim, k, largest: _np_sort(np, x, dim, largest, k))
 
 
+def _refuse_complex_sort(what: str, input: Any) -> None:  # noqa: A002
+    if is_complex_data(input):
+        raise RuntimeError(f" {what} does not support complex dtypes on CPU")  # Note: PyTorch's leading space
+
+
 def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
     """``(values, indices)``: ``input`` sorted along ``dim``; plugrad's sort is always stable (ties keep their order)."""
+    _refuse_complex_sort("Sort", input)
     d = _one_dim(dim, input.ndim)
     return return_types.sort(SORT.dispatch((input,), (d, bool(descending))))
 
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
     """The indices that sort ``input`` along ``dim`` (as :func:`sort` returns them)."""
+    _refuse_complex_sort("Sort", input)
     d = _one_dim(dim, input.ndim)
     return SORT.dispatch_nograd((input,), (d, bool(descending)))[1]
 
@@ -621,6 +633,7 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
 
     Ties are taken in index order (PyTorch leaves their order unspecified).
     """
+    _refuse_complex_sort("topk", input)
     d = _one_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
@@ -718,6 +731,8 @@ generic("mode")(lambda xp: lambda x, dim, keepdim: _np_mode(xp, x, dim, keepdim)
 
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """``(values, indices)`` of the ``k``-th smallest element along ``dim`` (ties are taken in index order)."""
+    if is_complex_data(input):
+        raise complex_refused("kthvalue_cpu", input)
     d = _one_dim(dim, input.ndim)
     if not 1 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
@@ -728,6 +743,8 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN propagates.
 
     The full reduction spreads its gradient evenly over tied elements, as PyTorch does."""
+    if is_complex_data(input):
+        raise complex_refused("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         if input.numel() == 0:
             from .creation import full_like
@@ -748,6 +765,8 @@ def _empty_scalar(input: Any) -> Any:  # noqa: A002
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally frequent ones)
     and the index of its last occurrence."""
+    if is_complex_data(input):
+        raise complex_refused("mode_cpu", input)
     d = _one_dim(dim, input.ndim)
     _nonempty("mode", input, (d,))
     return return_types.mode(MODE.dispatch((input,), (d, bool(keepdim))))
@@ -793,6 +812,8 @@ def _all_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
 
 def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
     """The largest values over ``dim`` (all dimensions by default); ties share the gradient evenly."""
+    if is_complex_data(input):
+        raise complex_refused("max_values_cpu", input)
     dims = _all_dims(dim, input.ndim)
     _nonempty("amax", input, dims)
     return AMAX.dispatch((input,), (dims, keepdim))
@@ -800,6 +821,8 @@ def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
 
 def amin(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
     """The smallest values over ``dim`` (all dimensions by default); ties share the gradient evenly."""
+    if is_complex_data(input):
+        raise complex_refused("min_values_cpu", input)
     dims = _all_dims(dim, input.ndim)
     _nonempty("amin", input, dims)
     return AMIN.dispatch((input,), (dims, keepdim))
@@ -849,8 +872,11 @@ generic("argmin")(_arg_kernel("argmin"))
 
 
 def _arg(name: str, op: Any, input: Any, dim: Any, keepdim: bool) -> Any:  # noqa: A002
-    if input.dtype is _dt.bool_:
+    category = input.dtype.category
+    if category == 0:
         raise RuntimeError(f"{name}(): does not support bool input; convert it with .int() first")
+    if category == 3:
+        raise RuntimeError(f"{name}(): does not support complex input")
     d = None if dim is None else _one_dim(dim, input.ndim)
     _nonempty(name, input, None if d is None else (d,))
     return op.dispatch_nograd((input,), (d, keepdim))
@@ -993,6 +1019,8 @@ def std_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = 
 
 def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
     """``(min, max)``: :func:`amin` and :func:`amax` over ``dim`` (an int; all elements by default)."""
+    if is_complex_data(input):
+        raise complex_refused("aminmax_cpu", input)
     if dim is None:
         if keepdim and input.ndim:
             dims = tuple(range(input.ndim))
@@ -1013,11 +1041,15 @@ def _nan_as_zero(input: Any) -> Any:  # noqa: A002
 
 def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
     """:func:`sum` counting NaN as zero (the gradient at a NaN is 0)."""
+    if is_complex_data(input):
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     return sum(_nan_as_zero(input), dim, keepdim, dtype=dtype)
 
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
     """:func:`mean` of the elements that are not NaN (NaN where all of them are)."""
+    if is_complex_data(input):
+        raise RuntimeError("nansum on CPU does not support complex inputs")  # Note: PyTorch's nanmean is a nansum
     from .elementwise import isnan, logical_not
 
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
