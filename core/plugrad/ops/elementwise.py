@@ -1120,11 +1120,11 @@ def _lerp_tensor_vjp(ctx: Any, g: Any) -> tuple:
     return (g * (1 - w) if need[0] else None, g * w if need[1] else None, g * (end - x) if need[2] else None)
 
 
-LERP = defop("lerp", 2, vjp=_lerp_vjp, node="LerpBackward0", saves=((), ()),
+LERP = defop("lerp", 2, vjp=holomorphic(_lerp_vjp), node="LerpBackward0", saves=((), ()),
              samples=lambda: [Sample((T((3, 4)), T((3, 4))), (0.3,), name="low_weight"),
                               Sample((T((3, 4)), T((4,))), (0.8,), name="broadcast_high_weight")],
              reference=lambda np, x, end, w: x + w * (end - x))
-LERP_TENSOR = defop("lerp_tensor", 3, vjp=_lerp_tensor_vjp, node="LerpBackward1", saves=((2,), (2,), (0, 1)),
+LERP_TENSOR = defop("lerp_tensor", 3, vjp=holomorphic(_lerp_tensor_vjp), node="LerpBackward1", saves=((2,), (2,), (0, 1)),
                     samples=lambda: [Sample((T((3, 4)), T((3, 4)), T((3, 4), 0.0, 1.0)), name="same"),
                                      Sample((T((3, 4)), T((4,)), T((3, 1), 0.0, 1.0)), name="broadcast")],
                     reference=lambda np, x, end, w: x + w * (end - x))
@@ -1134,7 +1134,7 @@ LERP_TENSOR = defop("lerp_tensor", 3, vjp=_lerp_tensor_vjp, node="LerpBackward1"
 def _lerp_kernel(xp: Any) -> Any:
     def lerp(x: Any, end: Any, w: Any) -> Any:
         diff = end - x
-        if -0.5 < w < 0.5:
+        if (w.real * w.real + w.imag * w.imag if type(w) is complex else w * w) < 0.25:
             return x + w * diff
         return end - diff * (1 - w)
 
@@ -1156,7 +1156,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:  # noqa: A002
     _require_tensor("lerp", end)
     if input.dtype is not end.dtype:
         raise RuntimeError(f"expected dtype {input.dtype.name} for `end` but got dtype {end.dtype.name}")
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise _not_implemented("lerp_kernel_scalar", input, "lerp needs floating point tensors")
     if hasattr(weight, "_data"):
         if weight.dtype is not input.dtype:

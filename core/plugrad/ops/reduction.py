@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .. import return_types
-from ..kernels.array_api import generic
+from ..kernels.array_api import generic, is_complex_array
 from ..testing.samples import Sample, T
 from . import registry as _reg
 from ._promote import is_complex_data
@@ -939,14 +939,23 @@ def _var_array(xp: Any, x: Any, dims: Any, correction: Any, keepdim: bool) -> An
     n = _count(x.shape, dims)
     out_shape = xp.sum(x, axis=dims, keepdims=keepdim).shape
     dof = n - correction
+    centered = x - xp.mean(x, axis=dims, keepdims=True) if n else x
+    if is_complex_array(xp, x):
+        # Note: a complex variance is real, the mean squared distance |x - mean|^2 (var of the real part plus
+        # var of the imaginary part), as PyTorch's
+        re, im = xp.real(centered), xp.imag(centered)
+        squares = re * re + im * im
+    else:
+        squares = centered * centered
+    real_dtype = squares.dtype
     if n == 0:
-        return xp.full(out_shape, float("nan"), dtype=x.dtype)
-    centered = x - xp.mean(x, axis=dims, keepdims=True)
-    ss = xp.sum(centered * centered, axis=dims, keepdims=keepdim)
+        return xp.full(out_shape, float("nan"), dtype=real_dtype)
+    ss = xp.sum(squares, axis=dims, keepdims=keepdim)
     if dof <= 0:
         # x / 0 without a division warning: inf where the sum of squares is positive, NaN where it is 0 or NaN
-        return xp.where(ss > 0, xp.asarray(float("inf"), dtype=x.dtype), xp.asarray(float("nan"), dtype=x.dtype))
-    return ss / xp.asarray(dof, dtype=x.dtype)
+        return xp.where(ss > 0, xp.asarray(float("inf"), dtype=real_dtype),
+                        xp.asarray(float("nan"), dtype=real_dtype))
+    return ss / xp.asarray(dof, dtype=real_dtype)
 
 
 @generic("var")
@@ -1072,7 +1081,7 @@ def _logsumexp_vjp(ctx: Any, g: Any) -> tuple:
     return (_restore_dims(g, dims, keepdim, ndim) * exp(x - out),)
 
 
-LOGSUMEXP = defop("logsumexp", 1, vjp=_logsumexp_vjp, saves=((0, -1),),
+LOGSUMEXP = defop("logsumexp", 1, vjp=holomorphic(_logsumexp_vjp), saves=((0, -1),),
                   samples=lambda: [Sample((T((3, 4), -3.0, 3.0),), ((1,), False), name="dim1"),
                                    Sample((T((2, 3, 4), -3.0, 3.0),), ((0, 2), True), name="dims_keepdim"),
                                    Sample((T(()),), ((), False), name="zero_dim"),
@@ -1133,6 +1142,8 @@ def _norm_vjp(ctx: Any, g: Any) -> tuple:
     norm = _restore_dims(ctx.output, dims, keepdim, ndim)
     if p == 0:
         return (None,)
+    if is_complex_data(x):
+        from .special import sgn as sign  # Note: x / |x| (0 at 0), the derivative of |x| for complex x
     if p == 1:
         return (sign(x) * g,)
     zero = eq(norm, 0)
@@ -1191,8 +1202,8 @@ def _vector_norm_kernel(xp: Any) -> Any:
             return xp.min(a, axis=dims, keepdims=keepdim)
         if p == 0:
             nonzero = a != 0
-            return xp.sum(nonzero if nonzero.dtype == x.dtype else
-                          (xp.astype(nonzero, x.dtype) if hasattr(xp, "astype") else nonzero.astype(x.dtype)),
+            return xp.sum(nonzero if nonzero.dtype == a.dtype else
+                          (xp.astype(nonzero, a.dtype) if hasattr(xp, "astype") else nonzero.astype(a.dtype)),
                           axis=dims, keepdims=keepdim)
         if p == 1:
             return xp.sum(a, axis=dims, keepdims=keepdim)
