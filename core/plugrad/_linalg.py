@@ -21,7 +21,6 @@ from .ops.linalg_core import (
     INVERSE,
     LU,
     QR,
-    SLOGDET,
     SOLVE,
     SVD,
     LinAlgError,

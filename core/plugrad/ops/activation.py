@@ -13,8 +13,8 @@ from typing import Any
 from .. import dtypes as _dt
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T, unary_samples
-from .comparison import ge, gt, le, lt, where
 from ._promote import is_complex_data
+from .comparison import ge, gt, le, lt, where
 from .elementwise import (
     _CLAMP_COMPLEX,
     _erf_kernel,
