@@ -16,11 +16,11 @@ from .ops.linalg import matrix_power as _matrix_power
 from .ops.linalg_core import (
     CHOLESKY,
     DET,
+    EIG,
     EIGH,
     INVERSE,
     LU,
     QR,
-    SLOGDET,
     SOLVE,
     SVD,
     LinAlgError,
@@ -36,7 +36,7 @@ from .ops.linalg_core import (
 from .ops.reduction import vector_norm as _vector_norm
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
     "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
@@ -54,12 +54,12 @@ def _lower_as_symmetric(A: Any, upper: bool) -> Any:  # noqa: N803
     gradient PyTorch's symmetric one); otherwise the value of the triangle mirrored, with ``A``'s gradient."""
     pg = _pg()
     with pg.no_grad():
-        symmetric = bool((A == A.mT).all())
+        symmetric = bool((A == A.mH).all())
     if symmetric:
         return A
     with pg.no_grad():
         tri = A.triu() if upper else A.tril()
-        mirrored = tri + (tri.triu(1) if upper else tri.tril(-1)).mT
+        mirrored = tri + (tri.triu(1) if upper else tri.tril(-1)).mH
     return A + (mirrored - A).detach()
 
 
@@ -111,7 +111,7 @@ def det(A: Any, *, out: Any = None) -> Any:  # noqa: N803
 def slogdet(A: Any) -> Any:  # noqa: N803
     """``(sign, logabsdet)`` of each determinant, so that ``det = sign * exp(logabsdet)``."""
     check_square("linalg.slogdet", A)
-    return _return_type("linalg_slogdet", ("sign", "logabsdet"))(SLOGDET.dispatch((A,)))
+    return _return_type("linalg_slogdet", ("sign", "logabsdet"))(_ops.linalg_core.slogdet_op(A))
 
 
 def _raise_batch_mismatch(a_batch: tuple[int, ...], b_batch: tuple[int, ...]) -> None:
@@ -209,7 +209,7 @@ def cholesky(A: Any, *, upper: bool = False, out: Any = None) -> Any:  # noqa: N
     ``A``; only the lower triangle is read."""
     check_square("linalg.cholesky", A)
     low = CHOLESKY.dispatch((_lower_as_symmetric(A, False),))
-    return _ops.linalg_core._copy_out(out, low.mT if upper else low)
+    return _ops.linalg_core._copy_out(out, low.mH if upper else low)
 
 
 def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> Any:  # noqa: N803
@@ -272,6 +272,25 @@ def eigh(A: Any, UPLO: str = "L", *, out: Any = None) -> Any:  # noqa: N803
     _check_uplo(UPLO)
     return _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))(
         EIGH.dispatch((_lower_as_symmetric(A, UPLO == "U"),)))
+
+
+def _check_eig(fn: str, A: Any) -> None:  # noqa: N803
+    check_square(fn, A, float_only=False)
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(f"Unknown Complex ScalarType for {legacy_name(A)}")
+
+
+def eig(A: Any, *, out: Any = None) -> Any:  # noqa: N803
+    """``(eigenvalues, eigenvectors)`` of each square matrix, complex whatever ``A``'s dtype; eigenvectors have
+    norm 1 and are fixed only up to a phase each, which a differentiated loss must not depend on."""
+    _check_eig("linalg.eig", A)
+    return _return_type("linalg_eig", ("eigenvalues", "eigenvectors"))(EIG.dispatch((A,)))
+
+
+def eigvals(A: Any, *, out: Any = None) -> Any:  # noqa: N803
+    """The eigenvalues of each square matrix, complex (LinalgEigBackward0)."""
+    _check_eig("linalg.eigvals", A)
+    return _ops.linalg_core._copy_out(out, EIG.dispatch((A,))[0])
 
 
 def eigvalsh(A: Any, UPLO: str = "L", *, out: Any = None) -> Any:  # noqa: N803
@@ -359,11 +378,11 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True, adjoint: bool =
         raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and "
                            f"{B.shape[-2]}x{B.shape[-1]})")
     p, low, up = lu_unpack(LU, pivots)
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return _ops.linalg_core._copy_out(out, lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT)
-    if adjoint:  # A^T X = B: U^T L^T P^T X = B
-        y = solve_triangular(up.mT, B, upper=False)
-        y = solve_triangular(low.mT, y, upper=True, unitriangular=True)
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return _ops.linalg_core._copy_out(out, lu_solve(LU, pivots, B.mH, adjoint=not adjoint).mH)
+    if adjoint:  # A^H X = B: U^H L^H P^T X = B
+        y = solve_triangular(up.mH, B, upper=False)
+        y = solve_triangular(low.mH, y, upper=True, unitriangular=True)
         return _ops.linalg_core._copy_out(out, p @ y)
     y = solve_triangular(low, p.mT @ B, upper=False, unitriangular=True)
     return _ops.linalg_core._copy_out(out, solve_triangular(up, y, upper=True))
@@ -403,7 +422,7 @@ def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False,
     u, s, vh = SVD.dispatch((A,), (False,))
     keep = s > _tolerance(A, s, atol, rtol)
     inv_s = pg.where(keep, 1 / pg.where(keep, s, pg.ones_like(s)), 0.0)
-    result = (vh.mT * inv_s.unsqueeze(-2)) @ u.mT
+    result = (vh.mH * inv_s.unsqueeze(-2)) @ u.mH
     return _ops.linalg_core._copy_out(out, result)
 
 

@@ -13,11 +13,15 @@ from typing import Any
 from .. import dtypes as _dt
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T, unary_samples
+from ._promote import is_complex_data
 from .comparison import ge, gt, le, lt, where
 from .elementwise import (
+    _CLAMP_COMPLEX,
     _erf_kernel,
     _not_implemented,
+    _short,
     _sigmoid_kernel,
+    complex_refused,
     erf,
     exp,
     logical_and,
@@ -32,6 +36,8 @@ from .registry import defop
 
 def _check_float(kernel: str, input: Any) -> None:  # noqa: A002
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex:
+            raise complex_refused(kernel, input)
         raise _not_implemented(kernel, input, "this activation needs a floating point tensor; use .float() first")
 
 
@@ -80,7 +86,11 @@ def _relu_kernel(xp: Any) -> Any:
 
 def relu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
     """``max(input, 0)``; integer tensors stay integer. The gradient is 0 where the output is 0."""
-    _no_bool("relu", input)
+    category = input.dtype.category
+    if category == 0:
+        _no_bool("relu", input)
+    elif category == 3:
+        raise NotImplementedError(_CLAMP_COMPLEX)  # Note: PyTorch's relu is a clamp
     return _maybe_inplace(_relu, input, inplace)
 
 
@@ -111,8 +121,11 @@ def _hardtanh_kernel(xp: Any) -> Any:
 
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:  # noqa: A002
     """``input`` clamped to ``[min_val, max_val]``; the gradient passes strictly inside the interval."""
-    if input.dtype is _dt.bool_:
+    category = input.dtype.category
+    if category == 0:
         raise RuntimeError("Bool inputs not supported for hardtanh; convert the tensor with .float() first")
+    if category == 3:
+        raise NotImplementedError(_CLAMP_COMPLEX)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _maybe_inplace(_hardtanh, input, inplace, min_val, max_val)
@@ -181,6 +194,8 @@ def _threshold_kernel(xp: Any) -> Any:
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:  # noqa: A002
     """``input`` where it is greater than ``threshold``, else ``value``."""
+    if is_complex_data(input):
+        raise complex_refused("threshold_cpu", input)
     return _maybe_inplace(_threshold, input, inplace, threshold, value)
 
 
@@ -760,6 +775,11 @@ def prelu(input: Any, weight: Any) -> Any:  # noqa: A002
                 f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
                 f"channel size = {channels}."
             )
+    if is_complex_data(input) or is_complex_data(weight):
+        if input.dtype is not weight.dtype:
+            raise RuntimeError(f"prelu: Type promoting not supported. Got {_short(input.dtype)} and "
+                               f"{_short(weight.dtype)}")
+        raise complex_refused("prelu_cpu", input)
     return PRELU.dispatch((input, weight))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from .. import dtypes as _dt
 from ..kernels.array_api import direct, generic
 from ..testing.samples import Mask, Sample, T, binary_samples
-from ._promote import promote
+from ._promote import is_complex_data, promote
 from .registry import defop
 
 
@@ -16,7 +16,7 @@ def _no_vjp(ctx: Any, g: Any) -> tuple:
     raise RuntimeError(f"{ctx.name()} is not differentiable")
 
 
-def _comparison(name: str, xp_name: str) -> Any:
+def _comparison(name: str, xp_name: str, ordered: bool = False) -> Any:
     op = defop(name, 2, vjp=_no_vjp, saves=((), ()), samples=binary_samples(),
                reference=lambda np, x, y, _n=xp_name: getattr(np, _n)(x, y))
     direct(name, xp_name)
@@ -25,7 +25,11 @@ def _comparison(name: str, xp_name: str) -> Any:
         x, y = promote(input, other, name)
         if not hasattr(x, "_data"):
             x, y = y, x
+            if ordered and is_complex_data(x):
+                raise _unordered(name, x)
             return _REVERSED[name].dispatch_nograd((x, y))
+        if ordered and is_complex_data(x):
+            raise _unordered(name, x)
         return op.dispatch_nograd((x, y))
 
     fn.__name__ = name
@@ -35,12 +39,17 @@ def _comparison(name: str, xp_name: str) -> Any:
 
 EQ, eq = _comparison("eq", "equal")
 NE, ne = _comparison("ne", "not_equal")
-LT, lt = _comparison("lt", "less")
-LE, le = _comparison("le", "less_equal")
-GT, gt = _comparison("gt", "greater")
-GE, ge = _comparison("ge", "greater_equal")
+LT, lt = _comparison("lt", "less", ordered=True)
+LE, le = _comparison("le", "less_equal", ordered=True)
+GT, gt = _comparison("gt", "greater", ordered=True)
+GE, ge = _comparison("ge", "greater_equal", ordered=True)
 _REVERSED = {"eq": EQ, "ne": NE, "lt": GT, "le": GE, "gt": LT, "ge": LE}
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _unordered(name: str, t: Any) -> NotImplementedError:
+    """Complex numbers have no order: PyTorch has no kernel of ``<``, ``<=``, ``>``, ``>=`` for them."""
+    return NotImplementedError(f"\"{name}_cpu\" not implemented for '{_short(t.dtype)}'")
 
 
 def _where_vjp(ctx: Any, g: Any) -> tuple:

@@ -127,6 +127,10 @@ def _unique_dim_kernel(xp: Any) -> Any:
 
 
 def _unique(input: Any, consecutive: bool, return_inverse: bool, return_counts: bool, dim: Any) -> Any:  # noqa: A002
+    if input.dtype.is_complex:
+        from .elementwise import complex_refused
+
+        raise complex_refused("unique" if dim is None else "unique_dim", input)
     if dim is None:
         values, inverse, counts = UNIQUE.dispatch_nograd((input,), (consecutive,))
     else:

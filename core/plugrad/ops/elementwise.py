@@ -281,6 +281,8 @@ def _check_integer_divisor(x: Any, y: Any, kernel: str) -> None:
     if category == 0:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if category != 1:
+        if category == 3:
+            raise complex_refused(kernel, x)
         return
     if hasattr(y, "_data"):
         if y._data.size and bool(y._backend.namespace().any(y._data == 0)):
@@ -656,6 +658,11 @@ def _not_implemented(kernel: str, t: Any, fix: str) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{_short(t.dtype)}'; {fix}")
 
 
+def complex_refused(kernel: str, t: Any) -> NotImplementedError:
+    """PyTorch's error for a real-only kernel given a complex tensor (no hint: there is no conversion to suggest)."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_short(t.dtype)}'")
+
+
 def _zero_vjp(ctx: Any, g: Any) -> tuple:
     from .creation import zeros_like
 
@@ -797,11 +804,15 @@ ERFC = defop("erfc", 1, vjp=lambda ctx, g: (-g * _TWO_OVER_SQRT_PI * exp(-ctx.in
 
 def erf(input: Any) -> Any:  # noqa: A002
     """The error function (integer inputs give the default float dtype)."""
+    if is_complex_data(input):
+        raise complex_refused("erf_vml_cpu", input)
     return ERF.dispatch((float_operand(input),))
 
 
 def erfc(input: Any) -> Any:  # noqa: A002
     """``1 - erf(input)``, accurate also where erf is close to 1."""
+    if is_complex_data(input):
+        raise complex_refused("erfc_vml_cpu", input)
     return ERFC.dispatch((float_operand(input),))
 
 
@@ -849,17 +860,23 @@ def _sign_kernel(xp: Any) -> Any:
 
 def sign(input: Any) -> Any:  # noqa: A002
     """-1, 0 or 1 by the sign of each element (0 for NaN), in ``input``'s dtype; zero gradient."""
+    if is_complex_data(input):
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead.")
     return SIGN.dispatch((input,))
 
 
-def _rounding(name: str, kernel: str) -> Any:
+def _rounding(name: str, kernel: str, complex_error: str) -> Any:
     op = defop(name, 1, vjp=_zero_vjp, saves=((),), samples=unary_samples(low=-3.0, high=3.0),
                supports_gradgrad=False, reference=lambda np, x, _n=name: getattr(np, _n)(x))
     direct(name)
 
     def fn(input: Any) -> Any:  # noqa: A002
-        if input.dtype is _dt.bool_:
+        category = input.dtype.category
+        if category == 0:
             raise _not_implemented(kernel, input, "convert the bool tensor with .int() or .float() first")
+        if category == 3:
+            raise NotImplementedError(complex_error or f"\"{kernel}\" not implemented for '{_short(input.dtype)}'")
         return op.dispatch((input,))
 
     fn.__name__ = fn.__qualname__ = name
@@ -867,11 +884,11 @@ def _rounding(name: str, kernel: str) -> Any:
     return op, fn
 
 
-FLOOR, floor = _rounding("floor", "floor_vml_cpu")
-CEIL, ceil = _rounding("ceil", "ceil_vml_cpu")
-TRUNC, trunc = _rounding("trunc", "trunc_vml_cpu")
+FLOOR, floor = _rounding("floor", "floor_vml_cpu", "floor is not supported for complex inputs")
+CEIL, ceil = _rounding("ceil", "ceil_vml_cpu", "ceil is not supported for complex inputs")
+TRUNC, trunc = _rounding("trunc", "trunc_vml_cpu", "trunc is not supported for complex inputs")
 fix = trunc
-ROUND, _round_half_even = _rounding("round", "round_vml_cpu")
+ROUND, _round_half_even = _rounding("round", "round_vml_cpu", "")
 ROUND_DECIMALS = defop("round_decimals", 1, vjp=_zero_vjp, node="RoundBackward1", saves=((),),
                        supports_gradgrad=False,
                        samples=lambda: [*unary_samples(attrs=(2,), low=-3.0, high=3.0)(),
@@ -899,6 +916,8 @@ def round(input: Any, *, decimals: int = 0) -> Any:  # noqa: A001,A002 - PyTorch
     if decimals == 0:
         return _round_half_even(input)
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex:
+            raise complex_refused("round_cpu", input)
         raise _not_implemented("round_cpu", input, "round(decimals=...) needs a floating point tensor")
     return ROUND_DECIMALS.dispatch((input,), (int(decimals),))
 
@@ -918,6 +937,8 @@ def _frac_kernel(xp: Any) -> Any:
 def frac(input: Any) -> Any:  # noqa: A002
     """``input - trunc(input)``: the fractional part, with the sign of ``input``."""
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex:
+            raise complex_refused("frac_cpu", input)
         raise _not_implemented("frac_cpu", input, "frac needs a floating point tensor; use .float() first")
     return FRAC.dispatch((input,))
 
@@ -1065,6 +1086,8 @@ def maximum(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise larger of two tensors (NaN wins); ties split the gradient in halves."""
     _require_tensor("maximum", other)
     x, y = promote(input, other, "maximum")
+    if is_complex_data(x):
+        raise RuntimeError("maximum not implemented for complex tensors.")
     return MAXIMUM.dispatch((x, y))
 
 
@@ -1072,6 +1095,8 @@ def minimum(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise smaller of two tensors (NaN wins); ties split the gradient in halves."""
     _require_tensor("minimum", other)
     x, y = promote(input, other, "minimum")
+    if is_complex_data(x):
+        raise RuntimeError("minimum not implemented for complex tensors.")
     return MINIMUM.dispatch((x, y))
 
 
@@ -1091,6 +1116,8 @@ def atan2(input: Any, other: Any) -> Any:  # noqa: A002
     """The angle of the point ``(other, input)``, in ``(-pi, pi]``; integer inputs give the default float dtype."""
     _require_tensor("atan2", other)
     x, y = promote(input, other, "atan2")
+    if x.dtype.category == 3:
+        raise complex_refused("atan2_cpu", x)
     x = float_operand(x)
     if y.dtype is not x.dtype:
         y = _to(y, x.dtype)
@@ -1112,11 +1139,11 @@ def _lerp_tensor_vjp(ctx: Any, g: Any) -> tuple:
     return (g * (1 - w) if need[0] else None, g * w if need[1] else None, g * (end - x) if need[2] else None)
 
 
-LERP = defop("lerp", 2, vjp=_lerp_vjp, node="LerpBackward0", saves=((), ()),
+LERP = defop("lerp", 2, vjp=holomorphic(_lerp_vjp), node="LerpBackward0", saves=((), ()),
              samples=lambda: [Sample((T((3, 4)), T((3, 4))), (0.3,), name="low_weight"),
                               Sample((T((3, 4)), T((4,))), (0.8,), name="broadcast_high_weight")],
              reference=lambda np, x, end, w: x + w * (end - x))
-LERP_TENSOR = defop("lerp_tensor", 3, vjp=_lerp_tensor_vjp, node="LerpBackward1", saves=((2,), (2,), (0, 1)),
+LERP_TENSOR = defop("lerp_tensor", 3, vjp=holomorphic(_lerp_tensor_vjp), node="LerpBackward1", saves=((2,), (2,), (0, 1)),
                     samples=lambda: [Sample((T((3, 4)), T((3, 4)), T((3, 4), 0.0, 1.0)), name="same"),
                                      Sample((T((3, 4)), T((4,)), T((3, 1), 0.0, 1.0)), name="broadcast")],
                     reference=lambda np, x, end, w: x + w * (end - x))
@@ -1126,7 +1153,7 @@ LERP_TENSOR = defop("lerp_tensor", 3, vjp=_lerp_tensor_vjp, node="LerpBackward1"
 def _lerp_kernel(xp: Any) -> Any:
     def lerp(x: Any, end: Any, w: Any) -> Any:
         diff = end - x
-        if -0.5 < w < 0.5:
+        if (w.real * w.real + w.imag * w.imag if type(w) is complex else w * w) < 0.25:
             return x + w * diff
         return end - diff * (1 - w)
 
@@ -1148,7 +1175,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:  # noqa: A002
     _require_tensor("lerp", end)
     if input.dtype is not end.dtype:
         raise RuntimeError(f"expected dtype {input.dtype.name} for `end` but got dtype {end.dtype.name}")
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise _not_implemented("lerp_kernel_scalar", input, "lerp needs floating point tensors")
     if hasattr(weight, "_data"):
         if weight.dtype is not input.dtype:
@@ -1463,6 +1490,7 @@ for _name in ("clamp", "clamp_tensor", "clamp_min", "clamp_max", "clamp_min_tens
 
 
 _PLAIN_BOUNDS = (float, int, type(None))
+_CLAMP_COMPLEX = "clamp is not supported for complex types"
 
 
 def _operand(v: Any) -> Any:
@@ -1478,6 +1506,8 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A001,A0
         return CLAMP.dispatch((input,), (min, max))  # fast path: float tensor, number bounds
     bounds = [b for b in (min, max) if b is not None]
     target = _dt.result_type([_operand(input), *(_operand(b) for b in bounds)])
+    if target.is_complex:
+        raise NotImplementedError(_CLAMP_COMPLEX)
     x = input if input.dtype is target else _to(input, target)
     if not any(hasattr(b, "_data") for b in bounds):
         return CLAMP.dispatch((x,), (min, max))
@@ -1492,6 +1522,8 @@ clip = clamp
 def clamp_min(input: Any, min: Any) -> Any:  # noqa: A001,A002
     """``clamp(input, min=min)``, recorded as PyTorch records it (ClampMinBackward0/1)."""
     target = _dt.result_type([_operand(input), _operand(min)])
+    if target.is_complex:
+        raise NotImplementedError(_CLAMP_COMPLEX)
     x = input if input.dtype is target else _to(input, target)
     if hasattr(min, "_data"):
         return CLAMP_MIN_TENSOR.dispatch((x, min if min.dtype is target else _to(min, target), None))
@@ -1501,6 +1533,8 @@ def clamp_min(input: Any, min: Any) -> Any:  # noqa: A001,A002
 def clamp_max(input: Any, max: Any) -> Any:  # noqa: A001,A002
     """``clamp(input, max=max)``, recorded as PyTorch records it (ClampMaxBackward0/1)."""
     target = _dt.result_type([_operand(input), _operand(max)])
+    if target.is_complex:
+        raise NotImplementedError(_CLAMP_COMPLEX)
     x = input if input.dtype is target else _to(input, target)
     if hasattr(max, "_data"):
         return CLAMP_MAX_TENSOR.dispatch((x, None, max if max.dtype is target else _to(max, target)))
@@ -1696,6 +1730,13 @@ def _inplace_method(fn: Any) -> Any:
     return method
 
 
+def _abs_inplace(self: Any) -> Any:
+    """In-place :func:`abs`; a complex tensor cannot hold its real result, so PyTorch refuses it."""
+    if is_complex_data(self):
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return self._inplace(abs)
+
+
 def _swapped(fn: Any) -> Any:
     def method(self: Any, other: Any) -> Any:
         return fn(other, self)
@@ -1728,6 +1769,7 @@ TENSOR_METHODS = {
         fmod, clamp_min, clamp_max, logical_not, logical_and, logical_or, logical_xor, bitwise_not,
         bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift, atan2, maximum, minimum,
         floor_divide)},
+    "abs_": _abs_inplace, "absolute_": _abs_inplace,
 }
 
 

@@ -16,7 +16,7 @@ from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
 from . import registry as _reg
 from ._promote import is_complex_data
-from .elementwise import cj
+from .elementwise import cj, holomorphic
 from .registry import defop
 from .shape import (
     PERMUTE,
@@ -970,7 +970,7 @@ def _linalg_cross_vjp(ctx: Any, g: Any) -> tuple:
     return ga, gb
 
 
-LINALG_CROSS = defop("linalg_cross", 2, vjp=_linalg_cross_vjp, saves=((1,), (0,)),
+LINALG_CROSS = defop("linalg_cross", 2, vjp=holomorphic(_linalg_cross_vjp), saves=((1,), (0,)),
                      samples=lambda: [Sample((T((4, 3)), T((4, 3))), (1,), name="rows"),
                                       Sample((T((3, 2)), T((3, 1))), (0,), name="broadcast"),
                                       Sample((T((3,)), T((3,))), (0,), name="vectors")],

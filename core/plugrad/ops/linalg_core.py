@@ -15,8 +15,9 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..kernels.array_api import generic
+from ..kernels.array_api import generic, is_complex_array
 from ..testing.samples import Sample, T
+from ._promote import is_complex_data
 from .elementwise import holomorphic
 from .registry import defop
 
@@ -33,6 +34,11 @@ def _per_matrix(t: Any) -> Any:
 
 def _swap(xp: Any, a: Any) -> Any:
     return xp.swapaxes(a, -1, -2)
+
+
+def _adjoint(xp: Any, a: Any) -> Any:
+    """The conjugate transpose of each matrix (the transpose of a real one)."""
+    return xp.conj(_swap(xp, a)) if is_complex_array(xp, a) else _swap(xp, a)
 
 
 class LinAlgError(RuntimeError):
@@ -129,11 +135,23 @@ def _det_kernel(xp: Any) -> Any:
 
 
 def _slogdet_vjp(ctx: Any, grads: tuple) -> tuple:
-    _g_sign, g_logabsdet = grads
-    if g_logabsdet is None:  # Note: the sign is piecewise constant; PyTorch gives it no gradient
-        return (None,)
+    g_sign, g_logabsdet = grads
     (a,) = ctx.inputs
-    return (_per_matrix(g_logabsdet) * INVERSE.dispatch((a,)).mT,)
+    if not is_complex_data(a):
+        if g_logabsdet is None:  # Note: a real sign is piecewise constant; PyTorch gives it no gradient
+            return (None,)
+        return (_per_matrix(g_logabsdet) * INVERSE.dispatch((a,)).mT,)
+    # PyTorch's slogdet_backward: log det A = logabsdet + i angle(sign) moves by tr(A^-1 dA); the sign's
+    # gradient enters through its angle, g = g_logabsdet - i imag(g_sign conj(sign)), and gA = conj(g) A^-H.
+    g = None if g_logabsdet is None else g_logabsdet + 0j
+    if g_sign is not None:
+        from .complex_numbers import imag
+
+        turn = imag(g_sign * ctx.outputs[0].conj()) * -1j
+        g = turn if g is None else g + turn
+    if g is None:
+        return (None,)
+    return (_per_matrix(g.conj()) * INVERSE.dispatch((a,)).mH,)
 
 
 SLOGDET = defop("slogdet", 1, vjp=_slogdet_vjp, node="LinalgSlogdetBackward0", nout=2, saves=((0,),),
@@ -144,13 +162,30 @@ SLOGDET = defop("slogdet", 1, vjp=_slogdet_vjp, node="LinalgSlogdetBackward0", n
                 reference=lambda np, a: tuple(np.linalg.slogdet(a)))
 
 
-@generic("slogdet")
+# Note: a complex determinant's sign e^{i angle} moves with A, so the complex op's sign is differentiable too.
+SLOGDET_COMPLEX = defop("slogdet_complex", 1, vjp=_slogdet_vjp, node="LinalgSlogdetBackward0", nout=2,
+                        saves=((0, -1),),
+                        samples=lambda: [Sample((T((3, 3), dtype="complex128",
+                                                   values=[[2 + 1j, 0.5, -1j], [0.3j, 1.5 - 1j, 0.2],
+                                                           [1, 0.5 + 0.5j, 3]]),), name="3x3")],
+                        reference=lambda np, a: tuple(np.linalg.slogdet(a)))
+
+
 def _slogdet_kernel(xp: Any) -> Any:
     def slogdet(a: Any) -> tuple:
         sign, logabsdet = xp.linalg.slogdet(a)
         return sign, logabsdet
 
     return slogdet
+
+
+generic("slogdet")(_slogdet_kernel)
+generic("slogdet_complex")(_slogdet_kernel)
+
+
+def slogdet_op(a: Any) -> Any:
+    """The slogdet op for ``a``'s dtype (both outputs differentiable for a complex one)."""
+    return (SLOGDET_COMPLEX if is_complex_data(a) else SLOGDET).dispatch((a,))
 
 
 # --- solve ----------------------------------------------------------------------------------------
@@ -215,12 +250,13 @@ def _solve_kernel(xp: Any) -> Any:
 
 
 def _cholesky_vjp(ctx: Any, g: Any) -> tuple:
-    # PyTorch's rule: A = L L^T, gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi = tril with half the diagonal
+    # PyTorch's rule: A = L L^H, gA = L^-H Phi(L^H gL) L^-1 made Hermitian, Phi = tril with half the diagonal
     low = ctx.output
-    phi = (low.mT @ g).tril()
-    phi = (phi + phi.tril(-1).mT) * 0.5
-    ga = SOLVE.dispatch((low.mT, phi), (False,))
-    ga = SOLVE.dispatch((low.mT, ga.mT), (False,)).mT
+    phi = (low.mH @ g).tril()
+    phi = phi.tril(-1) + phi.diagonal(0, -2, -1).diag_embed() * 0.5
+    phi = (phi + phi.mH) * 0.5
+    ga = SOLVE.dispatch((low.mH, phi), (False,))
+    ga = SOLVE.dispatch((low.mH, ga.mH), (False,)).mH
     return (ga,)
 
 
@@ -236,7 +272,7 @@ def _cholesky_kernel(xp: Any) -> Any:
     def cholesky(a: Any) -> Any:
         # Note: symmetrised, so that the gradient is PyTorch's symmetric one and gradcheck's one-entry
         # perturbation sees it; for the symmetric inputs cholesky is defined on, the result is unchanged.
-        return xp.linalg.cholesky((a + _swap(xp, a)) * 0.5)
+        return xp.linalg.cholesky((a + _adjoint(xp, a)) * 0.5)
 
     return _raising(cholesky, "linalg.cholesky: The factorization could not be completed because the input is "
                     "not positive-definite (the leading minor of order 1 is not positive-definite).")
@@ -250,7 +286,8 @@ def _zeros_or(g: Any, like: Any) -> Any:
 
 
 def _svd_vjp(ctx: Any, grads: tuple) -> tuple:
-    """PyTorch's svd_backward (real case); with full_matrices only the first k columns of U and rows of Vh."""
+    """PyTorch's svd_backward; with full_matrices only the first k columns of U and rows of Vh. Complex singular
+    vectors are fixed only up to a phase each, so a loss that sees the phases raises, as in PyTorch."""
     (full,) = ctx.attrs
     gu, gs, gvh = grads
     u, s, vh = ctx.outputs
@@ -261,13 +298,19 @@ def _svd_vjp(ctx: Any, grads: tuple) -> tuple:
         gu = None if gu is None else gu[..., :k]
         gvh = None if gvh is None else gvh[..., :k, :]
     if gu is None and gvh is None:
-        return ((u * gs.unsqueeze(-2)) @ vh,)
+        return ((u * gs.unsqueeze(-2).to(u.dtype)) @ vh,)
     gu, gvh = _zeros_or(gu, u), _zeros_or(gvh, vh)
-    v, gv = vh.mT, gvh.mT
-    uhgu = u.mT @ gu
-    uhgu = uhgu - uhgu.mT
+    v, gv = vh.mH, gvh.mH
+    uhgu = u.mH @ gu
     vhgv = vh @ gv
-    vhgv = vhgv - vhgv.mT
+    complex_case = is_complex_data(u)
+    if complex_case:
+        _check_phase_invariant(uhgu.diagonal(0, -2, -1).imag, -vhgv.diagonal(0, -2, -1).imag,
+                               "svd_backward: The singular vectors in the complex case are specified up to "
+                               "multiplication by e^{i phi}. The specified loss function depends on this phase "
+                               "term, making it ill-defined.")
+    uhgu = uhgu - uhgu.mH
+    vhgv = vhgv - vhgv.mH
     s2 = s * s
     e = s2.unsqueeze(-2) - s2.unsqueeze(-1)
     eye = _plugrad().eye(k, dtype=s.dtype, device=s.device)
@@ -275,10 +318,13 @@ def _svd_vjp(ctx: Any, grads: tuple) -> tuple:
     ga = (uhgu * s.unsqueeze(-2) + s.unsqueeze(-1) * vhgv) / e
     if gs is not None:
         ga = ga + gs.diag_embed()
+    if complex_case:
+        # Note: the phase of each pair (u_k, v_k) moves with imag(u_k^H dA v_k) / s_k
+        ga = ga + (uhgu.diagonal(0, -2, -1) / (2 * s)).diag_embed()
     if m > n:
         ga = u @ ga
         gusinv = gu / s.unsqueeze(-2)
-        ga = (ga + gusinv - u @ (u.mT @ gusinv)) @ vh
+        ga = (ga + gusinv - u @ (u.mH @ gusinv)) @ vh
     elif m < n:
         ga = ga @ vh
         sinvgvh = gvh / s.unsqueeze(-1)
@@ -286,6 +332,14 @@ def _svd_vjp(ctx: Any, grads: tuple) -> tuple:
     else:
         ga = u @ ga @ vh
     return (ga,)
+
+
+def _check_phase_invariant(a: Any, b: Any, message: str) -> None:
+    """PyTorch's gauge check: a loss of complex singular vectors or eigenvectors must not see their phases."""
+    pg = _plugrad()
+    with pg.no_grad():
+        if not pg.allclose(a, b, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(message)
 
 
 def _svd_samples() -> Iterable[Sample]:
@@ -321,14 +375,15 @@ def _svd_kernel(xp: Any) -> Any:
 
 def _copyltu(mat: Any) -> Any:
     low = mat.tril(-1)
-    return low + low.mT + mat.diagonal(0, -2, -1).diag_embed()
+    diag = mat.diagonal(0, -2, -1)
+    return low + low.mH + (diag.real if is_complex_data(diag) else diag).diag_embed()
 
 
 def _qr_tall(q: Any, r: Any, gq: Any, gr: Any) -> Any:
-    """gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, for m >= n (square R)."""
-    mat = r @ gr.mT - gq.mT @ q
+    """gA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q, for m >= n (square R)."""
+    mat = r @ gr.mH - gq.mH @ q
     b = gq + q @ _copyltu(mat)
-    return SOLVE.dispatch((r, b.mT), (False,)).mT
+    return SOLVE.dispatch((r, b.mH), (False,)).mH
 
 
 def _qr_vjp(ctx: Any, grads: tuple) -> tuple:
@@ -346,7 +401,7 @@ def _qr_vjp(ctx: Any, grads: tuple) -> tuple:
         return (_qr_tall(q, r, gq, gr),)
     (a,) = ctx.inputs
     y = a[..., m:]
-    gx = _qr_tall(q, r[..., :m], gq + y @ gr[..., m:].mT, gr[..., :m])
+    gx = _qr_tall(q, r[..., :m], gq + y @ gr[..., m:].mH, gr[..., :m])
     return (_plugrad().cat([gx, q @ gr[..., m:]], -1),)
 
 
@@ -373,19 +428,25 @@ def _qr_kernel(xp: Any) -> Any:
 
 
 def _eigh_vjp(ctx: Any, grads: tuple) -> tuple:
-    """PyTorch's linalg_eig_backward for Hermitian input: gA = V (skew(V^T gV) / E + diag(gL)) V^T."""
+    """PyTorch's linalg_eig_backward for Hermitian input: gA = V (skew(V^H gV) / E + diag(gL)) V^H."""
     gl, gv = grads
     lam, v = ctx.outputs
     if gv is None:
-        return ((v * gl.unsqueeze(-2)) @ v.mT,)
-    vhgv = v.mT @ gv
-    vhgv = (vhgv - vhgv.mT) * 0.5
-    e = lam.unsqueeze(-2) - lam.unsqueeze(-1)
-    e = e + _plugrad().eye(lam.shape[-1], dtype=lam.dtype, device=lam.device)
-    ret = vhgv / e
+        return ((v * gl.unsqueeze(-2).to(v.dtype)) @ v.mH,)
+    vhgv = v.mH @ gv
+    eye = _plugrad().eye(lam.shape[-1], dtype=lam.dtype, device=lam.device)
+    if is_complex_data(v):
+        imdiag = vhgv.diagonal(0, -2, -1).imag
+        _check_phase_invariant(imdiag, _plugrad().zeros_like(imdiag),
+                               "linalg_eigh_backward: The eigenvectors in the complex case are specified up to "
+                               "multiplication by e^{i phi}. The specified loss function depends on this "
+                               "quantity, so it is ill-defined.")
+    vhgv = (vhgv - vhgv.mH) * 0.5
+    e = lam.unsqueeze(-2) - lam.unsqueeze(-1) + eye
+    ret = (vhgv / e) * (1 - eye)  # Note: the diagonal is gL's alone (a phase has no gradient)
     if gl is not None:
         ret = ret + gl.diag_embed()
-    return (v @ ret @ v.mT,)
+    return (v @ ret @ v.mH,)
 
 
 EIGH = defop("eigh", 1, vjp=_eigh_vjp, node="LinalgEighBackward0", nout=2, saves=((-1,),),
@@ -399,10 +460,54 @@ EIGH = defop("eigh", 1, vjp=_eigh_vjp, node="LinalgEighBackward0", nout=2, saves
 def _eigh_kernel(xp: Any) -> Any:
     def eigh(a: Any) -> tuple:
         # Note: symmetrised like cholesky's input (the same for the symmetric matrices eigh is defined on)
-        lam, v = xp.linalg.eigh((a + _swap(xp, a)) * 0.5)
+        lam, v = xp.linalg.eigh((a + _adjoint(xp, a)) * 0.5)
         return lam, v
 
     return _raising(eigh, "linalg.eigh: The algorithm failed to converge because the input matrix is "
+                    "ill-conditioned or has too many repeated eigenvalues.")
+
+
+# --- eig ------------------------------------------------------------------------------------------
+
+
+def _eig_vjp(ctx: Any, grads: tuple) -> tuple:
+    """PyTorch's linalg_eig_backward: gA = V^-H (P(V^H gV) / conj(E) + diag(gL)) V^H, P projecting out what
+    rescales the unit-norm eigenvectors; a loss that sees their phases raises. A real A keeps the real part."""
+    gl, gv = grads
+    lam, v = ctx.outputs
+    vh = v.mH
+    if gv is None:
+        return (SOLVE.dispatch((vh, gl.diag_embed() @ vh), (False,)),)
+    vhgv = vh @ gv
+    diag = vhgv.diagonal(0, -2, -1)
+    _check_phase_invariant(diag.imag, _plugrad().zeros_like(diag.imag),
+                           "linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                           "multiplication by e^{i phi}. The specified loss function depends on this quantity, so "
+                           "it is ill-defined.")
+    vhgv = vhgv - vh @ (v * diag.real.unsqueeze(-2))
+    eye = _plugrad().eye(lam.shape[-1], dtype=lam.dtype, device=lam.device)
+    econj = (lam.unsqueeze(-2) - lam.unsqueeze(-1)).conj() + eye
+    ret = (vhgv / econj) * (1 - eye)
+    if gl is not None:
+        ret = ret + gl.diag_embed()
+    return (SOLVE.dispatch((vh, ret @ vh), (False,)),)
+
+
+EIG = defop("eig", 1, vjp=_eig_vjp, node="LinalgEigBackward0", nout=2, saves=((-1,),), supports_gradgrad=False,
+            samples=lambda: [Sample((_square((), 3),), name="3x3", gradcheck=False),
+                             Sample((_square((2,), 3, seed=12),), name="batch", gradcheck=False)],
+            reference=lambda np, a: _eig_kernel(np)(a))
+
+
+@generic("eig")
+def _eig_kernel(xp: Any) -> Any:
+    def eig(a: Any) -> tuple:
+        # Note: complex results whatever the input, as PyTorch's (NumPy's are real when every eigenvalue is)
+        target = a.dtype if is_complex_array(xp, a) else (xp.complex64 if a.dtype == xp.float32 else xp.complex128)
+        lam, v = xp.linalg.eig(a)
+        return xp.astype(lam, target), xp.astype(v, target)
+
+    return _raising(eig, "linalg.eig: The algorithm failed to converge because the input matrix is "
                     "ill-conditioned or has too many repeated eigenvalues.")
 
 
@@ -442,7 +547,15 @@ def _lu_reference(np: Any, a: Any) -> tuple:
     return _lu_kernel(np)(a)
 
 
-LU = defop("lu", 1, vjp=_lu_vjp, node="LinalgLuBackward0", nout=4, saves=((-1,),),
+def _lu_complex_vjp(ctx: Any, grads: tuple) -> tuple:
+    """LU is holomorphic in A: complex gradients take the real rule's conjugate, conj(rule(conj(g)))."""
+    if not is_complex_data(ctx.outputs[1]):
+        return _lu_vjp(ctx, grads)
+    (ga,) = _lu_vjp(ctx, tuple(None if g is None else g.conj() for g in grads))
+    return (ga.conj(),)
+
+
+LU = defop("lu", 1, vjp=_lu_complex_vjp, node="LinalgLuBackward0", nout=4, saves=((-1,),),
            differentiable_outputs=(False, True, True, False),
            samples=lambda: [Sample((_square((), 3),), name="3x3"),
                             Sample((_square((2,), 3, seed=9, negative_det=True),), name="batch"),
@@ -562,12 +675,15 @@ def det(input: Any) -> Any:  # noqa: A002 - PyTorch's name
 def slogdet(input: Any) -> Any:  # noqa: A002
     """``(sign, logabsdet)`` of each determinant, stable where ``det`` under- or overflows."""
     check_square("linalg.slogdet", input, torch_name="slogdet")
-    return _return_type("slogdet", ("sign", "logabsdet"))(SLOGDET.dispatch((input,)))
+    return _return_type("slogdet", ("sign", "logabsdet"))(slogdet_op(input))
 
 
 def logdet(input: Any) -> Any:  # noqa: A002
     """``log(det(input))``: NaN for a negative determinant, ``-inf`` for a zero one (WhereBackward0)."""
     check_square("linalg.slogdet", input, torch_name="logdet")
+    if is_complex_data(input):
+        sign, logabsdet = SLOGDET_COMPLEX.dispatch((input,))
+        return sign.log() + logabsdet  # Note: PyTorch's complex logdet, log(sign) + logabsdet (AddBackward0)
     sign, logabsdet = SLOGDET.dispatch((input,))
     return _plugrad().where(sign < 0, math.nan, logabsdet)
 
@@ -597,7 +713,7 @@ def cholesky(input: Any, upper: bool = False, *, out: Any = None) -> Any:  # noq
                   "inputs.")
     check_square("linalg.cholesky", input, torch_name="cholesky")
     low = CHOLESKY.dispatch((input,))
-    return _copy_out(out, low.mT if upper else low)
+    return _copy_out(out, low.mH if upper else low)
 
 
 def svd(input: Any, some: bool = True, compute_uv: bool = True) -> Any:  # noqa: A002
@@ -640,18 +756,18 @@ def cholesky_solve(input: Any, input2: Any, upper: bool = False) -> Any:  # noqa
         raise RuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} dimensions instead"
                            if input.ndim < 2 else
                            f"u should have at least 2 dimensions, but has {input2.ndim} dimensions instead")
-    low = input2.mT if upper else input2
+    low = input2.mH if upper else input2
     y = SOLVE.dispatch((low, input), (False,))
-    return SOLVE.dispatch((low.mT, y), (False,))
+    return SOLVE.dispatch((low.mH, y), (False,))
 
 
 def cholesky_inverse(input: Any, upper: bool = False, *, out: Any = None) -> Any:  # noqa: A002
     """The inverse of ``A = L L^T`` (``upper``: ``U^T U``) from its Cholesky factor ``input``."""
     check_tensor("cholesky_inverse", "input", 1, input)
     check_matrix("cholesky_inverse", input)
-    low = input.mT if upper else input
+    low = input.mH if upper else input
     linv = INVERSE.dispatch((low,))
-    return _copy_out(out, linv.mT @ linv)
+    return _copy_out(out, linv.mH @ linv)
 
 
 def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,  # noqa: N803

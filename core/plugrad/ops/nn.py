@@ -1790,6 +1790,10 @@ def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = No
     _reduction(reduction)
     _warn_size(input, target)
     x, y = promote(input, target, "mse_loss")
+    if x.dtype.is_complex:
+        from .elementwise import complex_refused
+
+        raise complex_refused("mse_cpu", x)
     return MSE_LOSS.dispatch((x, y), (reduction,))
 
 
@@ -2301,6 +2305,10 @@ def glu(input: Any, dim: int = -1) -> Any:  # noqa: A002
 
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.dtype.is_complex:
+        from .elementwise import complex_refused
+
+        raise complex_refused("glu_cpu", input)
     d = dim % input.dim()
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")

@@ -9,10 +9,11 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .. import return_types
-from ..kernels.array_api import generic
+from ..kernels.array_api import generic, is_complex_array
 from ..testing.samples import Sample, T
 from . import registry as _reg
-from .elementwise import holomorphic
+from ._promote import is_complex_data
+from .elementwise import complex_refused, holomorphic
 from .registry import defop
 
 
@@ -507,6 +508,10 @@ def _extremum(name: str, full: Any, along: Any, result: type, pair: str, input: 
         from . import elementwise
 
         return getattr(elementwise, pair)(input, dim)
+    if is_complex_data(input):
+        if dim is None:
+            raise complex_refused(f"{name}_all", input)
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if keepdim:
             raise TypeError(f"{name}() received an invalid combination of arguments: keepdim needs a dim")
@@ -604,14 +609,21 @@ TOPK = defop("topk", 1, vjp=_sort_vjp, node="TopkBackward0", nout=2, differentia
              reference=lambda np, x, dim, k, largest: _np_sort(np, x, dim, largest, k))
 
 
+def _refuse_complex_sort(what: str, input: Any) -> None:  # noqa: A002
+    if is_complex_data(input):
+        raise RuntimeError(f" {what} does not support complex dtypes on CPU")  # Note: PyTorch's leading space
+
+
 def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
     """``(values, indices)``: ``input`` sorted along ``dim``; plugrad's sort is always stable (ties keep their order)."""
+    _refuse_complex_sort("Sort", input)
     d = _one_dim(dim, input.ndim)
     return return_types.sort(SORT.dispatch((input,), (d, bool(descending))))
 
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
     """The indices that sort ``input`` along ``dim`` (as :func:`sort` returns them)."""
+    _refuse_complex_sort("Sort", input)
     d = _one_dim(dim, input.ndim)
     return SORT.dispatch_nograd((input,), (d, bool(descending)))[1]
 
@@ -621,6 +633,7 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
 
     Ties are taken in index order (PyTorch leaves their order unspecified).
     """
+    _refuse_complex_sort("topk", input)
     d = _one_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
@@ -718,6 +731,8 @@ generic("mode")(lambda xp: lambda x, dim, keepdim: _np_mode(xp, x, dim, keepdim)
 
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """``(values, indices)`` of the ``k``-th smallest element along ``dim`` (ties are taken in index order)."""
+    if is_complex_data(input):
+        raise complex_refused("kthvalue_cpu", input)
     d = _one_dim(dim, input.ndim)
     if not 1 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
@@ -730,6 +745,8 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     The full reduction spreads its gradient evenly over tied elements, as PyTorch does."""
     if input.dtype is _dt.bool_:
         raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
+    if is_complex_data(input):
+        raise complex_refused("median_cpu" if dim is None else "median_out", input)
     if dim is None:
         if input.numel() == 0:
             from .creation import full_like
@@ -750,6 +767,8 @@ def _empty_scalar(input: Any) -> Any:  # noqa: A002
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally frequent ones)
     and the index of its last occurrence."""
+    if is_complex_data(input):
+        raise complex_refused("mode_cpu", input)
     d = _one_dim(dim, input.ndim)
     _nonempty("mode", input, (d,))
     return return_types.mode(MODE.dispatch((input,), (d, bool(keepdim))))
@@ -795,6 +814,8 @@ def _all_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
 
 def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
     """The largest values over ``dim`` (all dimensions by default); ties share the gradient evenly."""
+    if is_complex_data(input):
+        raise complex_refused("max_values_cpu", input)
     dims = _all_dims(dim, input.ndim)
     _nonempty("amax", input, dims)
     return AMAX.dispatch((input,), (dims, keepdim))
@@ -802,6 +823,8 @@ def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
 
 def amin(input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
     """The smallest values over ``dim`` (all dimensions by default); ties share the gradient evenly."""
+    if is_complex_data(input):
+        raise complex_refused("min_values_cpu", input)
     dims = _all_dims(dim, input.ndim)
     _nonempty("amin", input, dims)
     return AMIN.dispatch((input,), (dims, keepdim))
@@ -851,8 +874,11 @@ generic("argmin")(_arg_kernel("argmin"))
 
 
 def _arg(name: str, op: Any, input: Any, dim: Any, keepdim: bool) -> Any:  # noqa: A002
-    if input.dtype is _dt.bool_:
+    category = input.dtype.category
+    if category == 0:
         raise RuntimeError(f"{name}(): does not support bool input; convert it with .int() first")
+    if category == 3:
+        raise RuntimeError(f"{name}(): does not support complex input")
     d = None if dim is None else _one_dim(dim, input.ndim)
     _nonempty(name, input, None if d is None else (d,))
     return op.dispatch_nograd((input,), (d, keepdim))
@@ -915,14 +941,23 @@ def _var_array(xp: Any, x: Any, dims: Any, correction: Any, keepdim: bool) -> An
     n = _count(x.shape, dims)
     out_shape = xp.sum(x, axis=dims, keepdims=keepdim).shape
     dof = n - correction
+    centered = x - xp.mean(x, axis=dims, keepdims=True) if n else x
+    if is_complex_array(xp, x):
+        # Note: a complex variance is real, the mean squared distance |x - mean|^2 (var of the real part plus
+        # var of the imaginary part), as PyTorch's
+        re, im = xp.real(centered), xp.imag(centered)
+        squares = re * re + im * im
+    else:
+        squares = centered * centered
+    real_dtype = squares.dtype
     if n == 0:
-        return xp.full(out_shape, float("nan"), dtype=x.dtype)
-    centered = x - xp.mean(x, axis=dims, keepdims=True)
-    ss = xp.sum(centered * centered, axis=dims, keepdims=keepdim)
+        return xp.full(out_shape, float("nan"), dtype=real_dtype)
+    ss = xp.sum(squares, axis=dims, keepdims=keepdim)
     if dof <= 0:
         # x / 0 without a division warning: inf where the sum of squares is positive, NaN where it is 0 or NaN
-        return xp.where(ss > 0, xp.asarray(float("inf"), dtype=x.dtype), xp.asarray(float("nan"), dtype=x.dtype))
-    return ss / xp.asarray(dof, dtype=x.dtype)
+        return xp.where(ss > 0, xp.asarray(float("inf"), dtype=real_dtype),
+                        xp.asarray(float("nan"), dtype=real_dtype))
+    return ss / xp.asarray(dof, dtype=real_dtype)
 
 
 @generic("var")
@@ -995,6 +1030,8 @@ def std_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = 
 
 def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
     """``(min, max)``: :func:`amin` and :func:`amax` over ``dim`` (an int; all elements by default)."""
+    if is_complex_data(input):
+        raise complex_refused("aminmax_cpu", input)
     if dim is None:
         if keepdim and input.ndim:
             dims = tuple(range(input.ndim))
@@ -1015,11 +1052,15 @@ def _nan_as_zero(input: Any) -> Any:  # noqa: A002
 
 def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
     """:func:`sum` counting NaN as zero (the gradient at a NaN is 0)."""
+    if is_complex_data(input):
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     return sum(_nan_as_zero(input), dim, keepdim, dtype=dtype)
 
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:  # noqa: A002
     """:func:`mean` of the elements that are not NaN (NaN where all of them are)."""
+    if is_complex_data(input):
+        raise RuntimeError("nansum on CPU does not support complex inputs")  # Note: PyTorch's nanmean is a nansum
     from .elementwise import isnan, logical_not
 
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
@@ -1042,7 +1083,7 @@ def _logsumexp_vjp(ctx: Any, g: Any) -> tuple:
     return (_restore_dims(g, dims, keepdim, ndim) * exp(x - out),)
 
 
-LOGSUMEXP = defop("logsumexp", 1, vjp=_logsumexp_vjp, saves=((0, -1),),
+LOGSUMEXP = defop("logsumexp", 1, vjp=holomorphic(_logsumexp_vjp), saves=((0, -1),),
                   samples=lambda: [Sample((T((3, 4), -3.0, 3.0),), ((1,), False), name="dim1"),
                                    Sample((T((2, 3, 4), -3.0, 3.0),), ((0, 2), True), name="dims_keepdim"),
                                    Sample((T(()),), ((), False), name="zero_dim"),
@@ -1103,6 +1144,8 @@ def _norm_vjp(ctx: Any, g: Any) -> tuple:
     norm = _restore_dims(ctx.output, dims, keepdim, ndim)
     if p == 0:
         return (None,)
+    if is_complex_data(x):
+        from .special import sgn as sign  # Note: x / |x| (0 at 0), the derivative of |x| for complex x
     if p == 1:
         return (sign(x) * g,)
     zero = eq(norm, 0)
@@ -1161,8 +1204,8 @@ def _vector_norm_kernel(xp: Any) -> Any:
             return xp.min(a, axis=dims, keepdims=keepdim)
         if p == 0:
             nonzero = a != 0
-            return xp.sum(nonzero if nonzero.dtype == x.dtype else
-                          (xp.astype(nonzero, x.dtype) if hasattr(xp, "astype") else nonzero.astype(x.dtype)),
+            return xp.sum(nonzero if nonzero.dtype == a.dtype else
+                          (xp.astype(nonzero, a.dtype) if hasattr(xp, "astype") else nonzero.astype(a.dtype)),
                           axis=dims, keepdims=keepdim)
         if p == 1:
             return xp.sum(a, axis=dims, keepdims=keepdim)
