@@ -10,6 +10,7 @@ to ``cls_to_become`` (``Parameter`` or ``Tensor``), in place, so modules and opt
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any
 
 from ..tensor import Tensor, _init_from, _wrap
@@ -49,6 +50,10 @@ def _function_of(frame: Any) -> str:
         obj = getattr(obj, "__dict__", {}).get(part)
     if getattr(obj, "__code__", None) is code:
         return repr(obj)
+    for name in code.co_freevars:  # a decorator's wrapper: name the function it wraps
+        wrapped = frame.f_locals.get(name)
+        if isinstance(wrapped, types.FunctionType):
+            return repr(wrapped)
     return f"<function {qualname}>"
 
 
