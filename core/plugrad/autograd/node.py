@@ -35,6 +35,19 @@ class RemovableHandle:
         if hooks is not None:
             hooks.pop(self.id, None)
 
+    def __getstate__(self) -> tuple:
+        # Note: a copied or unpickled handle refers to the copy of its hook table (deepcopy and pickle
+        # memoize the table), as in PyTorch; a weak reference itself cannot be copied.
+        return (self._hooks_ref(), self.id)
+
+    def __setstate__(self, state: tuple) -> None:
+        hooks, self.id = state
+        if hooks is None:
+            self._hooks_ref = weakref.ref(HookDict())  # a dead reference: the table is gone
+        else:
+            self._hooks_ref = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
+        RemovableHandle._next_id = max(RemovableHandle._next_id, self.id + 1)
+
     def __enter__(self) -> RemovableHandle:
         return self
 

@@ -71,3 +71,7 @@ class Buffer(Tensor, metaclass=_BufferMeta):
 
 
 __all__ = ["Buffer", "Parameter"]
+
+from ._uninitialized import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin, is_lazy  # noqa: E402
+
+__all__ += ["UninitializedBuffer", "UninitializedParameter", "UninitializedTensorMixin", "is_lazy"]

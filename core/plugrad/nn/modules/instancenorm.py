@@ -6,7 +6,7 @@ import warnings
 from typing import Any
 
 from .. import functional as F
-from .batchnorm import _BatchNorm
+from .batchnorm import _BatchNorm, _LazyNormBase
 
 
 class _InstanceNorm(_BatchNorm):
@@ -62,4 +62,26 @@ class InstanceNorm3d(_InstanceNorm):
     _no_batch_dim = 4
 
 
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An :class:`InstanceNorm1d` whose ``num_features`` is inferred from the first input's ``size(1)``
+    (``affine`` and ``track_running_stats`` default to True here, as in PyTorch)."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An :class:`InstanceNorm2d` whose ``num_features`` is inferred from the first input's ``size(1)``
+    (``affine`` and ``track_running_stats`` default to True here, as in PyTorch)."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An :class:`InstanceNorm3d` whose ``num_features`` is inferred from the first input's ``size(1)``
+    (``affine`` and ``track_running_stats`` default to True here, as in PyTorch)."""
+
+    cls_to_become = InstanceNorm3d
+
+
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ += ["LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]

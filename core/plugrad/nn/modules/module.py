@@ -653,7 +653,7 @@ class Module:
                 )
                 continue
             lazy = _is_lazy(param)
-            if not lazy and param.dim() == 0 and value.dim() == 1:
+            if not lazy and param.dim() == 0 and len(value.shape) == 1:
                 value = value[0]  # a 1-element tensor saved for a 0-dim one (old checkpoints)
             if not lazy and tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
