@@ -1,9 +1,9 @@
 """``nn.utils``: gradient clipping, parameters as one flat vector, variable-length sequences (``nn.utils.rnn``) and
 parametrizations (``nn.utils.parametrize``)."""
 
-from . import parametrize, prune, rnn, stateless
+from . import parametrizations, parametrize, prune, rnn, stateless
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "parametrize", "prune", "rnn", "stateless",
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "parametrizations", "parametrize", "prune", "rnn", "stateless",
            "vector_to_parameters"]
