@@ -8,8 +8,11 @@ of the default one, so after the same ``manual_seed`` the batches come in PyTorc
 
 from __future__ import annotations
 
+import bisect
+import copy
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
 from .autograd import grad_mode as _gm
@@ -17,13 +20,21 @@ from .tensor import Tensor, _wrap
 
 
 class Dataset:
-    """A map-style dataset: ``__getitem__(index)`` and ``__len__``."""
+    """A map-style dataset: ``__getitem__(index)`` (and usually ``__len__``); ``a + b`` concatenates."""
 
     def __getitem__(self, index: int) -> Any:
-        raise TypeError(f"{type(self).__name__} must define __getitem__(index)")
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __len__(self) -> int:
-        raise TypeError(f"{type(self).__name__} must define __len__()")
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset, Iterable):
+    """A dataset that is a stream of samples: subclasses define ``__iter__`` (abstract, as in PyTorch);
+    ``a + b`` chains two streams."""
+
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -61,6 +72,121 @@ class Subset(Dataset):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class StackDataset(Dataset):
+    """Samples are tuples (datasets given positionally) or dicts (given by keyword) of the ``index``-th samples
+    of datasets of one length."""
+
+    datasets: tuple | dict
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args:
+            if kwargs:
+                raise ValueError(
+                    "Supported either ``tuple``- (via ``args``) or"
+                    "``dict``- (via ``kwargs``) like input/output, but both types are given."
+                )
+            self._length = len(args[0])
+            if any(self._length != len(dataset) for dataset in args):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = args
+        elif kwargs:
+            datasets = list(kwargs.values())
+            self._length = len(datasets[0])
+            if any(self._length != len(dataset) for dataset in datasets):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, each dataset asked once through its own ``__getitems__`` if it has one."""
+        named = self.datasets.items() if isinstance(self.datasets, dict) else enumerate(self.datasets)
+        columns = []
+        for _, dataset in named:
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)}")
+            else:
+                items = [dataset[i] for i in indices]
+            columns.append(items)
+        if isinstance(self.datasets, dict):
+            keys = list(self.datasets)
+            return [dict(zip(keys, sample)) for sample in zip(*columns)]
+        return [tuple(sample) for sample in zip(*columns)]
+
+    def __len__(self) -> int:
+        return self._length
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets one after another; ``cumulative_sizes[i]`` is the number of
+    samples in the first ``i + 1``."""
+
+    datasets: list
+    cumulative_sizes: list[int]
+
+    @staticmethod
+    def cumsum(sequence: Iterable[Any]) -> list[int]:
+        sizes, total = [], 0
+        for dataset in sequence:
+            total += len(dataset)
+            sizes.append(total)
+        return sizes
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if len(self.datasets) == 0:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int) -> Any:
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        dataset_idx = bisect.bisect_right(self.cumulative_sizes, idx)
+        sample_idx = idx if dataset_idx == 0 else idx - self.cumulative_sizes[dataset_idx - 1]
+        return self.datasets[dataset_idx][sample_idx]
+
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`", FutureWarning, stacklevel=2)
+        return self.cumulative_sizes
+
+
+class ChainDataset(IterableDataset):
+    """Several :class:`IterableDataset` streams one after another, chained as they are iterated."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)  # type: ignore[arg-type]
+        return total
 
 
 def random_split(dataset: Any, lengths: Sequence[Any], generator: Any = None) -> list[Subset]:
@@ -143,6 +269,128 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a random order each epoch (one ``randperm`` from ``generator``)."""
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        from . import factories
+
+        device = self.generator.device if self.generator is not None else None
+        for i in factories.randperm(len(self.indices), generator=self.generator, device=device).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (``multinomial``, so the
+    same indices as PyTorch's for the same seed)."""
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Any = None) -> None:
+        from . import dtypes, factories
+
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        device = generator.device if generator is not None else None
+        weights_tensor = factories.as_tensor(weights, dtype=dtypes.float64, device=device)
+        if len(weights_tensor.shape) != 1:
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(weights_tensor.shape)}"
+            )
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        from . import factories
+
+        drawn = factories.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        yield from iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class DistributedSampler(Sampler):
+    """The share of rank ``rank`` among ``num_replicas`` processes: every ``num_replicas``-th index from
+    ``rank`` on, of a permutation drawn from a generator seeded with ``seed + epoch`` (see :meth:`set_epoch`),
+    padded by repeating indices (or cut, with ``drop_last``) to a multiple of ``num_replicas``.
+
+    plugrad has no process group, so ``num_replicas`` and ``rank`` must be given.
+    """
+
+    def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
+                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:
+            raise RuntimeError("Requires distributed package to be available")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        self.dataset = dataset
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.epoch = 0
+        self.drop_last = drop_last
+        if self.drop_last and len(self.dataset) % self.num_replicas != 0:
+            # the largest length that splits evenly, so that every rank gets as many samples
+            self.num_samples = math.ceil((len(self.dataset) - self.num_replicas) / self.num_replicas)
+        else:
+            self.num_samples = math.ceil(len(self.dataset) / self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+        self.shuffle = shuffle
+        self.seed = seed
+
+    def __iter__(self) -> Iterator[int]:
+        from . import factories
+
+        n = len(self.dataset)
+        if self.shuffle:
+            g = factories.Generator()
+            g.manual_seed(self.seed + self.epoch)
+            indices = factories.randperm(n, generator=g, device=g.device).tolist()
+        else:
+            indices = list(range(n))
+        if not self.drop_last:
+            padding_size = self.total_size - len(indices)
+            if padding_size <= len(indices):
+                indices += indices[:padding_size]
+            else:
+                indices += (indices * math.ceil(padding_size / len(indices)))[:padding_size]
+        else:
+            indices = indices[: self.total_size]
+        if len(indices) != self.total_size:
+            raise AssertionError(f"Number of indices ({len(indices)}) does not match total_size ({self.total_size})")
+        indices = indices[self.rank: self.total_size: self.num_replicas]
+        if len(indices) != self.num_samples:
+            raise AssertionError(
+                f"Number of subsampled indices ({len(indices)}) does not match num_samples ({self.num_samples})"
+            )
+        return iter(indices)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use ``epoch`` in the seed of the next shuffle, so that each epoch has its own order."""
+        self.epoch = epoch
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of a loader over an :class:`IterableDataset`: ``None`` forever (the dataset decides)."""
+
+    def __iter__(self) -> Iterator[None]:
+        while True:
+            yield None
+
+
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size``."""
 
@@ -156,7 +404,7 @@ class BatchSampler(Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []
         for i in self.sampler:
-            batch.append(int(i))
+            batch.append(i)
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []
@@ -168,35 +416,103 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
 
 
+def default_convert(data: Any) -> Any:
+    """Turn NumPy arrays and scalars into tensors, recursing into dicts, named tuples and sequences (what a
+    loader without batching applies to each sample)."""
+    from . import factories
+
+    elem_type = type(data)
+    if isinstance(data, Tensor):
+        return data
+    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_"):
+        if elem_type.__name__ == "ndarray" and data.dtype.kind in "SaUO":
+            return data  # arrays of strings or objects stay as they are
+        return factories.as_tensor(data)
+    if isinstance(data, Mapping):
+        try:
+            if isinstance(data, MutableMapping):
+                clone = copy.copy(data)
+                clone.update({key: default_convert(data[key]) for key in data})
+                return clone
+            return elem_type({key: default_convert(data[key]) for key in data})
+        except TypeError:
+            return {key: default_convert(data[key]) for key in data}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return elem_type(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]  # a list, as in PyTorch
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        try:
+            if isinstance(data, MutableSequence):
+                seq = copy.copy(data)
+                for i, d in enumerate(data):
+                    seq[i] = default_convert(d)
+                return seq
+            return elem_type([default_convert(d) for d in data])
+        except TypeError:
+            return [default_convert(d) for d in data]
+    return data
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
-    """Merge a list of samples into a batch: tensors are stacked, numbers become tensors, tuples and dicts recurse."""
+    """Merge a list of samples into a batch: tensors and NumPy arrays are stacked, numbers become tensors,
+    dicts, named tuples and sequences recurse (tuples become lists), strings stay a list."""
     from . import factories, ops
 
     first = batch[0]
+    elem_type = type(first)
     if isinstance(first, Tensor):
         return ops.stack(list(batch), 0)
-    if isinstance(first, bool):
-        return factories.tensor(list(batch), dtype="bool")
-    if isinstance(first, int):
-        return factories.tensor(list(batch), dtype="int64")
+    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_"):
+        if elem_type.__name__ in ("ndarray", "memmap"):
+            if first.dtype.kind in "SaUO":
+                raise TypeError(_COLLATE_ERROR.format(first.dtype))
+            return ops.stack([factories.as_tensor(a) for a in batch], 0)
+        if first.shape == ():
+            return factories.as_tensor(batch)
     if isinstance(first, float):
         return factories.tensor(list(batch), dtype="float64")
+    if isinstance(first, int):  # bool too: a bool tensor, as in PyTorch
+        return factories.tensor(list(batch))
     if isinstance(first, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(first, Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in first}
+        try:
+            if isinstance(first, MutableMapping):
+                clone = copy.copy(first)
+                clone.update({key: default_collate([d[key] for d in batch]) for key in first})
+                return clone
+            return elem_type({key: default_collate([d[key] for d in batch]) for key in first})
+        except TypeError:
+            return {key: default_collate([d[key] for d in batch]) for key in first}
     if isinstance(first, tuple) and hasattr(first, "_fields"):
-        return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
-    if isinstance(first, (tuple, list)):
+        return elem_type(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(first, Sequence):
         size = len(first)
         if any(len(elem) != size for elem in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(s)) for s in zip(*batch)]  # a list for tuples too, as in PyTorch
-    if hasattr(first, "__array_interface__"):
-        return ops.stack([factories.as_tensor(a) for a in batch], 0)
-    raise TypeError(
-        f"default_collate: batch must contain tensors, numbers, strings, dicts or lists; found {type(first).__name__}"
-    )
+        transposed = [list(s) for s in zip(*batch)]
+        if isinstance(first, tuple):
+            return [default_collate(s) for s in transposed]  # a list for tuples too, as in PyTorch
+        try:
+            if isinstance(first, MutableSequence):
+                seq = copy.copy(first)
+                for i, samples in enumerate(transposed):
+                    seq[i] = default_collate(samples)
+                return seq
+            return elem_type([default_collate(s) for s in transposed])
+        except TypeError:
+            return [default_collate(s) for s in transposed]
+    raise TypeError(_COLLATE_ERROR.format(elem_type))
+
+
+_COLLATE_ERROR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+
+
+def get_worker_info() -> None:
+    """Information about the current loader worker process: always ``None``, since plugrad's
+    :class:`DataLoader` loads in the main process only."""
+    return None
 
 
 def _as_generator(generator: Any) -> Any:
@@ -211,57 +527,110 @@ def _as_generator(generator: Any) -> Any:
 
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size``, optionally shuffled, dropping a short last batch
-    with ``drop_last``. A :class:`TensorDataset` is batched by taking rows directly (no per-sample stacking)."""
+    with ``drop_last``; PyTorch's arguments, defaults and checks. A map-style dataset is read through
+    ``sampler`` (or ``batch_sampler``), an :class:`IterableDataset` by iterating it. A :class:`TensorDataset`
+    with the default collation is batched by taking rows directly (no per-sample stacking).
 
-    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False, sampler: Any = None,
-                 batch_sampler: Any = None, num_workers: int = 0, collate_fn: Callable[[list], Any] | None = None,
-                 pin_memory: bool = False, drop_last: bool = False, generator: Any = None) -> None:
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+    Loading happens in the main process: ``num_workers`` must be 0.
+    """
+
+    _initialized = False
+
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None, sampler: Any = None,
+                 batch_sampler: Any = None, num_workers: int = 0, collate_fn: Callable[[Any], Any] | None = None,
+                 pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None, multiprocessing_context: Any = None,
+                 generator: Any = None, *, prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True) -> None:
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if num_workers:
-            raise ValueError("plugrad's DataLoader loads in the main process only; use num_workers=0")
+            raise ValueError(f"plugrad's DataLoader loads in the main process only; use num_workers=0, "
+                             f"not num_workers={num_workers}")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+            )
+        if persistent_workers:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None:
+            raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                             f"(num_workers > 0), but got num_workers={num_workers}")
+        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)
+                                       or batch_size <= 0):
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            if shuffle not in {False, None}:
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
+                )
+            if sampler is not None:
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
+                )
+            if batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+        else:
+            shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
-            raise ValueError(
-                "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
-            )
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+                )
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+        self._generator = _as_generator(generator) if generator is not None else None
+        if sampler is None:
+            if self._iterable:
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=self._generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if collate_fn is None:
+            collate_fn = default_collate if batch_sampler is not None else default_convert
         self.dataset = dataset
-        self.batch_size = batch_size if batch_sampler is None else None
-        self.shuffle = shuffle
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
+        self.batch_size = batch_size
+        self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.num_workers = num_workers
-        self.collate_fn = collate_fn
-        self.pin_memory = pin_memory
-        self.drop_last = drop_last
         self.generator = generator
-        self._generator = _as_generator(generator) if generator is not None else None
+        self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+        self._IterableDataset_len_called: int | None = None
+        self._initialized = True
 
-    def _order(self) -> list[int]:
-        n = len(self.dataset)
-        if self.sampler is not None:
-            return [int(i) for i in self.sampler]
-        if not self.shuffle:
-            return list(range(n))
-        return list(RandomSampler(self.dataset, generator=self._generator))
+    def __setattr__(self, attr: str, val: Any) -> None:
+        if self._initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                                          "persistent_workers"):
+            raise ValueError(f"{attr} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
 
-    def _batches(self) -> Iterator[list[int]]:
-        if self.batch_sampler is not None:
-            for b in self.batch_sampler:
-                yield [int(i) for i in b]
-            return
-        order = self._order()
-        if self.batch_size is None:
-            for i in order:
-                yield [i]
-            return
-        bs = self.batch_size
-        for start in range(0, len(order), bs):
-            batch = order[start:start + bs]
-            if len(batch) < bs and self.drop_last:
-                return
-            yield batch
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self) -> Any:
+        return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self) -> Iterator[Any]:
         from . import factories
@@ -273,24 +642,64 @@ class DataLoader:
         return self._iterate()
 
     def _iterate(self) -> Iterator[Any]:
-        ds = self.dataset
-        fast = isinstance(ds, TensorDataset) and self.collate_fn is None and self.batch_size is not None
-        for batch in self._batches():
-            if fast:
-                yield [_take_rows(t, batch) for t in ds.tensors]
-            elif self.batch_size is None and self.batch_sampler is None:
-                item = ds[batch[0]]
-                yield self.collate_fn(item) if self.collate_fn is not None else item
-            else:
-                yield (self.collate_fn or default_collate)([ds[i] for i in batch])
+        fetch = self._iterable_fetcher() if self._iterable else self._map_fetcher()
+        reported = self._IterableDataset_len_called
+        yielded = 0
+        for index in self._index_sampler:
+            try:
+                data = fetch(index)
+            except StopIteration:
+                return
+            yielded += 1
+            if self._iterable and reported is not None and yielded > reported:
+                warnings.warn(f"Length of IterableDataset {self.dataset} was reported to be {reported}"
+                              f"(when accessing len(dataloader)), but {yielded} samples have been fetched. ",
+                              stacklevel=2)
+            yield data
+
+    def _map_fetcher(self) -> Callable[[Any], Any]:
+        ds, collate = self.dataset, self.collate_fn
+        if not self._auto_collation:
+            return lambda index: collate(ds[index])
+        if isinstance(ds, TensorDataset) and collate is default_collate:
+            return lambda batch: [_take_rows(t, [int(i) for i in batch]) for t in ds.tensors]
+        getitems = getattr(ds, "__getitems__", None)
+        if getitems:
+            return lambda batch: collate(getitems(batch))
+        return lambda batch: collate([ds[i] for i in batch])
+
+    def _iterable_fetcher(self) -> Callable[[Any], Any]:
+        stream = iter(self.dataset)
+        ended = False
+        collate, drop_last = self.collate_fn, self.drop_last
+
+        def fetch(index: Any) -> Any:
+            nonlocal ended
+            if ended:
+                raise StopIteration
+            if not self._auto_collation:
+                return collate(next(stream))
+            data = []
+            for _ in index:
+                try:
+                    data.append(next(stream))
+                except StopIteration:
+                    ended = True
+                    break
+            if not data or (drop_last and len(data) < len(index)):
+                raise StopIteration
+            return collate(data)
+
+        return fetch
 
     def __len__(self) -> int:
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        if self._iterable:
+            length = len(self.dataset)
+            self._IterableDataset_len_called = length
+            if self.batch_size is not None:
+                return length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
+            return length
+        return len(self._index_sampler)
 
 
 def _take_rows(t: Tensor, rows: list[int]) -> Tensor:
@@ -311,6 +720,8 @@ def _int64() -> Any:
 
 
 __all__ = [
-    "BatchSampler", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
-    "TensorDataset", "default_collate", "random_split",
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
+    "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+    "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert",
+    "get_worker_info", "random_split",
 ]

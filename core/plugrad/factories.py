@@ -492,6 +492,83 @@ def _bernoulli_scalar(like: Tensor, p: float, generator: Any) -> Tensor:
     return (draws < p).to(like.dtype)
 
 
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Any = None, out: Any = None) -> Tensor:
+    """Indices drawn from the categorical distributions in the rows of ``input`` (weights, not necessarily
+    normalized), with PyTorch's CPU algorithm and draws, so the samples match after the same seed.
+
+    With ``replacement`` and more than one sample, each sample is a float64 uniform draw looked up in the
+    row's normalized cumulative weights (PyTorch's binary search); otherwise each weight is divided by an
+    exponential draw (``-log1p(-u)``) and the ``num_samples`` largest ratios are taken (the Gumbel-max trick).
+    Note: when zero weights must be drawn without replacement, PyTorch orders those ties as its partial sort
+    leaves them; here they come in index order.
+    """
+    from . import ops
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype.legacy[:-6]}")
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    n_categories = input.shape[-1]
+    if not replacement and num_samples > n_categories:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if n_categories > 2**24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    backend = input._backend
+    probs = input.detach()
+    rows = probs.reshape(1, n_categories) if probs.dim() == 1 else probs
+    if rows.numel() == 0:
+        result = zeros(*(tuple(input.shape[:-1]) + (num_samples,)), dtype=_dt.int64, device=backend)
+    elif not replacement or num_samples == 1:
+        if not bool(((probs.max() < math.inf) & (probs.min() >= 0)).item()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if bool((rows.sum(1) == 0).any().item()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        u = _made(_draw(backend, "rand", generator, tuple(rows.shape), _dt.float64), backend)
+        ratios = rows / (-ops.log1p(-u)).to(rows.dtype)  # each weight over an exponential(1) draw
+        if num_samples == 1:
+            result = ops.argmax(ratios, -1, keepdim=True)
+        else:
+            result = ops.sort(ratios, 1, descending=True, stable=True)[1][:, :num_samples]
+    else:
+        result = _multinomial_with_replacement(rows, num_samples, generator)
+    if input.dim() == 1 and result.dim() == 2:
+        result = result.reshape(num_samples)
+    if out is not None:
+        if tuple(out.shape) != tuple(result.shape):
+            out.resize_(tuple(result.shape))
+        out.copy_(result)
+        return out
+    return result
+
+
+def _multinomial_with_replacement(rows: Tensor, num_samples: int, generator: Any) -> Tensor:
+    """PyTorch's ``multinomial_with_replacement`` CPU kernel: per row, the running sum of the weights in their
+    dtype (float for half types), divided by the total, its last entry forced to 1, then one float64 uniform
+    per sample, row by row, placed at the first cumulative weight that is not below it."""
+    from . import ops
+
+    backend = rows._backend
+    acc = rows if rows.dtype in (_dt.float32, _dt.float64) else rows.to(_dt.float32)
+    if bool((acc < 0).any().item()):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    if not bool(ops.isfinite(acc).all().item()):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    cum = ops.cumsum(acc, 1)
+    total = cum[:, -1:]
+    if bool((total <= 0).any().item()):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    cum = (cum / total).to(_dt.float64)
+    cum[:, -1] = 1.0
+    u = _made(_draw(backend, "rand", generator, (rows.shape[0], num_samples), _dt.float64), backend)
+    return ops.searchsorted(cum.contiguous(), u.contiguous())
+
+
 def _poisson_count(rate: float, uniform: Any) -> int:
     """One Poisson draw as PyTorch's CPU sampler makes it: Hoermann's transformed rejection (PTRS) for rates of
     10 and more, the product of uniforms below (``uniform()`` gives the next float64 uniform in [0, 1))."""

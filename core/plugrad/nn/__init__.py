@@ -3,6 +3,6 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
-__all__ = [*_modules_all, "Parameter", "functional", "init", "utils"]
+__all__ = [*_modules_all, "Buffer", "Parameter", "functional", "init", "utils"]

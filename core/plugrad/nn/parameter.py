@@ -41,4 +41,33 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-__all__ = ["Parameter"]
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` holds for the tensors ``Buffer(...)`` returns (plain tensors, marked)."""
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        if cls is Buffer and isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False):
+            return True
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """Marks a tensor to be registered as a buffer when assigned to a Module attribute:
+    ``self.running = nn.Buffer(t, persistent=False)`` is ``self.register_buffer("running", t, persistent=False)``.
+
+    As in PyTorch, ``Buffer(t)`` returns a plain Tensor (``t`` detached, sharing its data) carrying the mark.
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:  # type: ignore[misc]
+        if data is None:
+            from ..factories import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Buffer(data) expects a Tensor, got {type(data).__name__}")
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent  # type: ignore[attr-defined]
+        t._is_buffer = True  # type: ignore[attr-defined]
+        return t
+
+
+__all__ = ["Buffer", "Parameter"]

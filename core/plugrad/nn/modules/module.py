@@ -57,13 +57,13 @@ class Module:
     _is_full_backward_hook: bool | None
     _version: int = 1
     dump_patches: bool = False
+    call_super_init: bool = False  # True: pass __init__'s arguments on to the next class (cooperative init)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args or kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.__init__() got unexpected arguments {args!r} {kwargs!r}; "
-                "Module.__init__ takes none"
-            )
+        if self.call_super_init is False and kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if self.call_super_init is False and args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = {}
@@ -78,6 +78,10 @@ class Module:
         d["_backward_hooks"] = HookDict()
         d["_backward_pre_hooks"] = HookDict()
         d["_is_full_backward_hook"] = None
+        for name in _STATE_DICT_HOOK_TABLES:
+            d[name] = OrderedDict()
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
 
     def __setstate__(self, state: dict) -> None:
         # Modules pickled before the hook tables existed get empty ones.
@@ -88,6 +92,8 @@ class Module:
         for name in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):
             d.setdefault(name, set())
         d.setdefault("_is_full_backward_hook", None)
+        for name in _STATE_DICT_HOOK_TABLES:
+            d.setdefault(name, OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -290,6 +296,12 @@ class Module:
             modules[name] = value
             return
         buffers = d.get("_buffers")
+        if isinstance(value, Tensor) and getattr(value, "_is_buffer", False):  # nn.Buffer(t, persistent=...)
+            if buffers is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            _forget(self, name, "_parameters", "_modules")
+            self.register_buffer(name, value, value.persistent)
+            return
         if buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -389,6 +401,21 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``, replacing the submodule there or, unless ``strict``,
+        adding it to an existing parent."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(parent._get_name() + " has no attribute `" + atoms[-1] + "`")
+        if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), Module):
+            raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
+
     def get_parameter(self, target: str) -> Parameter:
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
@@ -437,10 +464,12 @@ class Module:
         return self
 
     # --- moving and casting ---------------------------------------------------------------
-    def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
-        """Replace the data of every parameter, gradient and buffer by ``fn`` of it, keeping the Parameter objects."""
-        for m in self.children():
-            m._apply(fn)
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace the data of every parameter, gradient and buffer by ``fn`` of it, keeping the Parameter objects
+        (of the submodules too, with ``recurse``)."""
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
         with no_grad():
             for p in self._parameters.values():
                 if p is None:
@@ -479,6 +508,17 @@ class Module:
 
         return self._apply(convert)
 
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Replace every parameter's and buffer's data by uninitialized memory of the same shape and dtype on
+        ``device`` (only this module's own with ``recurse=False``)."""
+        from ...factories import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self) -> Module:
+        """``share_memory_()`` on every parameter and buffer."""
+        return self._apply(lambda t: t.share_memory_())
+
     def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 
@@ -498,6 +538,62 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     # --- state dicts ---------------------------------------------------------------------
+    def get_extra_state(self) -> Any:
+        """State beyond parameters and buffers to save in ``state_dict`` under ``<prefix>_extra_state``:
+        override it (with :meth:`set_extra_state`) to use it."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called. Please file an issue at "
+            "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug."
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what :meth:`get_extra_state` returned, when ``load_state_dict`` finds it."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called. Please file an issue at "
+            "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug."
+        )
+
+    def _register_state_dict_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """A post-hook ``hook(module, state_dict, prefix, local_metadata)`` that may return a new state dict."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook that was "
+                               "previously registered via register_state_dict_post_hook")
+        h = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[h.id] = hook
+        return h
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` after this module's entries (and its
+        submodules') are in ``state_dict``; it may change ``state_dict`` in place and must return None."""
+        hook._from_public_api = True  # type: ignore[attr-defined]
+        h = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[h.id] = hook
+        return h
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` before this module's ``state_dict`` entries are made."""
+        h = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[h.id] = hook
+        return h
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable[..., Any], with_module: bool = False) -> RemovableHandle:
+        h = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[h.id] = _WrappedHook(hook, self if with_module else None)
+        return h
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
+        before this module loads its entries of ``state_dict`` (which it may change in place)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` after this module and its submodules have loaded; it may edit
+        ``incompatible_keys.missing_keys`` / ``unexpected_keys`` in place (what ``strict`` then checks) and must
+        return None."""
+        h = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[h.id] = hook
+        return h
+
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         for name, p in self._parameters.items():
             if p is not None:
@@ -505,83 +601,137 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
     def state_dict(self, *, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> dict:
-        """An OrderedDict of every parameter and persistent buffer by dotted name, detached (sharing data)."""
+        """An OrderedDict of every parameter and persistent buffer by dotted name, detached (sharing data),
+        with ``_extra_state`` entries of modules that define :meth:`get_extra_state`; hooks run around it."""
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
         meta = getattr(destination, "_metadata", None)
         if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
+            meta[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    destination = result
+            elif result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
-    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str, missing: list, errors: list,
-                              assign: bool) -> None:
+    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str, local_metadata: dict, strict: bool,
+                              missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
+        """Load this module's own parameters, persistent buffers and extra state from ``state_dict`` (PyTorch's
+        signature: submodules override it to convert old formats)."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         local = {**{k: v for k, v in self._parameters.items() if v is not None},
                  **{k: v for k, v in self._buffers.items()
                     if v is not None and k not in self._non_persistent_buffers_set}}
+        assign = local_metadata.get("assign_to_params_buffers", False)
         for name, param in local.items():
             key = prefix + name
             if key not in state_dict:
-                missing.append(key)
+                if strict:
+                    missing_keys.append(key)
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                errors.append(
+                error_msgs.append(
                     f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
                     f"checkpoint but received {type(value)}"
                 )
                 continue
-            if tuple(value.shape) != tuple(param.shape):
-                errors.append(
+            lazy = _is_lazy(param)
+            if not lazy and param.dim() == 0 and value.dim() == 1:
+                value = value[0]  # a 1-element tensor saved for a 0-dim one (old checkpoints)
+            if not lazy and tuple(value.shape) != tuple(param.shape):
+                error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape!r} from checkpoint, "
                     f"the shape in current model is {param.shape!r}."
                 )
                 continue
             try:
-                if assign:
-                    if name in self._parameters:
-                        new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
-                        setattr(self, name, new)
+                with no_grad():
+                    if assign:
+                        if isinstance(param, Parameter):
+                            if not isinstance(value, Parameter):
+                                value = Parameter(value, requires_grad=param.requires_grad)
+                            else:
+                                value.requires_grad_(param.requires_grad)
+                        setattr(self, name, value)
                     else:
-                        self._buffers[name] = value
-                else:
-                    with no_grad():
                         param.copy_(value)
             except Exception as exc:  # noqa: BLE001 - reported with the key, as PyTorch does
-                errors.append(
+                error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape!r} '
                     f"and whose dimensions in the checkpoint are {value.shape!r}, an exception occurred : {exc.args}."
                 )
+        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    head = key[len(prefix):].split(".", 1)
+                    if len(head) > 1:
+                        if head[0] not in self._modules:
+                            unexpected_keys.append(key)
+                    elif head[0] not in local:
+                        unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict`` (in place, under no_grad).
 
         With ``strict`` every key must match; otherwise the missing and unexpected keys are returned.
-        ``assign=True`` puts the given tensors in place of the current ones instead of copying.
+        ``assign=True`` puts the given tensors in place of the current ones instead of copying. Each module's
+        load-state-dict pre-hooks run before it loads, its post-hooks after its submodules have.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing: list[str] = []
+        unexpected: list[str] = []
         errors: list[str] = []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata  # type: ignore[attr-defined]
 
-        def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, missing, errors, assign)
+        def load(module: Module, local_state_dict: Mapping[str, Any], prefix: str = "") -> None:
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
+                         child_prefix)
+            incompatible_keys = _IncompatibleKeys(missing, unexpected)
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible_keys) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to return new "
+                        "values, if incompatible_keys need to be modified, it should be done inplace."
+                    )
 
-        load(self, "")
-        # Unexpected keys: those no parameter or persistent buffer of any submodule claims.
-        claimed = {prefix + name for prefix, m in _prefixed_modules(self)
-                   for name in list(m._parameters) + [b for b in m._buffers if b not in m._non_persistent_buffers_set]}
-        unexpected = [k for k in state_dict if k not in claimed]
+        load(self, state_dict)
         if strict:
             if unexpected:
                 quoted = ", ".join(f'"{k}"' for k in unexpected)
@@ -616,6 +766,48 @@ class Module:
         return main + ")"
 
 
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
+_STATE_DICT_HOOK_TABLES = ("_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                           "_load_state_dict_post_hooks")
+
+
+class _WrappedHook:
+    """A load-state-dict pre-hook, called with its module first when registered through the public API (the
+    module held weakly, so that the hook does not keep it alive)."""
+
+    def __init__(self, hook: Callable[..., Any], module: Module | None = None) -> None:
+        import weakref
+
+        self.hook = hook
+        self.with_module = module is not None
+        self.module = weakref.ref(module) if module is not None else None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.module is not None:
+            module = self.module()
+            if module is None:
+                raise RuntimeError("You are trying to call the hook of a dead Module!")
+            return self.hook(module, *args, **kwargs)
+        return self.hook(*args, **kwargs)
+
+    def __getstate__(self) -> dict:
+        return {"hook": self.hook, "with_module": self.with_module,
+                "module": self.module() if self.module is not None else None}
+
+    def __setstate__(self, state: dict) -> None:
+        import weakref
+
+        self.hook = state["hook"]
+        self.with_module = state["with_module"]
+        module = state["module"]
+        self.module = weakref.ref(module) if module is not None else None
+
+
+def _is_lazy(t: Any) -> bool:
+    """Whether ``t`` is a parameter or buffer of a lazy module that has no shape yet."""
+    return getattr(t, "_is_uninitialized", False)
+
+
 def _insert_hook(hooks: dict, hid: int, hook: Callable[..., Any], prepend: bool) -> None:
     """Add ``hook``, first when ``prepend`` (the dict object stays the same: handles refer to it)."""
     if not prepend:
@@ -635,11 +827,6 @@ def _attach_legacy_backward_hooks(module: Module, out: Any) -> None:
             continue
         for hook in module._backward_hooks.values():
             fn.register_hook(lambda grad_input, grad_output, hook=hook: hook(module, grad_input, grad_output))
-
-
-def _prefixed_modules(root: Module) -> Iterator[tuple[str, Module]]:
-    for name, m in root.named_modules(remove_duplicate=False):
-        yield (name + "." if name else ""), m
 
 
 def _check_name(module: Module, name: str, kind: str, table: dict) -> None:
