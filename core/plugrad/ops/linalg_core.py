@@ -429,6 +429,8 @@ def _householder_product_vjp(ctx: Any, g: Any) -> tuple:
     a, tau = ctx.inputs
     m, n = a.shape[-2:]
     k = tau.shape[-1]
+    if k == 0:  # Note: Q is the identity's columns whatever A holds; PyTorch gives neither input a gradient
+        return None, None
     pg = _plugrad()
     v_all = _reflectors(a, k)
     states = [pg.eye(m, n, dtype=a.dtype, device=a.device)]
@@ -444,10 +446,10 @@ def _householder_product_vjp(ctx: Any, g: Any) -> tuple:
         g_tau.append(-(vg * w).sum((-2, -1)))
         g_v.append(-t * (grad @ w.mT + x @ vg.mT))
         grad = grad - t * (v @ vg)
-    ga = pg.cat(g_v, -1).tril(-1) if k else pg.zeros_like(a[..., :0])
+    ga = pg.cat(g_v, -1).tril(-1)
     if k < n:
         ga = pg.cat([ga, pg.zeros((*ga.shape[:-1], n - k), dtype=a.dtype, device=a.device)], -1)
-    gtau = pg.stack(g_tau, -1) if k else pg.zeros_like(tau)
+    gtau = pg.stack(g_tau, -1)
     return ga, gtau
 
 
