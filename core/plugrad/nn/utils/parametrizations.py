@@ -8,9 +8,9 @@ from enum import Enum, auto
 from typing import Any
 
 from ... import _linalg, factories, ops
-from ...typeinfo import finfo
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
+from ...typeinfo import finfo
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
