@@ -135,3 +135,7 @@ __all__ += ["AlphaDropout", "Bilinear", "ChannelShuffle", "EmbeddingBag", "Featu
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer  # noqa: E402
 
 __all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer"]
+from .._linear_cross_entropy import LinearCrossEntropyOptions  # noqa: E402
+from .loss import LinearCrossEntropyLoss  # noqa: E402
+
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
