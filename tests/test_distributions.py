@@ -307,3 +307,14 @@ def test_against_torch_multinomial_and_exponential_draws():
     with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size\\(-1\\) samples without "
                                            "replacement"):
         plugrad.multinomial(plugrad.ones(2), 3)
+
+
+def test_gamma_cdf_is_the_regularized_incomplete_gamma() -> None:
+    g = plugrad.distributions.Gamma(plugrad.tensor([2.0, 3.5], dtype=plugrad.float64),
+                                    plugrad.tensor([1.5, 0.7], dtype=plugrad.float64))
+    v = plugrad.tensor([0.8, 4.0], dtype=plugrad.float64, requires_grad=True)
+    c = g.cdf(v)
+    # shape 2: 1 - exp(-x)(1 + x) at x = 1.2; the density gives the gradient
+    np.testing.assert_allclose(to_numpy(c.detach())[0], 1 - np.exp(-1.2) * 2.2, rtol=1e-12)
+    c.sum().backward()
+    np.testing.assert_allclose(to_numpy(v.grad), to_numpy(g.log_prob(v.detach()).exp()), rtol=1e-10)

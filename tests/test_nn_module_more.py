@@ -3,9 +3,11 @@ share_memory, call_super_init, nn.Buffer; checked against PyTorch where installe
 
 from __future__ import annotations
 
+import numpy as np
 import plugrad
 import plugrad.nn as nn
 import pytest
+from _devices import to_numpy
 
 
 @pytest.fixture
@@ -182,3 +184,99 @@ def test_buffer_and_module_attributes_match_torch(torch):
         results.append((list(m.state_dict()), [n for n, _ in m.named_buffers()], m.b.requires_grad,
                         type(m.a).__name__, lib.nn.Module.call_super_init))
     assert results[0] == results[1]
+
+
+# --- nn.utils: norms, clipping, fusion, skip_init ----------------------------------------------------------
+
+
+def _with_grads(lib, values):
+    params = []
+    for v in values:
+        p = lib.nn.Parameter(lib.tensor(v))
+        p.grad = lib.tensor(v) * 2
+        params.append(p)
+    return params
+
+
+def test_total_norm_and_clipping_values():
+    params = _with_grads(plugrad, [[3.0, 0.0], [0.0, 4.0]])
+    grads = [p.grad for p in params]
+    assert nn.utils.get_total_norm(grads).item() == pytest.approx(10.0)
+    assert nn.utils.get_total_norm(grads, norm_type=float("inf")).item() == 8.0
+    assert nn.utils.get_total_norm([]).item() == 0.0
+    nn.utils.clip_grads_with_norm_(params, 5.0, plugrad.tensor(10.0))
+    assert params[0].grad.tolist() == pytest.approx([3.0, 0.0], rel=1e-6)
+    with pytest.warns(FutureWarning, match="`torch.nn.utils.clip_grad_norm` is now deprecated"):
+        total = nn.utils.clip_grad_norm(params, 1.0)
+    assert total.item() == pytest.approx(5.0, rel=1e-6)
+    with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from `parameters` is non-finite"):
+        nn.utils.get_total_norm([plugrad.tensor([float("inf")])], error_if_nonfinite=True)
+    with pytest.warns(UserWarning, match="`parameters` is an empty generator"):
+        nn.utils.clip_grad_norm_((p for p in []), 1.0)
+
+
+def test_clipping_matches_torch(torch):
+    values = [[0.5, -1.5, 2.0], [[0.1, 0.2], [0.3, -4.0]]]
+    for norm_type in (2.0, 1.0, 3.0, float("inf")):
+        ours, theirs = _with_grads(plugrad, values), _with_grads(torch, values)
+        a = plugrad.nn.utils.clip_grad_norm_(ours, 1.0, norm_type)
+        b = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type)
+        assert a.item() == pytest.approx(b.item(), rel=1e-6)
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(to_numpy(p.grad), q.grad.numpy(), rtol=1e-6)
+        assert plugrad.nn.utils.get_total_norm([p.grad for p in ours], norm_type).item() == \
+            pytest.approx(torch.nn.utils.get_total_norm([q.grad for q in theirs], norm_type).item(), rel=1e-6)
+
+
+def test_fusion_folds_batchnorm():
+    plugrad.manual_seed(0)
+    conv, bn = nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)
+    bn.running_mean.copy_(plugrad.tensor([0.1, -0.2, 0.3]))
+    bn.running_var.copy_(plugrad.tensor([1.5, 0.5, 2.0]))
+    conv.eval()
+    bn.eval()
+    x = plugrad.randn(1, 2, 5, 5)
+    fused = nn.utils.fuse_conv_bn_eval(conv, bn)
+    assert fused is not conv and isinstance(fused.weight, nn.Parameter)
+    np.testing.assert_allclose(to_numpy(fused(x)), to_numpy(bn(conv(x))), rtol=1e-5, atol=1e-6)
+    lin, bn1 = nn.Linear(4, 3).eval(), nn.BatchNorm1d(3).eval()
+    bn1.running_var.fill_(2.0)
+    y = plugrad.randn(2, 4)
+    np.testing.assert_allclose(to_numpy(nn.utils.fuse_linear_bn_eval(lin, bn1)(y)), to_numpy(bn1(lin(y))),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        nn.utils.fuse_conv_bn_eval(nn.Conv2d(1, 1, 1), bn)
+    with pytest.raises(AssertionError, match="got linear.out_features=3 and bn.num_features=2"):
+        nn.utils.fuse_linear_bn_eval(lin, nn.BatchNorm1d(2).eval())
+
+
+def test_fusion_matches_torch(torch):
+    for transpose in (False, True):
+        shape = (4, 3, 2, 2)
+        w = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        stats = [np.linspace(0.1, 0.9, 3 if transpose else 4).astype(np.float32) for _ in range(4)]
+        ours = plugrad.nn.utils.fuse_conv_bn_weights(plugrad.tensor(w), None, *(plugrad.tensor(s) for s in stats[:2]),
+                                                      1e-5, *(plugrad.tensor(s) for s in stats[2:]), transpose)
+        theirs = torch.nn.utils.fuse_conv_bn_weights(torch.tensor(w), None, *(torch.tensor(s) for s in stats[:2]),
+                                                     1e-5, *(torch.tensor(s) for s in stats[2:]), transpose)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(to_numpy(a.detach()), b.detach().numpy(), rtol=1e-6)
+            assert a.requires_grad == b.requires_grad
+
+
+def test_skip_init_draws_no_random_numbers():
+    plugrad.manual_seed(3)
+    expected = plugrad.rand(2).tolist()
+    plugrad.manual_seed(3)
+    lin = nn.utils.skip_init(nn.Linear, 4, 2, device=plugrad.ones(1).device)
+    assert lin.weight.shape == (2, 4) and isinstance(lin.weight, nn.Parameter)
+    assert plugrad.rand(2).tolist() == expected
+    with pytest.raises(RuntimeError, match="Expected a Module; got <class 'int'>"):
+        nn.utils.skip_init(int)
+
+    class NoDevice(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        nn.utils.skip_init(NoDevice, 1)

@@ -5,6 +5,7 @@ end compare with PyTorch itself when it is installed."""
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
 import numpy as np
@@ -196,7 +197,8 @@ def torch_module(pytorch_stream: None) -> Any:
     return pytest.importorskip("torch", reason="PyTorch is not installed; the differential random tests need it")
 
 
-SHAPES = [(1,), (3,), (2, 3), (15,), (16,), (17,), (4, 33), (1000,)]
+SHAPES = [(1,), (3,), (2, 3), (15,), (16,), (17,), (4, 33), (1000,), (64, 1000)]
+_X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**40 + 7])
@@ -210,9 +212,8 @@ def test_rand_and_randn_equal_pytorchs(torch_module: Any, seed: int, shape: tupl
         want = [getattr(torch, name)(*shape, dtype=getattr(torch, dtype)).numpy() for _ in range(2)]
         got = [to_numpy(getattr(plugrad, name)(*shape, dtype=dtype)) for _ in range(2)]
         for w, g in zip(want, got):
-            if name == "randn" and w.size >= 16:
-                # PyTorch's log/sin/cos for blocks of 16 (vectorized for float32, the C library's for float64):
-                # within two ulps of NumPy's
+            if name == "randn" and w.size >= 16 and not _X86:
+                # Blocks of 16 follow PyTorch's x86 kernels; elsewhere PyTorch's log/sin/cos differ in the last bits
                 np.testing.assert_allclose(g, w, rtol=0, atol=2 * np.spacing(np.abs(w)).max())
             else:
                 np.testing.assert_array_equal(g, w)
@@ -245,5 +246,8 @@ def test_integers_normals_and_fills_equal_pytorchs(torch_module: Any, seed: int)
         torch.manual_seed(seed)
         plugrad.manual_seed(seed)
         want, got = case(torch).numpy(), to_numpy(case(plugrad))
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6, err_msg=f"case {i}")
+        if _X86:
+            np.testing.assert_array_equal(got, want, err_msg=f"case {i}")
+        else:
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-6, err_msg=f"case {i}")
         assert got.dtype == want.dtype, f"case {i}"

@@ -339,3 +339,59 @@ def test_as_tensor_of_a_tensor_converts_like_to() -> None:
         assert plugrad.as_tensor(t, device=t.device) is t
         d = plugrad.as_tensor(t, dtype=plugrad.float64)
     assert d.dtype is plugrad.float64 and type(d.grad_fn).__name__ == "ToCopyBackward0"
+
+
+def test_adjoint_mH_and_H() -> None:
+    z = plugrad.tensor([[1 + 2j, 3j]], requires_grad=True)
+    for t in (z.mH, z.H, z.adjoint(), plugrad.adjoint(z)):
+        assert t.shape == (2, 1) and type(t.grad_fn).__name__ == "ConjBackward0"
+        np.testing.assert_array_equal(to_numpy(t.detach().resolve_conj()), [[1 - 2j], [-3j]])
+    r = plugrad.randn(4, 2, 3, requires_grad=True)
+    assert r.mH.shape == (4, 3, 2) and type(r.mH.grad_fn).__name__ == "TransposeBackward0"
+    with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices \\(2-D tensors\\). Got 3-D tensor"):
+        _ = r.H
+    with pytest.raises(RuntimeError, match=r"tensor.adjoint\(\) is only supported on matrices or batches of matrices"):
+        plugrad.randn(3).adjoint()
+    with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
+        assert plugrad.tensor(2.0).H.shape == ()
+
+
+# --- operand checks and promotion found by sweeping dtype pairs against PyTorch ---------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: plugrad.tensor([True]) - plugrad.tensor([1]),
+    lambda: plugrad.tensor([1.0]) - plugrad.tensor([True]),
+    lambda: 1 - plugrad.tensor([True]),
+    lambda: plugrad.tensor([True]) - 1,
+    lambda: plugrad.tensor([1.0]) - True,
+])
+def test_subtracting_a_bool_is_refused(make) -> None:
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor is not supported"):
+        make()
+
+
+def test_subtracting_two_bools_and_bool_powers_and_medians() -> None:
+    for make in (lambda: plugrad.tensor([True]) - plugrad.tensor([False]), lambda: plugrad.tensor([True]) - True,
+                 lambda: plugrad.sub(plugrad.tensor([True]), plugrad.tensor([True]), alpha=0)):
+        with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+            make()
+    with pytest.raises(NotImplementedError, match="\"pow\" not implemented for 'Bool'"):
+        plugrad.tensor([True]) ** plugrad.tensor([True])
+    assert (plugrad.tensor([True]) ** plugrad.tensor([2])).dtype is plugrad.int64
+    with pytest.raises(NotImplementedError, match="\"median_cpu\" not implemented for 'Bool'"):
+        plugrad.tensor([True, False]).median()
+
+
+@pytest.mark.parametrize("dim_dtype, zero_dtype, want", [
+    ("float32", "complex128", "complex64"),   # the dimensioned tensor's precision, in the complex category
+    ("float64", "complex64", "complex128"),
+    ("int32", "complex128", "complex128"),    # an integer tensor takes the zero-dim tensor's dtype
+    ("int64", "float64", "float64"),
+    ("float32", "float64", "float32"),
+    ("bool", "int8", "int8"),
+])
+def test_zero_dim_operands_raise_the_category_only(dim_dtype: str, zero_dtype: str, want: str) -> None:
+    a = plugrad.ones(3, dtype=getattr(plugrad, dim_dtype))
+    b = plugrad.ones((), dtype=getattr(plugrad, zero_dtype))
+    assert (a + b).dtype is getattr(plugrad, want) and (b * a).dtype is getattr(plugrad, want)

@@ -258,6 +258,16 @@ QUIET_OPS = frozenset({
     "fmod", "fmod_scalar", "remainder", "remainder_scalar",
     "lgamma", "digamma", "polygamma", "erfinv", "logit", "sinc", "special_entr", "i0", "special_i1", "xlogy",
     "hypot", "logaddexp", "logaddexp2", "logcumsumexp", "binary_cross_entropy", "isclose",
+    "igamma", "igammac", "special_erfcx", "special_log_ndtr", "special_ndtri", "special_xlog1py", "special_zeta",
+    "special_i0e", "special_i1e", "special_bessel_j0", "special_bessel_j1", "special_bessel_y0", "special_bessel_y1",
+    "special_modified_bessel_i0", "special_modified_bessel_i1", "special_modified_bessel_k0",
+    "special_modified_bessel_k1", "special_scaled_modified_bessel_k0", "special_scaled_modified_bessel_k1",
+    "special_spherical_bessel_j0", "special_airy_ai",
+    "special_chebyshev_polynomial_t", "special_chebyshev_polynomial_u", "special_chebyshev_polynomial_v",
+    "special_chebyshev_polynomial_w", "special_shifted_chebyshev_polynomial_t", "special_shifted_chebyshev_polynomial_u",
+    "special_shifted_chebyshev_polynomial_v", "special_shifted_chebyshev_polynomial_w",
+    "special_hermite_polynomial_h", "special_hermite_polynomial_he", "special_laguerre_polynomial_l",
+    "special_legendre_polynomial_p",
 })
 
 try:

@@ -10,8 +10,9 @@ reference ``init_genrand``); NumPy's legacy ``RandomState`` seeds its MT19937 th
 - normals: below 16 elements one at a time in float64 by Box-Muller (``r cos θ``, with ``r sin θ`` kept for
   the next normal drawn); from 16 elements the whole tensor is filled with uniforms first, then every block
   of 16 is transformed in place (element ``j`` and ``j + 8`` make a pair), and a ragged end is redrawn as
-  one last block of 16. float32 blocks use PyTorch's vectorized log/sin/cos, which can differ from
-  NumPy's in the last bit;
+  one last block of 16. float32 blocks take the log, sine and cosine of PyTorch's x86 kernel (Cephes'
+  single-precision polynomials, evaluated with fused multiply-adds), float64 blocks the C library's, so
+  both match PyTorch's to the last bit on x86;
 - permutations: Fisher-Yates, swapping element ``i`` with ``i + draw % (n - i)``.
 
 ``TorchStream`` is the state of one generator; the NumPy backend keeps one as its default generator and
@@ -157,15 +158,92 @@ def _box_muller_blocks(blocks: np.ndarray, dtype: np.dtype, mean: float, std: fl
     one, two = dtype.type(1), dtype.type(-2)
     u1 = one - blocks[:, :8]
     u2 = blocks[:, 8:]
-    radius = np.sqrt(two * np.log(u1))
     theta = dtype.type(2.0 * math.pi) * u2
-    cos, sin = radius * np.cos(theta), radius * np.sin(theta)
+    if dtype == np.float32:
+        radius = np.sqrt(two * _log_f32(u1))
+        sin, cos = _sincos_f32(theta)
+        cos, sin = radius * cos, radius * sin
+    else:
+        # PyTorch calls the C library's log, cos and sin here; NumPy's vectorized versions differ from them
+        # in the last bit now and then, Python's math module (the C library's) does not.
+        radius = np.sqrt(two * _libm(math.log, u1))
+        cos, sin = radius * _libm(math.cos, theta), radius * _libm(math.sin, theta)
     if std != 1.0 or mean != 0.0:
         # one rounding, as the fused multiply-add of PyTorch's kernel
         cos = _fma(cos, dtype.type(std), dtype.type(mean))
         sin = _fma(sin, dtype.type(std), dtype.type(mean))
     blocks[:, :8] = cos
     blocks[:, 8:] = sin
+
+
+# --- float32 log, sine and cosine as PyTorch's x86 normal kernel computes them ----------------------------
+# Cephes' single-precision algorithms (frexp-style range reduction, then minimax polynomials; for sin/cos a
+# three-part reduction by pi/4), with each multiply-add fused as the compiled kernel fuses it. The constants are
+# Cephes' coefficients. Only finite arguments in the ranges the normal sampler uses occur: log of (0, 1], sin
+# and cos of [0, 2 pi).
+
+_F32 = np.float32
+_LOG_P = tuple(_F32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+                                 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+                                 3.3333331174e-1))
+_LOG_Q1, _LOG_Q2 = _F32(-2.12194440e-4), _F32(0.693359375)  # log(2) split in two parts
+_SQRT_HALF = _F32(0.707106781186547524)
+_MIN_NORMAL = np.array([0x00800000], dtype=np.int32).view(_F32)[0]
+_PI4_PARTS = (_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8))
+_SIN_P = (_F32(-1.9515295891e-4), _F32(8.3321608736e-3), _F32(-1.6666654611e-1))
+_COS_P = (_F32(2.443315711809948e-5), _F32(-1.388731625493765e-3), _F32(4.166664568298827e-2))
+_FOUR_OVER_PI = _F32(1.27323954473516)
+
+
+def _libm(fn: Any, x: np.ndarray) -> np.ndarray:
+    """``fn`` (a function of Python's math module) on each element of a float64 array."""
+    return np.fromiter(map(fn, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+
+
+def _fma32(a: Any, b: Any, c: Any) -> np.ndarray:
+    """float32 ``a * b + c`` rounded once (the product of two float32 values is exact in float64)."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(_F32)
+
+
+def _log_f32(x: np.ndarray) -> np.ndarray:
+    x = np.maximum(x, _MIN_NORMAL)
+    bits = x.view(np.int32)
+    exponent = ((bits >> 23) - 127).astype(_F32) + _F32(1)
+    m = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # the mantissa as a number in [0.5, 1)
+    small = m < _SQRT_HALF
+    exponent = exponent - small.astype(_F32)
+    m = (m - _F32(1)) + np.where(small, m, _F32(0))  # m < sqrt(1/2): 2m - 1, else m - 1
+    z = m * m
+    y = _fma32(_LOG_P[0], m, _LOG_P[1])
+    for c in _LOG_P[2:]:
+        y = _fma32(y, m, c)
+    y = y * m
+    y = _fma32(y, z, exponent * _LOG_Q1)
+    y = _fma32(-z, _F32(0.5), y)
+    return _fma32(exponent, _LOG_Q2, m + y)
+
+
+def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sign_sin = x.view(np.int32) & np.int32(-(2**31))
+    x = np.abs(x)
+    octant = (x * _FOUR_OVER_PI).astype(np.int32)
+    octant = (octant + 1) & ~1
+    y = octant.astype(_F32)
+    sign_sin = sign_sin ^ ((octant & 4) << 29)
+    sign_cos = (~(octant - 2) & 4) << 29
+    use_sin_poly = (octant & 2) == 0
+    for part in _PI4_PARTS:  # x - y * pi/4 in three parts
+        x = _fma32(y, part, x)
+    z = x * x
+    yc = _fma32(_COS_P[0], z, _COS_P[1])
+    yc = _fma32(yc, z, _COS_P[2])
+    yc = _fma32(yc * z, z, -(z * _F32(0.5))) + _F32(1)
+    ys = _fma32(_SIN_P[0], z, _SIN_P[1])
+    ys = _fma32(ys, z, _SIN_P[2])
+    ys = _fma32(ys * z, x, x)
+    sin = np.where(use_sin_poly, ys, yc)
+    cos = np.where(use_sin_poly, yc, ys)
+    return (sin.view(np.int32) ^ sign_sin).view(_F32), (cos.view(np.int32) ^ sign_cos).view(_F32)
 
 
 def _fma(a: np.ndarray, b: Any, c: Any) -> np.ndarray:

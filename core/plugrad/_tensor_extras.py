@@ -148,6 +148,34 @@ def narrow_copy(input: Any, dim: int, start: int, length: int) -> Any:  # noqa: 
     return ops.clone(ops.narrow(input, dim, start, length))
 
 
+def _conj_transpose(t: Any, what: str) -> Any:
+    n = t._data.ndim
+    if n < 2:
+        raise RuntimeError(f"tensor.{what} is only supported on matrices or batches of matrices. Got {n}-D tensor.")
+    out = ops.transpose(t, -2, -1)
+    return ops.conj(out) if t.dtype.is_complex else out
+
+
+def adjoint(input: Any) -> Any:  # noqa: A002
+    """The conjugate transpose of the last two dimensions (a view; the transpose for real tensors)."""
+    return _conj_transpose(input, "adjoint()")
+
+
+def _mH(self: Tensor) -> Any:  # noqa: N802 - PyTorch's name
+    return _conj_transpose(self, "mH")
+
+
+def _H(self: Tensor) -> Any:  # noqa: N802 - PyTorch's name
+    n = self._data.ndim
+    if n == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return ops.conj(self)
+    if n != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor."
+                           + (" For batches of matrices, consider using tensor.mH" if n > 2 else ""))
+    return _conj_transpose(self, "H")
+
+
 def _volatile(self: Tensor) -> bool:
     warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
     return False
@@ -165,6 +193,7 @@ METHODS: dict[str, Any] = {
     "map_": _map_,
     "map2_": _map2_,
     "new": _new,
+    "adjoint": adjoint,
     "narrow_copy": narrow_copy,
     "unsafe_chunk": ops.chunk,
     "unsafe_split": ops.split,
@@ -176,12 +205,15 @@ METHODS: dict[str, Any] = {
     "is_distributed": _false,
 }
 PROPERTIES: dict[str, Any] = {
+    "mH": _mH,
+    "H": _H,
     "volatile": _volatile,
     "name": lambda self: None,
     **{name: _false for name in ("is_meta", "is_sparse", "is_sparse_csr", "is_quantized", "is_mkldnn", "is_nested",
                                  "is_xpu", "is_mps", "is_ipu", "is_vulkan", "is_xla", "is_mtia", "is_maia")},
 }
 FUNCTIONS: dict[str, Any] = {
+    "adjoint": adjoint,
     "narrow_copy": narrow_copy,
     "unsafe_chunk": ops.chunk,
     "unsafe_split": ops.split,

@@ -132,12 +132,14 @@ def default_dtype_for_category(category: int) -> dtype:
 def result_type(operands: Iterable[tuple[dtype, int] | int]) -> dtype:
     """PyTorch's promotion: each operand is ``(dtype, ndim)`` for a tensor or a category for a Python scalar.
 
-    Dimensioned tensors win over zero-dim tensors, which win over Python scalars,
-    unless a lower priority operand belongs to a higher category (bool < int < float < complex).
+    Dimensioned tensors win over zero-dim tensors, which win over Python scalars, unless a lower priority
+    operand belongs to a higher category (bool < int < float < complex): then the category rises, keeping a
+    floating dtype's precision (float64 with a complex zero-dim tensor gives complex128) and otherwise taking
+    the lower operand's dtype (a Python number's default dtype).
     """
     dim_t: dtype | None = None
     zero_t: dtype | None = None
-    scalar_cat = -1
+    wrapped: dtype | None = None
     for op in operands:
         if isinstance(op, tuple):
             d, nd = op
@@ -146,22 +148,29 @@ def result_type(operands: Iterable[tuple[dtype, int] | int]) -> dtype:
             else:
                 zero_t = d if zero_t is None else promote_types(zero_t, d)
         else:
-            scalar_cat = max(scalar_cat, op)
-    result = dim_t
-    if zero_t is not None:
-        if result is None:
-            result = zero_t
-        elif zero_t.category > result.category:
-            result = zero_t if zero_t.category > result.category else result
-    if scalar_cat >= 0:
-        if result is None:
-            result = default_dtype_for_category(scalar_cat)
-        elif scalar_cat > result.category:
-            result = default_dtype_for_category(scalar_cat)
-            if scalar_cat == 3 and dim_t is not None and dim_t is float64:
-                result = complex128
+            d = default_dtype_for_category(op)
+            wrapped = d if wrapped is None else promote_types(wrapped, d)
+    result = _combine_categories(dim_t, _combine_categories(zero_t, wrapped))
     assert result is not None
     return result
+
+
+def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    """PyTorch's combine_categories: ``higher`` (a higher-priority operand's dtype) unless ``lower`` belongs to a
+    higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher.category == 3:
+        return higher
+    if lower.category == 3:
+        if higher.category == 2:  # keep the floating precision (float16 has no complex32 here: complex64)
+            return complex128 if higher is float64 else complex64
+        return lower
+    if higher.category == 2:
+        return higher
+    if higher is bool_ or lower.category == 2:
+        return promote_types(higher, lower)
+    return higher
 
 
 class layout:  # noqa: N801 - PyTorch's name

@@ -366,13 +366,29 @@ def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None
 def _random(kind: str, size: Sequence[Any], dtype: Any, device: Any, requires_grad: bool, generator: Any = None) -> Tensor:
     backend = _backend_for(device)
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    if not d.is_floating_point:
+    if d.is_complex:
+        arr = _draw_complex(backend, kind, generator, _sizes(size), d)
+    elif not d.is_floating_point:
         raise RuntimeError(f'"{kind}" not implemented for \'{d.legacy[:-6]}\'; use a floating dtype')
-    arr = _draw(backend, kind, generator, _sizes(size), d)
+    else:
+        arr = _draw(backend, kind, generator, _sizes(size), d)
     t = _made(arr, backend)
     if requires_grad:
         t._factory_requires_grad()
     return t
+
+
+def _draw_complex(backend: Backend, kind: str, generator: Any, shape: tuple, d: _dt.dtype) -> Any:
+    """A complex draw as PyTorch makes it: the real and imaginary parts interleaved, drawn as one real tensor
+    with a last dimension of 2; ``randn``'s parts have variance 1/2, so that E|z|^2 = 1."""
+    from .ops.registry import kernel_for
+
+    parts = (*shape, 2)
+    if kind == "randn":
+        arr = _draw(backend, "normal", generator, parts, d.to_real(), 0.0, 1 / math.sqrt(2))
+    else:
+        arr = _draw(backend, kind, generator, parts, d.to_real())
+    return kernel_for("view_as_complex", backend)(arr)
 
 
 def _draw(backend: Backend, kind: str, generator: Any, *args: Any) -> Any:
@@ -529,8 +545,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if bool((rows.sum(1) == 0).any().item()):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        u = _made(_draw(backend, "rand", generator, tuple(rows.shape), _dt.float64), backend)
-        ratios = rows / (-ops.log1p(-u)).to(rows.dtype)  # each weight over an exponential(1) draw
+        ratios = rows / _exponential_draws(rows, 1.0, generator)  # each weight over an exponential(1) draw
         if num_samples == 1:
             result = ops.argmax(ratios, -1, keepdim=True)
         else:
@@ -703,70 +718,6 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return self.copy_(_exponential_draws(self, float(lambd), generator))
-
-
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
-                generator: Any = None, out: Any = None) -> Tensor:
-    """Indices drawn from the categorical distributions in the rows of ``input`` (non-negative weights, not
-    necessarily normalized), int64, shape ``(..., num_samples)``.
-
-    PyTorch's CPU algorithms, so the draws match after the same ``manual_seed``: without replacement (or for
-    one sample) the top ``num_samples`` of ``input / e`` with ``e`` exponential draws (the Gumbel trick); with
-    replacement one float64 uniform per sample, placed by binary search in the row's normalized cumulative sums.
-    """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    n_sample = int(num_samples)
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype.legacy[:-6]}")
-    if input.dim() not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if n_sample <= 0:
-        raise RuntimeError("cannot sample n_sample <= 0 samples")
-    n_categories = int(input.shape[-1])
-    if not replacement and n_sample > n_categories:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    probs = input.detach()
-    rows = probs.reshape(-1, n_categories)
-    if not replacement or n_sample == 1:
-        if bool((~(rows >= 0) | (rows == math.inf)).any()):  # NaN fails `>= 0`
-            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-        if bool((rows.sum(-1) <= 0).any()):
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        q = rows / _exponential_draws(rows, 1.0, generator)
-        result = q.argmax(-1, keepdim=True) if n_sample == 1 else q.topk(n_sample, -1).indices
-    else:
-        result = _multinomial_with_replacement(rows, n_sample, generator)
-    result = result.reshape(tuple(input.shape[:-1]) + (n_sample,))
-    if out is not None:
-        out.copy_(result)
-        return out
-    return result
-
-
-def _multinomial_with_replacement(rows: Tensor, n_sample: int, generator: Any) -> Tensor:
-    """Row by row, as PyTorch's CPU kernel: cumulative sums in the input's dtype, divided by the total, the
-    last set to 1; then ``n_sample`` float64 uniforms each placed at the first cumulative sum not below it."""
-    from .ops.special import searchsorted
-
-    if bool((rows < 0).any()):
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-    if bool((rows.isnan() | rows.isinf()).any()):
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
-    backend = rows._backend
-    out = []
-    for row in rows.unbind(0):
-        cum = row.cumsum(0)
-        total = cum[-1]
-        if not bool(total > 0):
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        cum = cum / total
-        cum[-1] = 1
-        u = _made(_draw(backend, "rand", generator, (n_sample,), _dt.float64), backend)
-        out.append(searchsorted(cum.to(_dt.float64), u))
-    from .ops.shape import stack
-
-    return stack(out)
 
 
 TENSOR_RANDOM_METHODS = {"uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_,

@@ -52,6 +52,8 @@ class Tensor:
     _inference: builtins.bool = False  # made inside inference_mode() (or a view of such a tensor)
     _fw: dict | None = None  # forward AD: level -> tangent (set by autograd.forward_ad on dual tensors only)
     _layout: tuple[builtins.int, ...] | None = None  # PyTorch's strides of a non-view made in a memory format
+    _is_conj: builtins.bool = False  # PyTorch's conjugate bit: made by conj() (see ops.complex_numbers)
+    _is_neg: builtins.bool = False  # PyTorch's negative bit: the imaginary part of a conj() result
 
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_output_nr", "_view_of", "_origin",
                  "__weakref__", "__dict__")
@@ -434,6 +436,34 @@ class Tensor:
 
     def half(self) -> Tensor:
         return self.to(_dt.float16)
+
+    def cfloat(self) -> Tensor:
+        return self.to(_dt.complex64)
+
+    def cdouble(self) -> Tensor:
+        return self.to(_dt.complex128)
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: a view sharing this tensor's memory (this tensor itself when it is real)."""
+        from .ops.complex_numbers import real
+
+        return real(self)
+
+    @real.setter
+    def real(self, value: Any) -> None:
+        self.real.copy_(value)
+
+    @property
+    def imag(self) -> Tensor:
+        """The imaginary part of a complex tensor: a view sharing its memory."""
+        from .ops.complex_numbers import imag
+
+        return imag(self)
+
+    @imag.setter
+    def imag(self, value: Any) -> None:
+        self.imag.copy_(value)
 
     def long(self) -> Tensor:
         return self.to(_dt.int64)

@@ -64,6 +64,14 @@ class Gamma(ExponentialFamily):
         return (plugrad.xlogy(self.concentration, self.rate) + plugrad.xlogy(self.concentration - 1, value)
                 - self.rate * value - plugrad.lgamma(self.concentration))
 
+    def cdf(self, value: Any) -> Tensor:
+        """The regularized lower incomplete gamma function of ``rate * value`` (differentiable in ``value``)."""
+        if not isinstance(value, Tensor):
+            value = plugrad.tensor(value, dtype=self.rate.dtype, device=self.rate.device)
+        if self._validate_args:
+            self._validate_sample(value)
+        return plugrad.special.gammainc(self.concentration, self.rate * value)
+
     def entropy(self) -> Tensor:
         return (self.concentration - plugrad.log(self.rate) + plugrad.lgamma(self.concentration)
                 + (1.0 - self.concentration) * plugrad.digamma(self.concentration))

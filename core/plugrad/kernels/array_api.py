@@ -31,6 +31,13 @@ def direct(name: str, attr: str | None = None) -> None:
     register_generic_kernel(name, lambda xp: getattr(xp, fn_name))
 
 
+def is_complex_array(xp: Any, x: Any) -> bool:
+    """Whether array ``x`` holds complex numbers (``xp.isdtype`` where the namespace has it)."""
+    if hasattr(xp, "isdtype"):
+        return bool(xp.isdtype(x.dtype, "complex floating"))
+    return getattr(x.dtype, "kind", "") == "c"
+
+
 def normalize_axis(dim: Any, ndim: int) -> Any:
     if dim is None:
         return None

@@ -42,7 +42,7 @@ def promote(x: Any, y: Any, opname: str) -> tuple[Any, Any]:
                 if cat == 1 and tcat == 1:
                     return x, _wrap_int(y, native, x)
                 return x, y
-            return _to(x, _dt.default_dtype_for_category(cat)), y
+            return _to(x, _scalar_target(x, tcat, cat)), y
         if isinstance(y, T):
             if x._data.shape != y._data.shape:
                 check_broadcast(x._data.shape, y._data.shape)
@@ -102,8 +102,24 @@ def _with_scalar(t: Any, s: Any, opname: str) -> Any:
     tcat = t.dtype.category
     scat = _dt.scalar_category(s)
     if scat > tcat:
-        return _to(t, _dt.default_dtype_for_category(scat))
+        return _to(t, _scalar_target(t, tcat, scat))
     return t
+
+
+def _scalar_target(t: Any, tcat: int, scat: int) -> _dt.dtype:
+    """The dtype tensor ``t`` (of category ``tcat``) takes on to meet a Python number of category ``scat``."""
+    if scat == 3 and tcat == 2 and t.dtype is _dt.float64:
+        return _dt.complex128  # Note: a float tensor meeting a complex number keeps its precision
+    return _dt.default_dtype_for_category(scat)
+
+
+def is_complex_data(t: Any) -> bool:
+    """Whether tensor ``t`` is complex: one lookup on its native dtype, cheap enough for the hot VJP rules."""
+    native = t._data.dtype
+    cat = _NATIVE_CATEGORY.get(native)
+    if cat is None:
+        cat = _NATIVE_CATEGORY[native] = t._backend.dtype_of(t._data).category
+    return cat == 3
 
 
 def float_operand(t: Any) -> Any:

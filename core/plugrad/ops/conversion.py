@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import dtypes as _dt
-from ..kernels.array_api import generic
+from ..kernels.array_api import generic, is_complex_array
 from ..testing.samples import Sample, T, unary_samples
 from .registry import Op, defop
 
@@ -25,6 +26,8 @@ TO_COPY = defop("to_copy", 1, vjp=_to_dtype_vjp, node="ToCopyBackward0", saves=(
 @generic("to_copy")
 def _to_copy_kernel(xp: Any) -> Any:
     def to_copy(x: Any, d: _dt.dtype) -> Any:
+        if not d.is_complex and is_complex_array(xp, x):
+            x = xp.real(x)  # Note: the real part, as PyTorch casts (a gradient for a real input, too)
         return x.astype(getattr(xp, d.name))
 
     return to_copy
@@ -34,6 +37,8 @@ def _to_dtype(t: Any, d: _dt.dtype) -> Any:
     """``t`` cast to dtype ``d`` (recorded as ToCopyBackward0 when it requires grad)."""
     if t.dtype is d:
         return t
+    if t.dtype.is_complex and not d.is_complex:
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
     if t._requires_grad and not (d.is_floating_point or d.is_complex):
         return TO_COPY.dispatch_nograd((t,), (d,))
     return TO_COPY.dispatch((t,), (d,))

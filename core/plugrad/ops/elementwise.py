@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
-from ..kernels.array_api import direct, generic
+from ..kernels.array_api import direct, generic, is_complex_array
 from ..testing.samples import Sample, T, binary_samples, unary_samples
-from ._promote import _to, check_broadcast, float_operand, promote
+from ._promote import _to, check_broadcast, float_operand, is_complex_data, promote
 from .registry import Op, defop
 
 
@@ -24,6 +24,47 @@ def _write_out(fname: str, out: Any, inputs: tuple, compute: Callable[[], Any]) 
     from .shape import write_out
 
     return write_out(fname, out, inputs, compute)
+
+# --- complex conjugation, and the convention of complex gradients ---------------------------
+# Note: PyTorch's convention: the gradient of a real loss L with respect to z = x + iy is dL/dx + i dL/dy, so
+# the rule of a holomorphic f gives grad * conj(f'(z)). The real path never pays for a conj: a rule conjugates
+# only after one dtype lookup says the gradient is complex.
+
+
+def _conj_physical_vjp(ctx: Any, g: Any) -> tuple:
+    return (CONJ_PHYSICAL.dispatch((g,)),)
+
+
+CONJ_PHYSICAL = defop("conj_physical", 1, vjp=_conj_physical_vjp, saves=((),), samples=unary_samples(),
+                      reference=lambda np, x: np.conj(x))
+direct("conj_physical", "conj")
+
+
+def cj(t: Any) -> Any:
+    """``conj(t)`` for a complex tensor or number, ``t`` itself for a real one (no op is run)."""
+    if hasattr(t, "_data"):
+        return CONJ_PHYSICAL.dispatch((t,)) if is_complex_data(t) else t
+    return t.conjugate() if type(t) is complex else t
+
+
+def holomorphic(rule: Any) -> Any:
+    """The VJP rule of a holomorphic op from its real one, ``rule(ctx, g) = g * f'(x)``: for a complex gradient
+    it gives ``g * conj(f'(x)) = conj(rule(ctx, conj(g)))``; a real gradient calls ``rule`` as it is."""
+
+    def vjp(ctx: Any, g: Any) -> tuple:
+        if is_complex_data(g):
+            grads = rule(ctx, CONJ_PHYSICAL.dispatch((g,)))
+            return tuple(None if r is None else CONJ_PHYSICAL.dispatch((r,)) for r in grads)
+        return rule(ctx, g)
+
+    vjp.__name__ = getattr(rule, "__name__", "vjp")
+    return vjp
+
+
+def conj_physical(input: Any) -> Any:  # noqa: A002
+    """The complex conjugate of ``input``, computed now (ConjPhysicalBackward0); a real tensor is copied."""
+    return CONJ_PHYSICAL.dispatch((input,))
+
 
 # --- add / sub ----------------------------------------------------------------------------
 
@@ -63,8 +104,11 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     if out is not None:
         return _write_out("sub", out, (input, other), lambda: sub(input, other, alpha=alpha))
     if alpha != 1:
+        _check_bool_operands(input, other)
         other = mul(other, alpha) if hasattr(other, "_data") else other * alpha
     x, y = promote(input, other, "sub")
+    if x is not input or y is not other or type(other) is bool:  # Note: a cast or a bool scalar: check for bools
+        _check_bool_operands(input, other)
     if not hasattr(x, "_data"):
         return rsub(y, x)
     try:
@@ -72,6 +116,19 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Any:  # n
     except TypeError:
         _check_bool_sub(x, y)
         raise
+
+
+def _check_bool_operands(x: Any, y: Any) -> None:
+    """PyTorch refuses subtraction when either operand (a tensor or a Python number) is a bool."""
+    bx = x.dtype is _dt.bool_ if hasattr(x, "_data") else type(x) is bool
+    by = y.dtype is _dt.bool_ if hasattr(y, "_data") else type(y) is bool
+    if bx and by:
+        _check_bool_sub(x, y)
+    if bx or by:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _check_bool_sub(x: Any, y: Any) -> None:
@@ -109,6 +166,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:  # noqa: A002
         input = mul(input, alpha)
     if hasattr(other, "_data"):
         return sub(other, input)
+    _check_bool_operands(input, other)
     x, s = promote(input, other, "rsub")
     try:
         return RSUB.dispatch((x,), (s,))
@@ -123,6 +181,8 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Any:  # noqa: A002
 def _mul_vjp(ctx: Any, g: Any) -> tuple:
     x, y = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        x, y = cj(x), cj(y)
     return (g * y if need[0] else None, g * x if need[1] else None)
 
 
@@ -144,6 +204,8 @@ def mul(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
 def _div_vjp(ctx: Any, g: Any) -> tuple:
     x, y = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        x, y = cj(x), cj(y)
     gx = g / y if need[0] else None
     gy = -g * x / (y * y) if need[1] else None
     return gx, gy
@@ -258,7 +320,7 @@ def _reciprocal_vjp(ctx: Any, g: Any) -> tuple:
     return (-g * out * out,)
 
 
-RECIPROCAL = defop("reciprocal", 1, vjp=_reciprocal_vjp, saves=((-1,),),
+RECIPROCAL = defop("reciprocal", 1, vjp=holomorphic(_reciprocal_vjp), saves=((-1,),),
                    samples=unary_samples(low=0.5, high=2.0), reference=lambda np, x: 1.0 / x)
 
 
@@ -288,7 +350,7 @@ def _pow_scalar_vjp(ctx: Any, g: Any) -> tuple:
     return (POW_BACKWARD.dispatch((g, x), (e,)),)
 
 
-POW = defop("pow", 1, vjp=_pow_scalar_vjp, node="PowBackward0", saves=((0,),),
+POW = defop("pow", 1, vjp=holomorphic(_pow_scalar_vjp), node="PowBackward0", saves=((0,),),
             samples=lambda: [*unary_samples(attrs=(2,), low=0.5, high=2.0)(),
                              *unary_samples(attrs=(3,))(), *unary_samples(attrs=(-1.5,), low=0.5, high=2.0)(),
                              *unary_samples(attrs=(0.5,), low=0.5, high=2.0)()],
@@ -334,7 +396,7 @@ def _pow_backward_samples() -> list[Sample]:
     return out
 
 
-POW_BACKWARD = defop("pow_backward", 2, vjp=_pow_backward_vjp, node="MulBackward0", saves=((1,), (0, 1)),
+POW_BACKWARD = defop("pow_backward", 2, vjp=holomorphic(_pow_backward_vjp), node="MulBackward0", saves=((1,), (0, 1)),
                      samples=_pow_backward_samples,
                      reference=lambda np, g, x, e: g * e * np.power(x, e - 1))
 
@@ -361,7 +423,7 @@ def _pow_tensor_vjp(ctx: Any, g: Any) -> tuple:
     return gx, gy
 
 
-POW_TENSOR = defop("pow_tensor", 2, vjp=_pow_tensor_vjp, node="PowBackward1", saves=((0, 1), (0, 1)),
+POW_TENSOR = defop("pow_tensor", 2, vjp=holomorphic(_pow_tensor_vjp), node="PowBackward1", saves=((0, 1), (0, 1)),
                    samples=binary_samples(low=0.5, high=2.0), reference=lambda np, x, y: np.power(x, y))
 direct("pow_tensor", "pow")
 
@@ -374,7 +436,7 @@ def _rpow_vjp(ctx: Any, g: Any) -> tuple:
     return (g * out * math.log(base) if base > 0 else g * out * float("nan"),)
 
 
-RPOW = defop("rpow", 1, vjp=_rpow_vjp, node="PowBackward2", saves=((-1,),),
+RPOW = defop("rpow", 1, vjp=holomorphic(_rpow_vjp), node="PowBackward2", saves=((-1,),),
              samples=unary_samples(attrs=(2.0,)), reference=lambda np, x, b: np.power(b, x))
 
 
@@ -391,6 +453,8 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
     if hasattr(input, "_data"):
         if hasattr(exponent, "_data"):
             x, y = promote(input, exponent, "pow")
+            if x.dtype is _dt.bool_:
+                raise NotImplementedError('"pow" not implemented for \'Bool\'')
             if x.dtype.category == 1:
                 xp = x._backend.namespace()
                 if bool(xp.any(y._data < 0)):
@@ -435,7 +499,7 @@ def float_power(input: Any, exponent: Any) -> Any:  # noqa: A002
 def _unary(name: str, vjp: Any, saves: Any, node: str | None = None, low: float = -1.0, high: float = 1.0,
            xp_name: str | None = None, ref: Any = None, gradgrad: bool = True,
            factory: Any = None) -> tuple[Op, Callable[[Any], Any]]:
-    op = defop(name, 1, vjp=vjp, saves=(saves,), node=node, samples=unary_samples(low=low, high=high),
+    op = defop(name, 1, vjp=holomorphic(vjp), saves=(saves,), node=node, samples=unary_samples(low=low, high=high),
                reference=ref or (lambda np, x, _n=xp_name or name: getattr(np, _n)(x)),
                supports_gradgrad=gradgrad)
     if factory is not None:
@@ -496,9 +560,9 @@ def _output_grad_samples(low: float, high: float) -> Any:
     return gen
 
 
-TANH_BACKWARD = defop("tanh_backward", 2, vjp=_tanh_backward_vjp, saves=((1,), (0, 1)),
+TANH_BACKWARD = defop("tanh_backward", 2, vjp=holomorphic(_tanh_backward_vjp), saves=((1,), (0, 1)),
                       samples=_output_grad_samples(-0.9, 0.9), reference=lambda np, g, out: g * (1 - out * out))
-SIGMOID_BACKWARD = defop("sigmoid_backward", 2, vjp=_sigmoid_backward_vjp, saves=((1,), (0, 1)),
+SIGMOID_BACKWARD = defop("sigmoid_backward", 2, vjp=holomorphic(_sigmoid_backward_vjp), saves=((1,), (0, 1)),
                          samples=_output_grad_samples(0.1, 0.9), reference=lambda np, g, out: g * out * (1 - out))
 
 
@@ -534,7 +598,7 @@ def _rsqrt_vjp(ctx: Any, g: Any) -> tuple:
     return (-0.5 * g * out * out * out,)
 
 
-RSQRT = defop("rsqrt", 1, vjp=_rsqrt_vjp, saves=((-1,),), samples=unary_samples(low=0.5, high=2.0),
+RSQRT = defop("rsqrt", 1, vjp=holomorphic(_rsqrt_vjp), saves=((-1,),), samples=unary_samples(low=0.5, high=2.0),
               reference=lambda np, x: 1 / np.sqrt(x))
 
 
@@ -555,13 +619,16 @@ def _sigmoid_vjp(ctx: Any, g: Any) -> tuple:
     return (SIGMOID_BACKWARD.dispatch((g, ctx.output)),)
 
 
-SIGMOID = defop("sigmoid", 1, vjp=_sigmoid_vjp, saves=((-1,),), samples=unary_samples(low=-3, high=3),
+SIGMOID = defop("sigmoid", 1, vjp=holomorphic(_sigmoid_vjp), saves=((-1,),), samples=unary_samples(low=-3, high=3),
                 reference=lambda np, x: 1 / (1 + np.exp(-x)))
 
 
 @generic("sigmoid")
 def _sigmoid_kernel(xp: Any) -> Any:
     def sigmoid(x: Any) -> Any:
+        if is_complex_array(xp, x):
+            one = xp.asarray(1, dtype=x.dtype)
+            return one / (one + xp.exp(-x))
         # Note: exp of a negative number only, so large |x| neither overflows nor loses precision.
         e = xp.exp(-xp.abs(x))
         one = xp.asarray(1, dtype=x.dtype)
@@ -741,7 +808,16 @@ def erfc(input: Any) -> Any:  # noqa: A002
 # --- abs, sign and the rounding family ------------------------------------------------------
 
 
-ABS = defop("abs", 1, vjp=lambda ctx, g: (g * sign(ctx.inputs[0]),), saves=((0,),), samples=unary_samples(),
+def _abs_vjp(ctx: Any, g: Any) -> tuple:
+    (x,) = ctx.inputs
+    if is_complex_data(x):
+        from .special import sgn
+
+        return (g * sgn(x),)  # Note: a real gradient times x / |x| (0 at 0), complex as the input
+    return (g * sign(x),)
+
+
+ABS = defop("abs", 1, vjp=_abs_vjp, saves=((0,),), samples=unary_samples(),
             reference=lambda np, x: np.abs(x))
 direct("abs")
 
@@ -1120,9 +1196,9 @@ def _addc_samples(low: float, high: float) -> Any:
     return gen
 
 
-ADDCMUL = defop("addcmul", 3, vjp=_addcmul_vjp, saves=((), (2,), (1,)), samples=_addc_samples(-1.0, 1.0),
+ADDCMUL = defop("addcmul", 3, vjp=holomorphic(_addcmul_vjp), saves=((), (2,), (1,)), samples=_addc_samples(-1.0, 1.0),
                 reference=lambda np, x, t1, t2, value: x + value * t1 * t2)
-ADDCDIV = defop("addcdiv", 3, vjp=_addcdiv_vjp, saves=((), (2,), (1, 2)), samples=_addc_samples(0.5, 2.0),
+ADDCDIV = defop("addcdiv", 3, vjp=holomorphic(_addcdiv_vjp), saves=((), (2,), (1, 2)), samples=_addc_samples(0.5, 2.0),
                 reference=lambda np, x, t1, t2, value: x + value * t1 / t2)
 
 
@@ -1658,7 +1734,7 @@ TENSOR_METHODS = {
 __all__ = [
     "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "true_divide", "divide", "floor_divide", "neg", "negative",
     "reciprocal", "pow", "float_power", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
-    "tanh", "sigmoid",
+    "tanh", "sigmoid", "conj_physical",
     "log2", "log10", "exp2", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",
     "arctan", "arcsinh", "arccosh", "arctanh", "erf", "erfc", "abs", "absolute", "sign", "floor", "ceil", "trunc",
     "fix", "round", "frac", "square", "remainder", "fmod", "maximum", "minimum", "atan2", "arctan2", "lerp",

@@ -15,6 +15,8 @@ from .. import dtypes as _dt
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
 from . import registry as _reg
+from ._promote import is_complex_data
+from .elementwise import cj
 from .registry import defop
 from .shape import (
     PERMUTE,
@@ -71,6 +73,8 @@ def _mat2_grad(m1: Any, g: Any, m2: Any) -> Any:
 def _mm_vjp(ctx: Any, g: Any) -> tuple:
     a, b = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        a, b = cj(a), cj(b)
     ga = MM.dispatch((g, T_OP.dispatch((b,)))) if need[0] else None
     gb = _mat2_grad(a, g, b) if need[1] else None
     return ga, gb
@@ -114,6 +118,8 @@ def mm(input: Any, mat2: Any, *, out: Any = None) -> Any:  # noqa: A002
 def _bmm_vjp(ctx: Any, g: Any) -> tuple:
     a, b = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        a, b = cj(a), cj(b)
     ga = BMM.dispatch((g, TRANSPOSE.dispatch((b,), (1, 2)))) if need[0] else None
     gb = BMM.dispatch((TRANSPOSE.dispatch((a,), (1, 2)), g)) if need[1] else None
     return ga, gb
@@ -146,6 +152,8 @@ def bmm(input: Any, mat2: Any, *, out: Any = None) -> Any:  # noqa: A002
 def _mv_vjp(ctx: Any, g: Any) -> tuple:
     m, v = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        m, v = cj(m), cj(v)
     gm = outer(g, v) if need[0] else None
     gv = MV.dispatch((T_OP.dispatch((m,)), g)) if need[1] else None
     return gm, gv
@@ -175,6 +183,8 @@ def mv(input: Any, vec: Any, *, out: Any = None) -> Any:  # noqa: A002
 def _dot_vjp(ctx: Any, g: Any) -> tuple:
     a, b = ctx.inputs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        a, b = cj(a), cj(b)
     return (g * b if need[0] else None), (g * a if need[1] else None)
 
 
@@ -239,6 +249,8 @@ def _addmm_vjp(ctx: Any, g: Any) -> tuple:
     _, m1, m2 = ctx.inputs
     beta, alpha = ctx.attrs
     need = ctx.needs_input_grad
+    if is_complex_data(g):
+        m1, m2, beta, alpha = cj(m1), cj(m2), cj(beta), cj(alpha)
     gi = (g if beta == 1 else g * beta) if need[0] else None
     g1 = g2 = None
     if need[1]:
@@ -896,7 +908,8 @@ def _einsum_pair(a: Any, la: list, b: Any, lb: list, keep: set, sizes: dict) -> 
 def _vdot_vjp(ctx: Any, g: Any) -> tuple:
     a, b = ctx.inputs
     need = ctx.needs_input_grad
-    return (g * b if need[0] else None), (g * a if need[1] else None)
+    # vdot(a, b) = sum(conj(a) * b) is antiholomorphic in a: its gradient is conj(g) * b
+    return (cj(g) * b if need[0] else None), (g * a if need[1] else None)
 
 
 VDOT = defop("vdot", 2, vjp=_vdot_vjp, saves=((1,), (0,)),

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
+from .elementwise import holomorphic
 from .registry import defop
 
 
@@ -93,7 +94,7 @@ def _inverse_vjp(ctx: Any, g: Any) -> tuple:
     return (-(inv_t @ g @ inv_t),)
 
 
-INVERSE = defop("inverse", 1, vjp=_inverse_vjp, node="LinalgInvExBackward0", saves=((-1,),),
+INVERSE = defop("inverse", 1, vjp=holomorphic(_inverse_vjp), node="LinalgInvExBackward0", saves=((-1,),),
                 samples=lambda: [Sample((_square((), 3),), name="3x3"),
                                  Sample((_square((2,), 3, seed=2),), name="batch"),
                                  Sample((_square((), 4, negative_det=True),), name="negative_det")],
@@ -115,7 +116,7 @@ def _det_vjp(ctx: Any, g: Any) -> tuple:
     return (_per_matrix(g * ctx.output) * INVERSE.dispatch((a,)).mT,)
 
 
-DET = defop("det", 1, vjp=_det_vjp, node="LinalgDetBackward0", saves=((0, -1),),
+DET = defop("det", 1, vjp=holomorphic(_det_vjp), node="LinalgDetBackward0", saves=((0, -1),),
             samples=lambda: [Sample((_square((), 3),), name="3x3"),
                              Sample((_square((3,), 2, seed=3),), name="batch"),
                              Sample((_square((), 4, negative_det=True),), name="negative_det")],
@@ -172,7 +173,7 @@ def _solve_reference(np: Any, a: Any, b: Any, vector_case: bool) -> Any:
     return np.linalg.solve(a, b)
 
 
-SOLVE = defop("solve", 2, vjp=_solve_vjp, node="LinalgSolveExBackward0", saves=((0, -1), (0,)),
+SOLVE = defop("solve", 2, vjp=holomorphic(_solve_vjp), node="LinalgSolveExBackward0", saves=((0, -1), (0,)),
               samples=lambda: [Sample((_square((), 3), T((3, 2))), (False,), name="matrix_rhs"),
                                Sample((_square((), 3), T((3,))), (True,), name="vector_rhs"),
                                Sample((_square((2,), 3, seed=5), T((2, 3))), (True,), name="batch_of_vectors"),

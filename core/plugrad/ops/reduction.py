@@ -12,6 +12,7 @@ from .. import return_types
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
 from . import registry as _reg
+from .elementwise import holomorphic
 from .registry import defop
 
 
@@ -350,10 +351,10 @@ def _prod_samples() -> list[Sample]:
             Sample((T((0, 3)),), ((0,), False), name="empty", gradgradcheck=False)]
 
 
-PROD = defop("prod", 1, vjp=_prod_vjp, node="ProdBackward0", saves=((0, -1),),
+PROD = defop("prod", 1, vjp=holomorphic(_prod_vjp), node="ProdBackward0", saves=((0, -1),),
              samples=lambda: [s for s in _prod_samples() if s.attrs[0] is None],
              reference=lambda np, x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim))
-PROD_DIM = defop("prod_dim", 1, vjp=_prod_vjp, node="ProdBackward1", saves=((0, -1),),
+PROD_DIM = defop("prod_dim", 1, vjp=holomorphic(_prod_vjp), node="ProdBackward1", saves=((0, -1),),
                  samples=lambda: [s for s in _prod_samples() if s.attrs[0] is not None],
                  reference=lambda np, x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim))
 
@@ -727,6 +728,8 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN propagates.
 
     The full reduction spreads its gradient evenly over tied elements, as PyTorch does."""
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError(f'"{"median_cpu" if dim is None else "median_out"}" not implemented for \'Bool\'')
     if dim is None:
         if input.numel() == 0:
             from .creation import full_like
@@ -1342,7 +1345,7 @@ def _cumprod_vjp(ctx: Any, g: Any) -> tuple:
     return (CUMPROD_BACKWARD.dispatch_nograd((x, g, out), (dim,)),)
 
 
-CUMPROD = defop("cumprod", 1, vjp=_cumprod_vjp, saves=((0, -1),),
+CUMPROD = defop("cumprod", 1, vjp=holomorphic(_cumprod_vjp), saves=((0, -1),),
                 samples=lambda: [*_cumulative_samples(),
                                  Sample((T((2, 4), values=[[1.5, 0.0, 2.0, 0.0], [0.0, -1.0, 2.0, 3.0]]),), (1,),
                                         name="zeros")],

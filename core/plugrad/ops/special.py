@@ -539,10 +539,19 @@ RAD2DEG, rad2deg = _scale_op("rad2deg", 180 / math.pi)
 def _sgn_vjp(ctx: Any, g: Any) -> tuple:
     from .creation import zeros_like
 
-    return (zeros_like(g),)
+    (x,) = ctx.inputs
+    if x is None or not x.dtype.is_complex:
+        return (zeros_like(g),)
+    # PyTorch's sgn_backward: sgn(z) = z / |z| moves only with the angle, (g - sgn(z)^2 conj(g)) / (2 |z|), 0 at 0.
+    from .comparison import where
+    from .elementwise import abs, conj_physical
+
+    a = abs(x)
+    s = ctx.output
+    return (where(a == 0, zeros_like(g), (g - s * s * conj_physical(g)) / (2 * a)),)
 
 
-SGN = defop("sgn", 1, vjp=_sgn_vjp, saves=((),), samples=unary_samples(), supports_gradgrad=False,
+SGN = defop("sgn", 1, vjp=_sgn_vjp, saves=((0, -1),), samples=unary_samples(), supports_gradgrad=False,
             reference=lambda np, x: np.sign(x))
 
 
