@@ -165,7 +165,7 @@ def _chunked(input: Tensor, linear_weight: Tensor, target: Tensor, linear_bias: 
         device = input.device
         losses = []
         output = factories.zeros((), dtype=acc_dtype, device=device)
-        grad_input = [] if compute_input_grad else None
+        grad_input: list[Tensor] | None = [] if compute_input_grad else None
         grad_weight = factories.zeros(tuple(w_lin.shape), dtype=acc_dtype, device=device) if compute_weight_grad \
             else None
         grad_bias = factories.zeros((num_classes,), dtype=acc_dtype, device=device) if compute_bias_grad else None

@@ -187,6 +187,9 @@ class _SpectralNorm(Module):
     """``W / sigma(W)``, ``sigma`` the largest singular value of ``W`` as a matrix of ``dim`` by the rest,
     estimated by power iteration on the buffers ``_u`` and ``_v`` (one step per use in training mode)."""
 
+    _u: Tensor
+    _v: Tensor
+
     def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12) -> None:
         super().__init__()
         ndim = weight.ndim
