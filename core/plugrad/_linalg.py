@@ -18,6 +18,7 @@ from .ops.linalg_core import (
     DET,
     EIG,
     EIGH,
+    HOUSEHOLDER_PRODUCT,
     INVERSE,
     LU,
     QR,
@@ -36,7 +37,8 @@ from .ops.linalg_core import (
 from .ops.reduction import vector_norm as _vector_norm
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh",
+    "householder_product", "inv",
     "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
     "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
@@ -241,6 +243,30 @@ def qr(A: Any, mode: str = "reduced", *, out: Any = None) -> Any:  # noqa: N803
                            "or 'complete'")
     check_float("linalg.qr", A)
     return _return_type("linalg_qr", ("Q", "R"))(QR.dispatch((A,), (mode,)))
+
+
+def householder_product(A: Any, tau: Any, *, out: Any = None) -> Any:  # noqa: N803
+    """The first ``n`` columns of ``H_1 ... H_k`` for ``A`` of shape ``(*, m, n)``, ``m >= n >= k``: reflector
+    ``H_i = I - tau_i v_i v_i^T`` with ``v_i`` 1 at ``i`` and ``A[i+1:, i]`` below (LinalgHouseholderProductBackward0)."""
+    check_tensor("linalg_householder_product", "input", 1, A)
+    check_tensor("linalg_householder_product", "tau", 2, tau)
+    fn = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
+    if A.shape[-2] < A.shape[-1]:
+        raise RuntimeError(f"{fn}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.ndim and A.shape[-1] < tau.shape[-1]:
+        raise RuntimeError(f"{fn}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if A.ndim - tau.ndim != 1:
+        raise RuntimeError(f"{fn}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {A.ndim}")
+    if A.ndim > 2 and tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{fn}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    if tau.dtype is not A.dtype:
+        raise RuntimeError(f"{fn}: tau dtype {legacy_name(tau)} does not match input dtype {legacy_name(A)}")
+    check_float(fn, A)
+    return _ops.linalg_core._copy_out(out, HOUSEHOLDER_PRODUCT.dispatch((A, tau)))
 
 
 def svd(A: Any, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:  # noqa: N803

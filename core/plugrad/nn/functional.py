@@ -188,3 +188,6 @@ __all__ += ["native_channel_shuffle"]
 __all__ += ["ctc_loss", "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
             "fractional_max_pool3d_with_indices"]
 __all__ += ["multi_head_attention_forward", "scaled_dot_product_attention"]
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402
+
+__all__ += ["linear_cross_entropy"]

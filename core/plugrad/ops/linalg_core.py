@@ -424,6 +424,122 @@ def _qr_kernel(xp: Any) -> Any:
     return qr
 
 
+# --- geqrf / householder_product ------------------------------------------------------------------
+
+
+def _geqrf_vjp(ctx: Any, grads: tuple) -> tuple:
+    raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+GEQRF = defop("geqrf", 1, vjp=_geqrf_vjp, node="GeqrfBackward0", nout=2, saves=((0,),), supports_gradgrad=False,
+              samples=lambda: [Sample((_rect((), 4, 3),), name="tall", gradcheck=False),
+                               Sample((_rect((), 3, 4, seed=2),), name="wide", gradcheck=False),
+                               Sample((_rect((2,), 3, 3, seed=3),), name="batch", gradcheck=False)],
+              reference=lambda np, a: _geqrf_kernel(np)(a))
+
+
+@generic("geqrf")
+def _geqrf_kernel(xp: Any) -> Any:
+    def geqrf(a: Any) -> tuple:
+        """LAPACK's geqr2, every matrix of the batch at once: column j's reflector ``I - tau v v^T`` (``v[j] = 1``)
+        is chosen as dlarfg chooses it, its ``v[j+1:]`` stored below the diagonal and R on and above it."""
+        *batch, m, n = a.shape
+        k = min(m, n)
+        r = xp.zeros((math.prod(batch), m, n), dtype=a.dtype)  # Note: row-major, whatever a's layout
+        r[...] = xp.reshape(a, (-1, m, n))
+        taus = xp.zeros((r.shape[0], k), dtype=a.dtype)
+        for j in range(k):
+            alpha = r[:, j, j]
+            below = r[:, j + 1:, j]
+            xnorm = xp.sqrt(xp.sum(below * below, axis=1))
+            reflect = xnorm != 0
+            norm = xp.sqrt(alpha * alpha + xnorm * xnorm)
+            beta = xp.where(alpha >= 0, -norm, norm)
+            safe_beta = xp.where(reflect, beta, xp.ones_like(beta))
+            tau = xp.where(reflect, (beta - alpha) / safe_beta, xp.zeros_like(beta))
+            scale = xp.where(reflect, 1 / xp.where(reflect, alpha - beta, xp.ones_like(beta)), xp.ones_like(beta))
+            v = below * scale[:, None]
+            taus[:, j] = tau
+            r[:, j, j] = xp.where(reflect, beta, alpha)
+            r[:, j + 1:, j] = v
+            if j + 1 < n:
+                rest = r[:, j:, j + 1:]
+                w = rest[:, 0, :] + xp.sum(v[:, :, None] * rest[:, 1:, :], axis=1)
+                r[:, j, j + 1:] = rest[:, 0, :] - tau[:, None] * w
+                r[:, j + 1:, j + 1:] = rest[:, 1:, :] - tau[:, None, None] * v[:, :, None] * w[:, None, :]
+        shape = tuple(batch)
+        return xp.reshape(r, (*shape, m, n)), xp.reshape(taus, (*shape, k))
+
+    return geqrf
+
+
+def _reflectors(a: Any, k: int) -> Any:
+    """The Householder vectors stored in ``a``'s first ``k`` columns: 1 on the diagonal, ``a`` below it."""
+    m = a.shape[-2]
+    return a[..., :k].tril(-1) + _plugrad().eye(m, k, dtype=a.dtype, device=a.device)
+
+
+def _householder_product_vjp(ctx: Any, g: Any) -> tuple:
+    """Q = H_1 ... H_k E with H_i = I - tau_i v_i v_i^T and E the first n columns of I: walk the products
+    X_k = E, X_{i-1} = H_i X_i forward, then back from Q, one reflector at a time."""
+    a, tau = ctx.inputs
+    m, n = a.shape[-2:]
+    k = tau.shape[-1]
+    if k == 0:  # Note: Q is the identity's columns whatever A holds; PyTorch gives neither input a gradient
+        return None, None
+    pg = _plugrad()
+    v_all = _reflectors(a, k)
+    states = [pg.eye(m, n, dtype=a.dtype, device=a.device)]
+    for i in range(k - 1, -1, -1):
+        v, t = v_all[..., i:i + 1], tau[..., i, None, None]
+        states.append(states[-1] - t * (v @ (v.mT @ states[-1])))
+    states.reverse()  # states[i] = H_{i+1} ... H_k E (0-based reflector i+1 onwards)
+    grad = g
+    g_v, g_tau = [], []
+    for i in range(k):
+        v, t, x = v_all[..., i:i + 1], tau[..., i, None, None], states[i + 1]
+        w, vg = v.mT @ x, v.mT @ grad
+        g_tau.append(-(vg * w).sum((-2, -1)))
+        g_v.append(-t * (grad @ w.mT + x @ vg.mT))
+        grad = grad - t * (v @ vg)
+    ga = pg.cat(g_v, -1).tril(-1)
+    if k < n:
+        ga = pg.cat([ga, pg.zeros((*ga.shape[:-1], n - k), dtype=a.dtype, device=a.device)], -1)
+    gtau = pg.stack(g_tau, -1)
+    return ga, gtau
+
+
+HOUSEHOLDER_PRODUCT = defop(
+    "householder_product", 2, vjp=_householder_product_vjp, node="LinalgHouseholderProductBackward0",
+    saves=((0, 1), (0, 1)),
+    samples=lambda: [Sample((_rect((), 4, 3), T((3,))), name="tall"),
+                     Sample((_rect((), 3, 3, seed=2), T((2,))), name="fewer_reflectors"),
+                     Sample((_rect((2,), 4, 2, seed=3), T((2, 2))), name="batch")],
+    reference=lambda np, a, tau: _householder_product_kernel(np)(a, tau))
+
+
+@generic("householder_product")
+def _householder_product_kernel(xp: Any) -> Any:
+    def householder_product(a: Any, tau: Any) -> Any:
+        """LAPACK's org2r: the identity's first n columns, reflected by H_k first and H_1 last."""
+        *batch, m, n = a.shape
+        k = tau.shape[-1]
+        mats = xp.reshape(a, (-1, m, n))
+        count = mats.shape[0]
+        taus = xp.reshape(tau, (count, k))
+        concat = getattr(xp, "concat", None) or xp.concatenate
+        q = xp.zeros((count, m, n), dtype=a.dtype)
+        q[...] = xp.eye(m, n, dtype=a.dtype)
+        for i in range(k - 1, -1, -1):
+            v = concat([xp.zeros((count, i), dtype=a.dtype), xp.ones((count, 1), dtype=a.dtype), mats[:, i + 1:, i]],
+                       axis=1)
+            w = xp.sum(v[:, :, None] * q, axis=1)
+            q = q - taus[:, i, None, None] * v[:, :, None] * w[:, None, :]
+        return xp.reshape(q, (*tuple(batch), m, n))
+
+    return householder_product
+
+
 # --- eigh -----------------------------------------------------------------------------------------
 
 
@@ -741,6 +857,23 @@ def qr(input: Any, some: bool = True) -> Any:  # noqa: A002
     return _return_type("qr", ("Q", "R"))(QR.dispatch((input,), ("reduced" if some else "complete",)))
 
 
+def geqrf(input: Any) -> Any:  # noqa: A002
+    """``(a, tau)``: the QR decomposition as LAPACK's geqrf stores it, R on and above the diagonal of ``a`` and
+    the Householder vectors below it (see :func:`plugrad.linalg.householder_product`); not differentiable."""
+    check_tensor("geqrf", "input", 1, input)
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    check_float("torch.geqrf", input)
+    return _return_type("geqrf", ("a", "tau"))(GEQRF.dispatch((input,)))
+
+
+def orgqr(input: Any, tau: Any) -> Any:  # noqa: A002
+    """``torch.orgqr``: :func:`plugrad.linalg.householder_product`."""
+    from .. import _linalg
+
+    return _linalg.householder_product(input, tau)
+
+
 def pinverse(input: Any, rcond: float = 1e-15) -> Any:  # noqa: A002
     """The Moore-Penrose pseudo-inverse, dropping singular values below ``rcond`` times the largest."""
     from .. import _linalg
@@ -844,5 +977,5 @@ def matrix_exp(input: Any) -> Any:  # noqa: A002
 
 __all__ = [
     "matrix_exp", "lu", "lu_solve", "lu_unpack", "det", "slogdet", "logdet", "inverse", "cholesky", "svd", "qr",
-    "pinverse", "cholesky_solve", "cholesky_inverse", "triangular_solve",
+    "geqrf", "orgqr", "pinverse", "cholesky_solve", "cholesky_inverse", "triangular_solve",
 ]

@@ -1495,6 +1495,26 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
     return out
 
 
+def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Any:  # noqa: A002 - PyTorch's name
+    """The ``pow``-norm of ``v`` over every dimension but ``dim``, keeping them as size 1; ``dim=-1`` means all
+    dimensions (a 0-d result), as weight normalization's ``dim=None``."""
+    if dim == -1:
+        return vector_norm(v, pow)
+    from .shape import wrap_dim
+
+    d = wrap_dim(dim, v.ndim)
+    return vector_norm(v, pow, tuple(i for i in range(v.ndim) if i != d), True)
+
+
+def _weight_norm(v: Any, g: Any, dim: int = 0) -> Any:
+    """Weight normalization: ``v * (g / norm_except_dim(v, 2, dim))``."""
+    if dim != -1:
+        from .shape import wrap_dim
+
+        wrap_dim(dim, v.ndim)
+    return v * (g / norm_except_dim(v, 2, dim))
+
+
 TENSOR_METHODS = {
     "cumsum_": lambda self, dim, *, dtype=None: self._inplace(cumsum, dim, dtype=dtype),
     "cumprod_": lambda self, dim, *, dtype=None: self._inplace(cumprod, dim, dtype=dtype),
@@ -1503,5 +1523,6 @@ TENSOR_METHODS = {
 __all__ = [
     "sum", "mean", "sum_to_size", "diff", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
     "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum", "cumprod", "sort", "argsort", "topk",
-    "kthvalue", "median", "mode", "var_mean", "std_mean", "aminmax", "nansum", "nanmean",
+    "kthvalue", "median", "mode", "var_mean", "std_mean", "aminmax", "nansum", "nanmean", "norm_except_dim",
+    "_weight_norm",
 ]
