@@ -334,3 +334,12 @@ def test_lazy_state_dict_and_conversions_match_torch(torch):
         seq = lib.nn.Sequential(lib.nn.LazyLinear(3), lib.nn.ReLU(), lib.nn.LazyConv2d(2, 1))
         seen.append((kinds, loaded, type(lazy).__name__, values, repr(seq), str(list(seq.state_dict().items()))))
     assert seen[0] == seen[1]
+
+
+def test_weight_and_spectral_norm_refuse_uninitialized_parameters() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with pytest.raises(ValueError, match="The module passed to `WeightNorm` can't have uninitialized parameters"):
+            plugrad.nn.utils.weight_norm(plugrad.nn.LazyLinear(3))
+    with pytest.raises(ValueError, match="The module passed to `SpectralNorm` can't have uninitialized parameters"):
+        plugrad.nn.utils.spectral_norm(plugrad.nn.LazyLinear(3))
