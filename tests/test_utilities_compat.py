@@ -406,3 +406,16 @@ def test_float16_as_the_default_dtype() -> None:
         plugrad.set_default_dtype(plugrad.float32)
     with pytest.raises(TypeError, match="^only floating-point types are supported as the default type$"):
         plugrad.set_default_dtype(plugrad.int64)
+
+
+def test_copies_do_not_alias_and_views_write_through() -> None:
+    a = plugrad.arange(9.0).reshape(3, 3)
+    for make in (lambda t: plugrad.diag(t), lambda t: plugrad.flip(t, [0]), lambda t: plugrad.rot90(t),
+                 lambda t: plugrad.flip(t, [])):
+        out = make(a)
+        out.add_(100)  # PyTorch's diag, flip and rot90 return new tensors
+        np.testing.assert_array_equal(to_numpy(a), np.arange(9.0).reshape(3, 3))
+    f = plugrad.from_numpy(np.asfortranarray(np.arange(9.0).reshape(3, 3)))  # a column-major array
+    f.diagonal().mul_(2)  # diagonal is a view whatever the layout
+    np.testing.assert_array_equal(np.diag(to_numpy(f)), [0.0, 8.0, 16.0])
+    assert plugrad.arange(12.0).reshape(3, 4).diagonal(1).stride() == (5,)

@@ -523,19 +523,34 @@ DIAG_COPY = defop("diag_copy", 1, vjp=_diagonal_vjp, node="DiagonalBackward0_cop
 
 
 @generic("diagonal")
-@generic("diag_copy")
 def _diagonal_kernel(xp: Any) -> Any:
     permute_dims = _permute_fn(xp)
+    tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
 
     def diagonal(x: Any, offset: int, d1: int, d2: int) -> Any:
         x = permute_dims(x, _move_last(x.ndim, d1, d2))
         *batch, n, m = x.shape
         k = _diag_len(n, m, offset)
+        strides = getattr(x, "strides", None)
+        if k and strides is not None and tricks is not None:
+            # A view of x's own memory in any layout: step one row and one column at a time from the first element.
+            first = x[..., 0:, offset:] if offset >= 0 else x[..., -offset:, 0:]
+            return tricks.as_strided(first, shape=(*batch, k), strides=(*strides[:-2], strides[-2] + strides[-1]))
         start = _diag_start(m, offset)
-        flat = xp.reshape(x, tuple(batch) + (n * m,))
+        flat = xp.reshape(x, tuple(batch) + (n * m,))  # a view only when x is row-major
         return flat[..., start:start + k * (m + 1):m + 1] if k else flat[..., :0]
 
     return diagonal
+
+
+@generic("diag_copy")
+def _diag_copy_kernel(xp: Any) -> Any:
+    diagonal = _diagonal_kernel(xp)
+
+    def diag_copy(x: Any, offset: int, d1: int, d2: int) -> Any:
+        return xp.asarray(diagonal(x, offset, d1, d2), copy=True)
+
+    return diag_copy
 
 
 def _diagonal_backward_vjp(ctx: Any, g: Any) -> tuple:

@@ -1224,8 +1224,9 @@ FLIP = defop("flip", 1, vjp=_flip_vjp, saves=((),),
 
 @generic("flip")
 def _flip_kernel(xp: Any) -> Any:
+    # Note: PyTorch's flip copies; NumPy's is a view, which an in-place op on the result would write through.
     def flip_(x: Any, dims: tuple) -> Any:
-        return xp.flip(x, axis=dims) if dims else x
+        return xp.asarray(xp.flip(x, axis=dims) if dims else x, copy=True)
 
     return flip_
 
@@ -1274,10 +1275,12 @@ def _rot90_kernel(xp: Any) -> Any:
         if k == 0:
             return xp.asarray(x, copy=True)
         if k == 2:
-            return xp.flip(x, axis=(d0, d1))
-        if k == 1:
-            return permute_dims(xp.flip(x, axis=d1), tuple(perm))
-        return xp.flip(permute_dims(x, tuple(perm)), axis=d1)
+            out = xp.flip(x, axis=(d0, d1))
+        elif k == 1:
+            out = permute_dims(xp.flip(x, axis=d1), tuple(perm))
+        else:
+            out = xp.flip(permute_dims(x, tuple(perm)), axis=d1)
+        return xp.asarray(out, copy=True)  # a copy, as PyTorch's rot90 (the flips above are views)
 
     return rot90
 
@@ -1344,7 +1347,7 @@ def _unfold_kernel(xp: Any) -> Any:
 
     def unfold(x: Any, dim: int, size: int, step: int) -> Any:
         if x.ndim == 0:
-            return xp.reshape(x, (1,))
+            return xp.reshape(xp.asarray(x, copy=True), (1,))
         length = x.shape[dim]
         n = (length - size) // step + 1
         taken = xp.take(x, _unfold_windows(xp, length, size, step), axis=dim)
