@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import pytest
 from plugrad.backend import get_backend
+from plugrad.factories import _made
 from plugrad.ops import registry
-from plugrad.tensor import _wrap
 from plugrad.testing import opdb
 
 # Internal ops whose result is only ever written back into their first input, never handed to a user.
@@ -22,7 +22,7 @@ def _layouts(args: tuple) -> list[tuple]:
     """The sample's inputs as they are, and with every matrix-or-larger input column-major."""
     def column_major(a):
         if hasattr(a, "_data") and a.dim() >= 2 and isinstance(a._data, np.ndarray):
-            return _wrap(np.asfortranarray(a._data), a._backend)
+            return _made(np.asfortranarray(a._data), a._backend)  # reports column-major strides, as PyTorch's
         return a
     return [args, tuple(column_major(a) for a in args)]
 
@@ -56,3 +56,33 @@ def test_no_op_aliases_its_inputs(backend_name: str) -> None:
                                 and shares(o._data, a._data)):
                             aliased.append(f"{name}[{sid}]")
     assert not aliased, f"ops whose results share memory with an input: {sorted(set(aliased))}"
+
+
+def test_declared_views_share_their_input_in_any_layout(backend_name: str) -> None:
+    backend = get_backend(backend_name)
+    shares = getattr(backend.namespace(), "shares_memory", None)
+    if shares is None:
+        pytest.skip(f"backend {backend_name!r} has no shares_memory to tell views from copies")
+    copied = []
+    for name, op in sorted(registry.OPS.items()):
+        if not op.is_view:
+            continue
+        for sid, sample in opdb.op_samples(name):
+            m = opdb.materialize(sample, backend, "float64", 0)
+            # as_strided addresses the storage in row-major order, and view_as_complex refuses (in its
+            # function, which this bypasses) a last dimension with a stride other than 1: row-major inputs only
+            layouts = _layouts(m.args)[:1] if name in ("as_strided", "view_as_complex") else _layouts(m.args)
+            for args in layouts:
+                base = args[0]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        out = op.dispatch(tuple(args), m.attrs)
+                    except Exception:  # noqa: BLE001 - samples meant to raise are the op database's concern
+                        continue
+                for o in out if isinstance(out, tuple) else (out,):
+                    if getattr(o._data, "size", 0) and getattr(base._data, "size", 0) and not shares(o._data, base._data):
+                        # a reshape that must copy (PyTorch's reshape copies too) is the one allowed exception
+                        if name != "reshape":
+                            copied.append(f"{name}[{sid}]")
+    assert not copied, f"view ops whose results do not share their input's memory: {sorted(set(copied))}"

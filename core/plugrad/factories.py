@@ -18,10 +18,21 @@ from .tensor import Tensor, _wrap
 
 
 def _made(data: Any, backend: Backend) -> Tensor:
-    """A factory's new tensor: an inference tensor when made inside ``inference_mode()``, as in PyTorch."""
+    """A factory's new tensor: an inference tensor when made inside ``inference_mode()``, as in PyTorch.
+
+    An array in another dense layout (a column-major NumPy array given to ``from_numpy``/``tensor``) keeps it:
+    the tensor reports its strides, as PyTorch's does.
+    """
     t = _wrap(data, backend)
     if _grad_state.inference:
         t._inference = True
+    flags = getattr(data, "flags", None)
+    if flags is not None and not flags.c_contiguous and data.ndim > 1:
+        from .memory_formats import non_overlapping_and_dense
+
+        strides = tuple(st // data.itemsize for st in data.strides)
+        if all(st >= 0 for st in strides) and non_overlapping_and_dense(tuple(data.shape), strides):
+            t._layout = strides
     return t
 
 
