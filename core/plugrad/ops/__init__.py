@@ -21,6 +21,7 @@ from . import (  # noqa: E402
     scatter_into,
     shape,
     special,
+    spectral,
     storage,
 )
 from .activation import *  # noqa: F401,F403
@@ -55,7 +56,7 @@ from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
 FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn, counting, special,
-            scatter_into, storage)
+            spectral, scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
