@@ -503,7 +503,15 @@ def _freq_tensor(fname: str, count: int, n: int, d: float, dtype: Any, device: A
         device_type = empty(0, device=device).device.type
         raise NotImplementedError(f"\"arange_{device_type}\" not implemented for '{_scalar_type(d_type)}'")
     product = n * float(d)
-    scale = 1.0 / product if product else math.copysign(math.inf, product)  # Note: rfftfreq(0) is [nan], as 0 * inf
+    if not product:  # Note: PyTorch multiplies by 1 / 0 = inf, so rfftfreq(0) is [nan]; no warning here either
+        from ..factories import tensor
+
+        inf = math.copysign(math.inf, product)
+        first = (count + 1) // 2 if negative else count
+        values = [math.nan if k == 0 else k * inf for k in [*range(first), *range(first - count, 0)]]
+        out = tensor(values, dtype=d_type, device=device)
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    scale = 1.0 / product
     with no_grad():
         out = arange(count, dtype=d_type, device=device)
         if negative and count:
