@@ -52,6 +52,7 @@ from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape_all
 from .special import *  # noqa: F401,F403
 from .special import __all__ as _special_all
+from .spectral import istft, stft  # noqa: F401
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
@@ -74,7 +75,7 @@ def _restore_builtin(name: str) -> None:
 
 
 __all__ = [*_cmp_all, *_complex_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all, *_idx_all, *_dist_all,
-           *_count_all, *_special_all, *_scatter_all, *_storage_all,
+           *_count_all, *_special_all, *_scatter_all, *_storage_all, "stft", "istft",
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402

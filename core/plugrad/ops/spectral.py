@@ -17,6 +17,7 @@ Nothing here imports an FFT library: the kernels reach ``xp.fft`` when they firs
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..kernels.array_api import generic
 from ..testing.samples import Sample, T
 from .registry import defop
 
-__all__: list[str] = []
+__all__ = ["stft", "istft"]
 
 _NORM_NONE, _NORM_BY_ROOT_N, _NORM_BY_N = 0, 1, 2
 # NumPy's norm string that scales a forward / an inverse transform by each mode
@@ -560,3 +561,222 @@ def fftshift(input: Any, dim: Any = None) -> Any:  # noqa: A002
 def ifftshift(input: Any, dim: Any = None) -> Any:  # noqa: A002
     """The inverse of :func:`fftshift`: a roll by ``(size + 1) // 2``."""
     return _shift(input, dim, True)
+
+
+# --- short-time Fourier transforms ---------------------------------------------------------------
+
+_warned: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    """PyTorch's TORCH_WARN_ONCE: a warning the first time in a process only."""
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _opt(value: Any) -> str:
+    return "None" if value is None else str(int(value))
+
+
+def _centered_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any:
+    """The window zero-padded on both sides to ``n_fft`` (ones when there is none); None for no window at all."""
+    if win_length == n_fft:
+        return window
+    if window is None:
+        from ..factories import ones
+
+        real = _dt.float64 if like.dtype in (_dt.float64, _dt.complex128) else _dt.float32
+        window = ones(win_length, dtype=real, device=like.device)
+    left = (n_fft - win_length) // 2
+    from .nn import CONSTANT_PAD
+
+    return CONSTANT_PAD.dispatch((window,), (((left, n_fft - win_length - left),), 0.0))
+
+
+def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int | None = None,  # noqa: A002
+         window: Any = None, center: bool = True, pad_mode: str = "reflect", normalized: bool = False,
+         onesided: bool | None = None, return_complex: bool | None = None, align_to_window: bool | None = None) -> Any:
+    """The short-time Fourier transform: the FFTs of windowed frames ``hop_length`` apart, as
+    ``(batch?, frequencies, frames)`` (PyTorch's ``torch.stft``)."""
+    from .complex_numbers import view_as_real
+    from .nn import pad as _pad
+    from .shape import reshape, unfold
+
+    if window is None:
+        _warn_once("stft_window", "A window was not provided. A rectangular window will be applied,which is known to "
+                   "cause spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+                   "recommended to reduce spectral leakage.To suppress this warning and use a rectangular window, "
+                   "explicitly set `window=torch.ones(n_fft, device=<device>)`.")
+    if window is not None and window.device != input.device:
+        raise RuntimeError(f"stft input and window must be on the same device but got self on {input.device} and "
+                           f"window on {window.device}")
+    if center and align_to_window is not None:
+        raise RuntimeError("stft align_to_window should only be set when center = false.")
+    n_fft = int(n_fft)
+    if center:
+        ndim = input.dim()
+        amount = n_fft // 2
+        input = _pad(reshape(input, (1,) * (3 - ndim) + tuple(input.shape)), (amount, amount), pad_mode)  # noqa: A001
+        input = reshape(input, tuple(input.shape)[-ndim:])  # noqa: A001
+    hop = n_fft >> 2 if hop_length is None else int(hop_length)
+    win = n_fft if win_length is None else int(win_length)
+    complex_out = return_complex if return_complex is not None else (
+        input.dtype.is_complex or (window is not None and window.dtype.is_complex))
+    if not complex_out:
+        if return_complex is None:
+            raise RuntimeError("stft requires the return_complex parameter be given for real inputs, and will further "
+                               "require that return_complex=True in a future PyTorch release.")
+        _warn_once("stft_real", "stft with return_complex=False is deprecated. In a future pytorch release, stft will "
+                   "return complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you "
+                   "can still call torch.view_as_real on the complex output to recover the old return format.")
+    where = "torch.cuda." if input.device.type == "cuda" else "torch."
+    shown = f"{where}{input.dtype.legacy}"
+    shown_window = "None" if window is None else (
+        f"{where}{window.dtype.legacy}{{{list(window.shape)}}}")
+    prefix = (f"stft({shown}{list(input.shape)}, n_fft={n_fft}, hop_length={hop}, win_length={win}, "
+              f"window={shown_window}, normalized={int(bool(normalized))}, onesided={_opt(onesided)}, "
+              f"return_complex={_opt(return_complex)}, align_to_window={_opt(align_to_window)}) ")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(prefix + ": expected a tensor of floating point or complex values")
+    if input.dim() not in (1, 2):
+        raise RuntimeError(prefix + ": expected a 1D or 2D tensor")
+    x = reshape(input, (1, *input.shape)) if input.dim() == 1 else input
+    length = x.shape[1]
+    if n_fft <= 0 or n_fft > length:
+        raise RuntimeError(prefix + f": expected 0 < n_fft < {length}, but got n_fft={win}")
+    if hop <= 0:
+        raise RuntimeError(prefix + f": expected hop_length > 0, but got hop_length={hop}")
+    if win <= 0 or win > n_fft:
+        raise RuntimeError(prefix + f": expected 0 < win_length <= n_fft, but got win_length={win}")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        raise RuntimeError(prefix + f": expected a 1D window tensor of size equal to win_length={win}, but got "
+                           f"window with size {list(window.shape)}")
+    full_window = _centered_window(window, win, n_fft, x)
+    if not center and align_to_window:
+        side = (n_fft - win) // 2
+        frames = unfold(_pad(x, (side, side), pad_mode), 1, n_fft, hop)
+        frames = frames[:, :1 + (length - win) // hop]
+    else:
+        frames = unfold(x, 1, n_fft, hop)
+    if full_window is not None:
+        frames = frames * full_window
+    mode = _NORM_BY_ROOT_N if normalized else _NORM_NONE
+    if frames.dtype.is_complex:
+        if onesided:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        out = FFT_C2C.dispatch((frames,), ((2,), mode, True))
+    else:
+        out = FFT_R2C.dispatch((frames,), ((2,), mode, True if onesided is None else bool(onesided)))
+    out = out.transpose_(1, 2)
+    if input.dim() == 1:
+        out = out.squeeze_(0)
+    return out if complex_out else view_as_real(out)
+
+
+def _overlap_add(frames: Any, length: int, hop: int) -> Any:
+    """Frames ``(channels, n, size)`` added back into signals of ``length``, frame i at ``i * hop`` (the
+    transpose of ``unfold``)."""
+    from .creation import _zeros_native
+    from .indexing import INDEX_ADD
+    from .shape import _unfold_windows, reshape
+
+    channels, n, size = frames.shape
+    merged = reshape(frames, (channels, n * size))
+    zeros = _zeros_native((channels, length), frames._data.dtype, frames._backend)
+    positions = _unfold_windows(frames._backend.namespace(), length, size, hop)
+    return INDEX_ADD.dispatch((zeros, merged), (1, positions, 1))
+
+
+def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int | None = None,  # noqa: A002
+          window: Any = None, center: bool = True, normalized: bool = False, onesided: bool | None = None,
+          length: int | None = None, return_complex: bool = False) -> Any:
+    """The inverse of :func:`stft` by overlap-add, divided by the window's squared envelope (PyTorch's
+    ``torch.istft``)."""
+    from .complex_numbers import abs as _abs
+    from .reduction import amin
+    from .shape import _slice, reshape, squeeze, unsqueeze
+
+    if window is None:
+        _warn_once("istft_window", "A window was not provided. A rectangular window will be applied.Please provide "
+                   "the same window used by stft to make the inversion lossless.To suppress this warning and use a "
+                   "rectangular window, explicitly set `window=torch.ones(n_fft, device=<device>)`.")
+    if window is not None and window.device != input.device:
+        raise RuntimeError(f"istft input and window must be on the same device but got self on {input.device} and "
+                           f"window on {window.device}")
+    n_fft = int(n_fft)
+    hop = n_fft >> 2 if hop_length is None else int(hop_length)
+    win = n_fft if win_length is None else int(win_length)
+    if not input.dtype.is_complex:
+        raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
+                           "return_complex=True.")
+    where = input.device.type.upper()
+    shown_window = "None" if window is None else (
+        f"{'torch.cuda.' if window.device.type == 'cuda' else 'torch.'}{window.dtype.legacy}{{{list(window.shape)}}}")
+    prefix = (f"istft({where}{_scalar_type(input.dtype)}Type{list(input.shape)}, n_fft={n_fft}, hop_length={hop}, "
+              f"win_length={win}, window={shown_window}, center={int(bool(center))}, "
+              f"normalized={int(bool(normalized))}, onesided={_opt(onesided)}, length={_opt(length)}, "
+              f"return_complex={int(bool(return_complex))}) ")
+    ndim = input.dim() + 1  # the dims of PyTorch's view_as_real of it
+    if input.numel() == 0:
+        raise RuntimeError(prefix + ": input tensor cannot be empty.")
+    if ndim not in (3, 4):
+        raise RuntimeError(prefix + f": expected a tensor with 3 or 4 dimensions, but got {ndim}")
+    n_frames, fft_size = input.shape[-1], input.shape[-2]
+    one_sided = fft_size != n_fft if onesided is None else bool(onesided)
+    if one_sided and n_fft // 2 + 1 != fft_size:
+        raise RuntimeError(prefix + ": expected the frequency dimension (3rd to the last) of the input tensor to "
+                           f"match n_fft / 2 + 1 when onesided=True, but got {fft_size}")
+    if not one_sided and n_fft != fft_size:
+        raise RuntimeError(prefix + ": expected the frequency dimension (3rd to the last) of the input tensor to "
+                           f"match n_fft when onesided=False, but got {fft_size}")
+    if not 0 < hop <= win:
+        raise RuntimeError(prefix + ": expected 0 < hop_length <= win_length")
+    if not 0 < win <= n_fft:
+        raise RuntimeError(prefix + ": expected 0 < win_length <= n_fft")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        raise RuntimeError(prefix + ": Invalid window shape. window has to be 1D and length of `win_length`")
+    full_window = _centered_window(window, win, n_fft, input)
+    if full_window is None:
+        from ..factories import ones
+
+        real = _dt.float64 if input.dtype is _dt.complex128 else _dt.float32
+        full_window = ones(n_fft, dtype=real, device=input.device)
+    x = unsqueeze(input, 0) if ndim == 3 else input
+    x = x.transpose(1, 2)  # (channels, frames, frequencies)
+    mode = _NORM_BY_ROOT_N if normalized else _NORM_BY_N
+    if return_complex:
+        if one_sided:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        x = FFT_C2C.dispatch((x,), ((2,), mode, False))
+    else:
+        if window is not None and window.dtype.is_complex:
+            raise RuntimeError("Complex windows are incompatible with return_complex=False")
+        if not one_sided:
+            x = _slice(x, 2, 0, n_fft // 2 + 1)
+        x = FFT_C2R.dispatch((x,), ((2,), mode, n_fft))
+    expected = n_fft + hop * (n_frames - 1)
+    y = _overlap_add(x * reshape(full_window, (1, 1, n_fft)), expected, hop)
+    squared = (full_window * full_window).expand((1, n_frames, n_fft))
+    envelope = _overlap_add(squared, expected, hop)
+    start = n_fft // 2 if center else 0
+    if length is not None:
+        end = start + int(length)
+    else:
+        end = expected - n_fft // 2 if center else expected
+    stop = min(max(end, start), expected)
+    y = _slice(y, 1, start, stop)
+    envelope = _slice(envelope, 1, start, stop)
+    if bool((amin(_abs(envelope)) < 1e-11).item()):
+        raise RuntimeError(prefix + f"window overlap add min: 1\n[ {where}BoolType{{}} ]")
+    y = y / envelope
+    if ndim == 3:
+        y = squeeze(y, 0)
+    if end > expected:
+        _warn_once("istft_length", "The length of signal is shorter than the length parameter. Result is being padded "
+                   "with zeros in the tail. Please check your center and hop_length settings.")
+        y = _pad_dims(y, (y.dim() - 1,), (end - expected,))
+    return y
+
+
+TENSOR_METHODS = {"stft": stft, "istft": istft}
