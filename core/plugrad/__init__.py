@@ -127,7 +127,7 @@ def __getattr__(name: str) -> Any:
     if ns is not None:
         return ns
     if name in ("nn", "optim", "viz", "func", "testing", "data", "utils", "cuda", "special", "backends", "accelerator",
-                "version", "distributions"):
+                "version", "distributions", "fft"):
         import importlib
 
         try:

@@ -24,6 +24,7 @@ from . import (  # noqa: E402
     shape,
     special,
     special_functions,
+    spectral,
     storage,
 )
 from .activation import *  # noqa: F401,F403
@@ -56,12 +57,12 @@ from .special import *  # noqa: F401,F403
 from .special import __all__ as _special_all
 from .special_functions import *  # noqa: F401,F403
 from .special_functions import __all__ as _special_functions_all
+from .spectral import istft, stft  # noqa: F401
 from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
 FAMILIES = (elementwise, comparison, complex_numbers, reduction, shape, activation, linalg, linalg_core, indexing, nn,
-            counting, special, special_functions, bessel, orthogonal_polynomials,
-            scatter_into, storage)
+            counting, special, special_functions, bessel, orthogonal_polynomials, spectral, scatter_into, storage)
 
 registry.mark_views(
     "alias", "diagonal", "permute", "reshape", "select", "slice", "squeeze", "squeeze_dim", "squeeze_dims", "t",
@@ -80,6 +81,7 @@ def _restore_builtin(name: str) -> None:
 
 __all__ = [*_cmp_all, *_complex_all, *_ew_all, *_red_all, *_shape_all, *_act_all, *_linalg_all, *_linalg_core_all,
            *_idx_all, *_dist_all, *_count_all, *_special_all, *_special_functions_all, *_scatter_all, *_storage_all,
+           "stft", "istft",
            "clone", "zeros_like", "ones_like", "full_like"]
 
 from ._numpy_names import add_numpy_names as _add_numpy_names  # noqa: E402
