@@ -3,6 +3,7 @@ against closed forms and seeded sample moments, and differentially against PyTor
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -52,6 +53,7 @@ def test_closed_forms():
                                1.0 - math.log(2 * math.pi * 1.2660658777520082), rtol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Singular sample detected")
 def test_sample_moments_with_a_fixed_seed():
     plugrad.manual_seed(0)
     n = 20000
@@ -98,9 +100,9 @@ def test_transforms_round_trip_and_jacobians_by_finite_differences():
     assert y.shape == (4,) and abs(float(y.sum()) - 1) < 1e-12
     np.testing.assert_allclose(to_numpy(sb.inv(y)), to_numpy(x), rtol=1e-12)
     cc = D.CorrCholeskyTransform()
-    l = cc(x)
-    np.testing.assert_allclose(to_numpy((l * l).sum(-1)), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(to_numpy(cc.inv(l)), to_numpy(x), rtol=1e-10)
+    chol = cc(x)
+    np.testing.assert_allclose(to_numpy((chol * chol).sum(-1)), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(cc.inv(chol)), to_numpy(x), rtol=1e-10)
     cached = D.SoftplusTransform(cache_size=1)
     y = cached(x)
     assert cached.inv(y) is x
@@ -186,7 +188,7 @@ def _close(got, want, rtol=1e-11, atol=1e-13, err_msg=""):
     np.testing.assert_allclose(to_numpy(got.detach()), want.detach().numpy(), rtol=rtol, atol=atol, err_msg=err_msg)
 
 
-def _same_or_raises(fn_t, fn_p, check):
+def _same_or_raises(fn_t, fn_p, check=_close):
     try:
         want = fn_t()
     except (NotImplementedError, ValueError) as e:
@@ -198,6 +200,7 @@ def _same_or_raises(fn_t, fn_p, check):
     return want, got
 
 
+@pytest.mark.filterwarnings("ignore:Singular sample detected")  # PyTorch's Wishart warns on every draw
 @pytest.mark.parametrize("name", NEW)
 def test_against_torch_values_gradients_and_samples(name):
     torch = _torch()
@@ -225,8 +228,8 @@ def _check_against_torch(torch, TD, name):
     assert sorted(dp.arg_constraints) == sorted(dt.arg_constraints)
     rtol = 1e-9 if name in THROUGH_TRIGAMMA else 1e-11
     for attr in ("mean", "variance", "stddev", "mode"):
-        _same_or_raises(lambda: getattr(dt, attr), lambda: getattr(dp, attr),
-                        lambda g, w: _close(g, w, rtol=1e-12, atol=1e-14, err_msg=attr))
+        _same_or_raises(functools.partial(getattr, dt, attr), functools.partial(getattr, dp, attr),
+                        functools.partial(_close, rtol=1e-12, atol=1e-14, err_msg=attr))
     vt = torch.tensor(value, dtype=torch.float64)
     vp = plugrad.tensor(value, dtype=plugrad.float64)
     lt, lp = dt.log_prob(vt), dp.log_prob(vp)
@@ -298,3 +301,100 @@ def test_against_torch_kl_divergence(pair):
         for a, b in zip(made["torch"], made["plugrad"]):
             if a.grad is not None:
                 np.testing.assert_allclose(to_numpy(b.grad), a.grad.numpy(), rtol=rtol * 10, atol=1e-12)
+
+
+TRANSFORMS = {
+    "Power": (lambda m, X: m.PowerTransform(X(2.5)), [0.3, 1.7, 2.0]),
+    "Softplus": (lambda m, X: m.SoftplusTransform(), [0.3, -1.7, 25.0]),
+    "Abs": (lambda m, X: m.AbsTransform(), [0.3, -1.7, 2.0]),
+    "CorrCholesky": (lambda m, X: m.CorrCholeskyTransform(), [0.3, -1.7, 2.0]),
+    "Softmax": (lambda m, X: m.SoftmaxTransform(), [0.3, -1.7, 2.0]),
+    "StickBreaking": (lambda m, X: m.StickBreakingTransform(), [0.3, -1.7, 2.0]),
+    "LowerCholesky": (lambda m, X: m.LowerCholeskyTransform(), [[0.3, -1.7], [2.0, 0.5]]),
+    "PositiveDefinite": (lambda m, X: m.PositiveDefiniteTransform(), [[0.3, -1.7], [2.0, 0.5]]),
+    "Cat": (lambda m, X: m.CatTransform([m.ExpTransform(), m.AffineTransform(1.0, 2.0)], dim=0, lengths=[2, 1]),
+            [0.3, -1.7, 2.0]),
+    "Stack": (lambda m, X: m.StackTransform([m.ExpTransform(), m.SoftplusTransform()], dim=0),
+              [[0.3, -1.7, 2.0], [0.1, 0.2, -0.3]]),
+    "CumulativeDistribution": (lambda m, X: m.CumulativeDistributionTransform(m.Normal(X(0.2), X(1.5))),
+                               [0.3, -1.7, 2.0]),
+    "Independent": (lambda m, X: m.IndependentTransform(m.ExpTransform(), 1), [[0.3, -1.7, 2.0]]),
+    "Reshape": (lambda m, X: m.ReshapeTransform((2, 3), (6,)), [[0.3, -1.7, 2.0], [0.1, 0.2, -0.3]]),
+    "Identity": (lambda m, X: m.identity_transform, [0.3, -1.7, 2.0]),
+    "InverseStickBreaking": (lambda m, X: m.StickBreakingTransform().inv, [0.2, 0.3, 0.4, 0.1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_against_torch_transforms(name):
+    torch = _torch()
+    import torch.distributions as TD
+
+    make, value = TRANSFORMS[name]
+    made, tx, px = _params(torch)
+    tt, tp = make(TD, tx), make(D, px)
+    assert repr(tp) == repr(tt)
+    assert repr(tp.domain) == repr(tt.domain) and repr(tp.codomain) == repr(tt.codomain)
+    assert tp.domain.event_dim == tt.domain.event_dim and tp.codomain.event_dim == tt.codomain.event_dim
+    assert tp.bijective == tt.bijective
+    assert (tp == make(D, px)) == (tt == make(TD, tx)) and tp != D.ExpTransform().inv
+    xt, xp = tx(value), px(value)
+    yt, yp = tt(xt), tp(xp)
+    _close(yp, yt)
+    assert tuple(tp.forward_shape(xp.shape)) == tuple(tt.forward_shape(xt.shape))
+    assert tuple(tp.inverse_shape(yp.shape)) == tuple(tt.inverse_shape(yt.shape))
+    _same_or_raises(lambda: tt.inv(yt.detach()), lambda: tp.inv(yp.detach()))
+    pair = _same_or_raises(lambda: tt.log_abs_det_jacobian(xt, yt), lambda: tp.log_abs_det_jacobian(xp, yp))
+    (yt.sum() + (pair[0].sum() if pair else 0)).backward()
+    (yp.sum() + (pair[1].sum() if pair else 0)).backward()
+    for a, b in zip(made["torch"], made["plugrad"]):
+        if a.grad is None:
+            assert b.grad is None
+        else:
+            np.testing.assert_allclose(to_numpy(b.grad), a.grad.numpy(), rtol=1e-10, atol=1e-12)
+    cached = tp.with_cache(1)
+    y = cached(xp)
+    assert cached.inv(y) is xp
+
+
+def _constraints(m):
+    c = m.constraints
+    return {
+        "real": (c.real, [0.3, -1.7, 2.0]), "positive": (c.positive, [0.3, -1.7, 2.0]),
+        "nonnegative": (c.nonnegative, [0.3, -1.7, 2.0]), "greater_than": (c.greater_than(1.5), [0.3, -1.7, 2.0]),
+        "greater_than_eq": (c.greater_than_eq(-1.0), [0.3, -1.7, 2.0]),
+        "less_than": (c.less_than(2.0), [0.3, -1.7, 2.0]), "unit_interval": (c.unit_interval, [0.3, -1.7, 2.0]),
+        "interval": (c.interval(-1.0, 3.0), [0.3, -1.7, 2.0]),
+        "half_open_interval": (c.half_open_interval(0.0, 3.0), [0.3, -1.7, 2.0]),
+        "simplex": (c.simplex, [0.3, -1.7, 2.0]), "real_vector": (c.real_vector, [0.3, -1.7, 2.0]),
+        "independent": (c.independent(c.positive, 1), [0.3, -1.7, 2.0]),
+        "lower_cholesky": (c.lower_cholesky, [[0.3, -1.7], [2.0, 0.5]]),
+        "positive_definite": (c.positive_definite, [[0.3, -1.7], [2.0, 0.5]]),
+        "positive_semidefinite": (c.positive_semidefinite, [[0.3, -1.7], [2.0, 0.5]]),
+        "corr_cholesky": (c.corr_cholesky, [0.3, -1.7, 2.0]),
+        "cat": (c.cat([c.positive, c.real], dim=0, lengths=[2, 1]), [0.3, -1.7, 2.0]),
+        "stack": (c.stack([c.positive, c.unit_interval], dim=0), [[0.3, -1.7], [2.0, 0.5]]),
+        "integer_interval": (c.integer_interval(0, 3), [0.3, -1.7, 2.0]),
+    }
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+def test_against_torch_constraint_registries(registry):
+    torch = _torch()
+    import torch.distributions as TD
+
+    for name, ((ct, value), (cp, _)) in zip(_constraints(TD), zip(_constraints(TD).values(), _constraints(D).values())):
+        try:
+            tt = getattr(TD, registry)(ct)
+        except NotImplementedError as e:
+            with pytest.raises(NotImplementedError, match=str(e).replace("(", "\\(").replace(")", "\\)")):
+                getattr(D, registry)(cp)
+            continue
+        tp = getattr(D, registry)(cp)
+        assert repr(tp) == repr(tt), name
+        xt, xp = torch.tensor(value, dtype=torch.float64), f64(value)
+        yt, yp = tt(xt), tp(xp)
+        _close(yp, yt, err_msg=name)
+        assert bool(cp.check(yp).all()), name
+        _same_or_raises(functools.partial(tt.log_abs_det_jacobian, xt, yt),
+                        functools.partial(tp.log_abs_det_jacobian, xp, yp))

@@ -1,22 +1,21 @@
-"""cauchy"""
+"""The Cauchy (Lorentz) distribution."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from .utils import _Number, _size, Number
-from plugrad import inf, nan, Tensor
+from plugrad import Tensor, inf, nan
+
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
-
+from .utils import _Number, _size, broadcast_all
 
 __all__ = ["Cauchy"]
 
 
 class Cauchy(Distribution):
-    """Samples from a Cauchy (Lorentz) distribution. The distribution of the ratio of independent normally distributed random variables with means `0` follows a Cauchy distribution."""
+    """Cauchy distribution with median ``loc`` and half width at half maximum ``scale``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real

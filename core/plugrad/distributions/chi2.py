@@ -1,17 +1,17 @@
-"""chi2"""
+"""The chi-squared distribution: Gamma(df / 2, 1 / 2)."""
 
 from __future__ import annotations
 
 from plugrad import Tensor
+
 from . import constraints
 from .gamma import Gamma
-
 
 __all__ = ["Chi2"]
 
 
 class Chi2(Gamma):
-    """Creates a Chi-squared distribution parameterized by shape parameter :attr:`df`. This is exactly equivalent to ``Gamma(alpha=0.5*df, beta=0.5)``"""
+    """Chi-squared distribution with ``df`` degrees of freedom."""
 
     arg_constraints = {"df": constraints.positive}
 

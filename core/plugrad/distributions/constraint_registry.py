@@ -1,76 +1,10 @@
-"""constraint_registry"""
+"""Transforms from unconstrained space onto constraints: ``biject_to`` (bijections) and
+``transform_to`` (any transform), with the registrations PyTorch makes."""
 
 from __future__ import annotations
 
-r"""
-PyTorch provides two global :class:`ConstraintRegistry` objects that link
-:class:`~plugrad.distributions.constraints.Constraint` objects to
-:class:`~plugrad.distributions.transforms.Transform` objects. These objects both
-input constraints and return transforms, but they have different guarantees on
-bijectivity.
-
-1. ``biject_to(constraint)`` looks up a bijective
-   :class:`~plugrad.distributions.transforms.Transform` from ``constraints.real``
-   to the given ``constraint``. The returned transform is guaranteed to have
-   ``.bijective = True`` and should implement ``.log_abs_det_jacobian()``.
-2. ``transform_to(constraint)`` looks up a not-necessarily bijective
-   :class:`~plugrad.distributions.transforms.Transform` from ``constraints.real``
-   to the given ``constraint``. The returned transform is not guaranteed to
-   implement ``.log_abs_det_jacobian()``.
-
-The ``transform_to()`` registry is useful for performing unconstrained
-optimization on constrained parameters of probability distributions, which are
-indicated by each distribution's ``.arg_constraints`` dict. These transforms often
-overparameterize a space in order to avoid rotation; they are thus more
-suitable for coordinate-wise optimization algorithms like Adam::
-
-    loc = plugrad.zeros(100, requires_grad=True)
-    unconstrained = plugrad.zeros(100, requires_grad=True)
-    scale = transform_to(Normal.arg_constraints["scale"])(unconstrained)
-    loss = -Normal(loc, scale).log_prob(data).sum()
-
-The ``biject_to()`` registry is useful for Hamiltonian Monte Carlo, where
-samples from a probability distribution with constrained ``.support`` are
-propagated in an unconstrained space, and algorithms are typically rotation
-invariant.::
-
-    dist = Exponential(rate)
-    unconstrained = plugrad.zeros(100, requires_grad=True)
-    sample = biject_to(dist.support)(unconstrained)
-    potential_energy = -dist.log_prob(sample).sum()
-
-.. note::
-
-    An example where ``transform_to`` and ``biject_to`` differ is
-    ``constraints.simplex``: ``transform_to(constraints.simplex)`` returns a
-    :class:`~plugrad.distributions.transforms.SoftmaxTransform` that simply
-    exponentiates and normalizes its inputs; this is a cheap and mostly
-    coordinate-wise operation appropriate for algorithms like SVI. In
-    contrast, ``biject_to(constraints.simplex)`` returns a
-    :class:`~plugrad.distributions.transforms.StickBreakingTransform` that
-    bijects its input down to a one-fewer-dimensional space; this a more
-    expensive less numerically stable transform but is needed for algorithms
-    like HMC.
-
-The ``biject_to`` and ``transform_to`` objects can be extended by user-defined
-constraints and transforms using their ``.register()`` method either as a
-function on singleton constraints::
-
-    transform_to.register(my_constraint, my_transform)
-
-or as a decorator on parameterized constraints::
-
-    @transform_to.register(MyConstraintClass)
-    def my_factory(constraint):
-        assert isinstance(constraint, MyConstraintClass)
-        return MyTransform(constraint.param1, constraint.param2)
-
-You can create your own registry by creating a new :class:`ConstraintRegistry`
-object.
-"""
-
 from . import constraints, transforms
-
+from .utils import _Number
 
 __all__ = [
     "ConstraintRegistry",
@@ -80,7 +14,7 @@ __all__ = [
 
 
 class ConstraintRegistry:
-    """Registry to link constraints to transforms."""
+    """A registry mapping constraints to transform factories."""
 
     def __init__(self):
         self._registry = {}

@@ -284,7 +284,7 @@ positive_definite = _PositiveDefinite()
 
 
 class MixtureSameFamilyConstraint(Constraint):
-    """Constraint for the :class:`~plugrad.distributions.MixtureSameFamily` distribution that adds back the rightmost batch dimension before performing the validity check with the component distribution constraint."""
+    """A component distribution's constraint, checked after adding back the mixture's rightmost batch dimension."""
 
     def __init__(self, base_constraint):
         if not isinstance(base_constraint, Constraint):
@@ -323,7 +323,7 @@ class MixtureSameFamilyConstraint(Constraint):
 
 
 class _IntegerLessThan(Constraint):
-    """Constrain to an integer interval `(-inf, upper_bound]`."""
+    """A component distribution's support, checked with the mixture dimension reduced."""
 
     is_discrete = True
 
@@ -341,7 +341,7 @@ class _IntegerLessThan(Constraint):
 
 
 class _Multinomial(Constraint):
-    """Constrain to nonnegative integer values summing to at most an upper bound."""
+    """Integers in (-inf, upper_bound]."""
 
     is_discrete = True
     event_dim = 1
@@ -354,7 +354,7 @@ class _Multinomial(Constraint):
 
 
 class _CorrCholesky(Constraint):
-    """Constrain to lower-triangular square matrices with positive diagonals and each row vector being of unit length."""
+    """Nonnegative integer vectors whose sum is at most ``upper_bound``."""
 
     event_dim = 2
 
@@ -368,7 +368,7 @@ class _CorrCholesky(Constraint):
 
 
 class _Cat(Constraint):
-    """Constraint functor that applies a sequence of constraints `cseq` at the submatrices at dimension `dim`, each of size `lengths[dim]`, in a way compatible with :func:`plugrad.cat`."""
+    """Lower-triangular matrices with a positive diagonal and rows of unit length."""
 
     def __init__(self, cseq, dim=0, lengths=None):
         if not all(isinstance(c, Constraint) for c in cseq):
@@ -407,7 +407,7 @@ class _Cat(Constraint):
 
 
 class _Stack(Constraint):
-    """Constraint functor that applies a sequence of constraints `cseq` at the submatrices at dimension `dim`, in a way compatible with :func:`plugrad.stack`."""
+    """The constraints ``cseq`` on the slices of ``dim``, as ``stack``."""
 
     def __init__(self, cseq, dim=0):
         if not all(isinstance(c, Constraint) for c in cseq):

@@ -1,29 +1,32 @@
-"""continuous_bernoulli"""
+"""The continuous Bernoulli distribution on [0, 1] (Loaiza-Ganem and Cunningham, 2019)."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from .utils import _Number, _size, Number
 from plugrad import Tensor
+from plugrad.nn.functional import binary_cross_entropy_with_logits
+
 from . import constraints
 from .exp_family import ExponentialFamily
 from .utils import (
+    Number,
+    _Number,
+    _size,
     broadcast_all,
     clamp_probs,
     lazy_property,
     logits_to_probs,
     probs_to_logits,
 )
-from plugrad.nn.functional import binary_cross_entropy_with_logits
-
 
 __all__ = ["ContinuousBernoulli"]
 
 
 class ContinuousBernoulli(ExponentialFamily):
-    """Creates a continuous Bernoulli distribution parameterized by :attr:`probs` or :attr:`logits` (but not both)."""
+    """Continuous Bernoulli distribution of ``probs`` (or ``logits``); ``lims`` bounds the region
+    where the normalizer is computed by its Taylor expansion."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval

@@ -1,21 +1,20 @@
-"""fishersnedecor"""
+"""The Fisher-Snedecor (F) distribution."""
 
 from __future__ import annotations
 
 import plugrad
-from .utils import _Number, _size, Number
-from plugrad import nan, Tensor
+from plugrad import Tensor, nan
+
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import broadcast_all
-
+from .utils import _Number, _size, broadcast_all
 
 __all__ = ["FisherSnedecor"]
 
 
 class FisherSnedecor(Distribution):
-    """Creates a Fisher-Snedecor distribution parameterized by :attr:`df1` and :attr:`df2`."""
+    """Fisher-Snedecor distribution with ``df1`` and ``df2`` degrees of freedom."""
 
     arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
     support = constraints.positive

@@ -1,23 +1,22 @@
-"""generalized_pareto"""
+"""The generalized Pareto distribution."""
 
 from __future__ import annotations
 
 import math
-from numbers import Number, Real
+from numbers import Real
 
 import plugrad
-from .utils import _Number, _size, Number
 from plugrad import inf, nan
+
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
-
+from .utils import Number, broadcast_all
 
 __all__ = ["GeneralizedPareto"]
 
 
 class GeneralizedPareto(Distribution):
-    """Creates a Generalized Pareto distribution parameterized by :attr:`loc`, :attr:`scale`, and :attr:`concentration`."""
+    """Generalized Pareto distribution of ``loc``, ``scale`` and ``concentration``."""
 
     arg_constraints = {
         "loc": constraints.real,

@@ -1,26 +1,27 @@
-"""geometric"""
+"""The geometric distribution: the number of failures before the first success."""
 
 from __future__ import annotations
 
 import plugrad
-from .utils import _Number, _size, Number
 from plugrad import Tensor
+from plugrad.nn.functional import binary_cross_entropy_with_logits
+
 from . import constraints
 from .distribution import Distribution
 from .utils import (
+    Number,
+    _Number,
     broadcast_all,
     lazy_property,
     logits_to_probs,
     probs_to_logits,
 )
-from plugrad.nn.functional import binary_cross_entropy_with_logits
-
 
 __all__ = ["Geometric"]
 
 
 class Geometric(Distribution):
-    """Creates a Geometric distribution parameterized by :attr:`probs`, where :attr:`probs` is the probability of success of Bernoulli trials."""
+    """Geometric distribution over {0, 1, ...} of success probability ``probs`` (or ``logits``)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
@@ -47,7 +48,7 @@ class Geometric(Distribution):
         else:
             if probs_or_logits is None:
                 raise AssertionError("probs_or_logits is unexpectedly None")
-            batch_shape = probs_or_logits.size()
+            batch_shape = probs_or_logits.size()  # type: ignore[union-attr]
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             # Add an extra check beyond unit_interval

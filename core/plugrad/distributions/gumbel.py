@@ -1,24 +1,23 @@
-"""gumbel"""
+"""The Gumbel (type-I extreme value) distribution."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from .utils import _Number, _size, Number
 from plugrad import Tensor
+
 from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
-from .utils import broadcast_all, euler_constant
-
+from .utils import _Number, broadcast_all, euler_constant
 
 __all__ = ["Gumbel"]
 
 
 class Gumbel(TransformedDistribution):
-    """Samples from a Gumbel Distribution."""
+    """Gumbel distribution of location ``loc`` and scale ``scale``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real

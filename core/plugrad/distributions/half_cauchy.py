@@ -1,22 +1,22 @@
-"""half_cauchy"""
+"""The half-Cauchy distribution: |Cauchy(0, scale)|."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from plugrad import inf, Tensor
+from plugrad import Tensor, inf
+
 from . import constraints
 from .cauchy import Cauchy
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
 
-
 __all__ = ["HalfCauchy"]
 
 
 class HalfCauchy(TransformedDistribution):
-    """Creates a half-Cauchy distribution parameterized by `scale` where::"""
+    """Half-Cauchy distribution of ``scale``."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative

@@ -1,22 +1,22 @@
-"""half_normal"""
+"""The half-normal distribution: |Normal(0, scale)|."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from plugrad import inf, Tensor
+from plugrad import Tensor, inf
+
 from . import constraints
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
 
-
 __all__ = ["HalfNormal"]
 
 
 class HalfNormal(TransformedDistribution):
-    """Creates a half-normal distribution parameterized by `scale` where::"""
+    """Half-normal distribution of ``scale``."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative

@@ -1,20 +1,20 @@
-"""inverse_gamma"""
+"""The inverse Gamma distribution: 1 / Gamma(concentration, rate)."""
 
 from __future__ import annotations
 
 import plugrad
 from plugrad import Tensor
+
 from . import constraints
 from .gamma import Gamma
 from .transformed_distribution import TransformedDistribution
 from .transforms import PowerTransform
 
-
 __all__ = ["InverseGamma"]
 
 
 class InverseGamma(TransformedDistribution):
-    """Creates an inverse gamma distribution parameterized by :attr:`concentration` and :attr:`rate` where::"""
+    """Inverse Gamma distribution of shape ``concentration`` and scale ``rate``."""
 
     arg_constraints = {
         "concentration": constraints.positive,

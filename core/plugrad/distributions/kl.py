@@ -13,31 +13,30 @@ from plugrad import Tensor
 from plugrad.nn.functional import softplus
 
 from .bernoulli import Bernoulli
-from .cauchy import Cauchy
-from .continuous_bernoulli import ContinuousBernoulli
-from .geometric import Geometric
-from .gumbel import Gumbel
-from .half_normal import HalfNormal
-from .lowrank_multivariate_normal import (
-    LowRankMultivariateNormal,
-    _batch_capacitance_tril,
-    _batch_lowrank_logdet,
-    _batch_lowrank_mahalanobis,
-)
-from .pareto import Pareto
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .lowrank_multivariate_normal import (
+    LowRankMultivariateNormal,
+    _batch_lowrank_logdet,
+    _batch_lowrank_mahalanobis,
+)
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform

@@ -1,15 +1,15 @@
-"""kumaraswamy"""
+"""The Kumaraswamy distribution on (0, 1)."""
 
 from __future__ import annotations
 
 import plugrad
-from plugrad import nan, Tensor
+from plugrad import Tensor, nan
+
 from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
 from .uniform import Uniform
 from .utils import broadcast_all, euler_constant
-
 
 __all__ = ["Kumaraswamy"]
 
@@ -22,7 +22,7 @@ def _moments(a, b, n):
 
 
 class Kumaraswamy(TransformedDistribution):
-    """Samples from a Kumaraswamy distribution."""
+    """Kumaraswamy distribution of ``concentration1`` (a) and ``concentration0`` (b)."""
 
     arg_constraints = {
         "concentration1": constraints.positive,

@@ -1,31 +1,25 @@
-"""lkj_cholesky"""
+"""The LKJ distribution over Cholesky factors of correlation matrices."""
 
 from __future__ import annotations
 
-"""
-This closely follows the implementation in NumPyro (https://github.com/pyro-ppl/numpyro).
-
-Original copyright notice:
-
-# Copyright: Contributors to the Pyro project.
-# SPDX-License-Identifier: Apache-2.0
-"""
-
+# This closely follows the implementation in NumPyro (https://github.com/pyro-ppl/numpyro).
+# Copyright: Contributors to the Pyro project. SPDX-License-Identifier: Apache-2.0
 import math
 
 import plugrad
 from plugrad import Tensor
+
 from . import constraints
 from .beta import Beta
 from .distribution import Distribution
 from .utils import broadcast_all
 
-
 __all__ = ["LKJCholesky"]
 
 
 class LKJCholesky(Distribution):
-    """LKJ distribution for lower Cholesky factor of correlation matrices. The distribution is controlled by ``concentration`` parameter :math:`\eta` to make the probability of the correlation matrix :math:`M` generated from a Cholesky factor proportional to :math:`\det(M)^{\eta - 1}`. Because of that, when ``concentration == 1``, we have a uniform distribution over Cholesky factors of correlation matrices::"""
+    """LKJ distribution over lower Cholesky factors of ``dim x dim`` correlation matrices, of
+    ``concentration`` eta (the density of the correlation matrix is proportional to det(M) ** (eta - 1))."""
 
     arg_constraints = {"concentration": constraints.positive}
     support = constraints.corr_cholesky

@@ -1,25 +1,25 @@
-"""logistic_normal"""
+"""The logistic-normal distribution: a normal pushed onto the simplex by stick breaking."""
 
 from __future__ import annotations
 
 from plugrad import Tensor
+
 from . import constraints
 from .independent import Independent
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import StickBreakingTransform
 
-
 __all__ = ["LogisticNormal"]
 
 
 class LogisticNormal(TransformedDistribution):
-    """Creates a logistic-normal distribution parameterized by :attr:`loc` and :attr:`scale` that define the base `Normal` distribution transformed with the `StickBreakingTransform` such that::"""
+    """Logistic-normal distribution: ``StickBreakingTransform`` of ``Normal(loc, scale)``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.simplex
     has_rsample = True
-    base_dist: Independent[Normal]
+    base_dist: Independent
 
     def __init__(
         self,
@@ -40,8 +40,8 @@ class LogisticNormal(TransformedDistribution):
 
     @property
     def loc(self) -> Tensor:
-        return self.base_dist.base_dist.loc
+        return self.base_dist.base_dist.loc  # type: ignore[attr-defined]
 
     @property
     def scale(self) -> Tensor:
-        return self.base_dist.base_dist.scale
+        return self.base_dist.base_dist.scale  # type: ignore[attr-defined]

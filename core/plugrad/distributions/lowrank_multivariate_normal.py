@@ -1,17 +1,16 @@
-"""lowrank_multivariate_normal"""
+"""The multivariate normal with covariance ``cov_factor @ cov_factor.T + diag(cov_diag)``."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from .utils import _Number, _size, Number
 from plugrad import Tensor
+
 from . import constraints
 from .distribution import Distribution
 from .multivariate_normal import _batch_mahalanobis, _batch_mv
-from .utils import _standard_normal, lazy_property
-
+from .utils import _size, _standard_normal, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -26,14 +25,14 @@ def _batch_capacitance_tril(W, D):
 
 
 def _batch_lowrank_logdet(W, D, capacitance_tril):
-    """Uses "matrix determinant lemma":: log|W @ W.T + D| = log|C| + log|D|, where :math:`C` is the capacitance matrix :math:`I + W.T @ inv(D) @ W`, to compute the log determinant."""
+    """``log|W @ W.T + D|`` by the matrix determinant lemma, ``log|C| + log|D|`` for the capacitance matrix C."""
     return 2 * capacitance_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1) + D.log().sum(
         -1
     )
 
 
 def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
-    """Uses "Woodbury matrix identity":: inv(W @ W.T + D) = inv(D) - inv(D) @ W @ inv(C) @ W.T @ inv(D), where :math:`C` is the capacitance matrix :math:`I + W.T @ inv(D) @ W`, to compute the squared Mahalanobis distance :math:`x.T @ inv(W @ W.T + D) @ x`."""
+    """The squared Mahalanobis distance ``x.T @ inv(W @ W.T + D) @ x``, by the Woodbury matrix identity."""
     Wt_Dinv = W.mT / D.unsqueeze(-2)
     Wt_Dinv_x = _batch_mv(Wt_Dinv, x)
     mahalanobis_term1 = (x.pow(2) / D).sum(-1)
@@ -42,7 +41,8 @@ def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
 
 
 class LowRankMultivariateNormal(Distribution):
-    """Creates a multivariate normal distribution with covariance matrix having a low-rank form parameterized by :attr:`cov_factor` and :attr:`cov_diag`::"""
+    """Multivariate normal of mean ``loc`` and covariance ``cov_factor @ cov_factor.mT +
+    diag(cov_diag)``, using the low rank for cheap determinants and solves."""
 
     arg_constraints = {
         "loc": constraints.real_vector,

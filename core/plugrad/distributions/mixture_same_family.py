@@ -1,20 +1,21 @@
-"""mixture_same_family"""
+"""Mixtures whose components are all of one distribution family, batched."""
 
 from __future__ import annotations
 
 import plugrad
 from plugrad import Tensor
+
 from . import constraints
 from .categorical import Categorical
 from .constraints import MixtureSameFamilyConstraint
 from .distribution import Distribution
 
-
 __all__ = ["MixtureSameFamily"]
 
 
 class MixtureSameFamily(Distribution):
-    """The `MixtureSameFamily` distribution implements a (batch of) mixture distribution where all components are from different parameterizations of the same distribution type. It is parameterized by a `Categorical` "selecting distribution" (over `k` components) and a component distribution, i.e., a `Distribution` with a rightmost batch shape (equal to `[k]`) which indexes each (batch of) component."""
+    """Mixture of the batch of ``component_distribution`` weighted by the categorical
+    ``mixture_distribution`` over its rightmost batch dimension."""
 
     arg_constraints: dict[str, constraints.Constraint] = {}
     has_rsample = False

@@ -1,21 +1,21 @@
-"""multinomial"""
+"""The multinomial distribution: counts of ``total_count`` draws from a categorical distribution."""
 
 from __future__ import annotations
 
 import plugrad
-from plugrad import inf, Tensor
+from plugrad import Tensor, inf
+
 from . import constraints
-from .categorical import Categorical
 from .binomial import Binomial
+from .categorical import Categorical
 from .distribution import Distribution
 from .utils import broadcast_all
-
 
 __all__ = ["Multinomial"]
 
 
 class Multinomial(Distribution):
-    """Creates a Multinomial distribution parameterized by :attr:`total_count` and either :attr:`probs` or :attr:`logits` (but not both). The innermost dimension of :attr:`probs` indexes over categories. All other dimensions index over batches."""
+    """Multinomial distribution of ``total_count`` draws over categories of ``probs`` (or ``logits``)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     total_count: int

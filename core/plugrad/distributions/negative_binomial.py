@@ -1,10 +1,11 @@
-"""negative_binomial"""
+"""The negative binomial distribution: failures before ``total_count`` successes."""
 
 from __future__ import annotations
 
 import plugrad
 import plugrad.nn.functional as F
 from plugrad import Tensor
+
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
@@ -15,12 +16,11 @@ from .utils import (
     probs_to_logits,
 )
 
-
 __all__ = ["NegativeBinomial"]
 
 
 class NegativeBinomial(Distribution):
-    """Creates a Negative Binomial distribution, i.e. distribution of the number of successful independent and identical Bernoulli trials before :attr:`total_count` failures are achieved. The probability of success of each Bernoulli trial is :attr:`probs`."""
+    """Negative binomial distribution of ``total_count`` and success probability ``probs`` (or ``logits``)."""
 
     arg_constraints = {
         "total_count": constraints.greater_than_eq(0),

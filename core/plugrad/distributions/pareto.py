@@ -1,22 +1,20 @@
-"""pareto"""
+"""The Pareto type-I distribution."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from plugrad import Tensor
+
 from . import constraints
 from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
-from .utils import broadcast_all
-
+from .utils import _size, broadcast_all
 
 __all__ = ["Pareto"]
 
 
 class Pareto(TransformedDistribution):
-    """Samples from a Pareto Type 1 distribution."""
+    """Pareto type-I distribution of ``scale`` and tail index ``alpha``."""
 
     arg_constraints = {"alpha": constraints.positive, "scale": constraints.positive}
 
@@ -32,12 +30,12 @@ class Pareto(TransformedDistribution):
         super().__init__(base_dist, transforms, validate_args=validate_args)
 
     def expand(
-        self, batch_shape: _size, _instance: Optional["Pareto"] = None
-    ) -> "Pareto":
+        self, batch_shape: _size, _instance: Pareto | None = None
+    ) -> Pareto:
         new = self._get_checked_instance(Pareto, _instance)
         new.scale = self.scale.expand(batch_shape)
         new.alpha = self.alpha.expand(batch_shape)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape, _instance=new)  # type: ignore[return-value]
 
     @property
     def mean(self) -> Tensor:

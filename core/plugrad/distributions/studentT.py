@@ -1,23 +1,22 @@
-"""studentT"""
+"""Student's t-distribution."""
 
 from __future__ import annotations
 
 import math
 
 import plugrad
-from .utils import _Number, _size, Number
-from plugrad import inf, nan, Tensor
+from plugrad import Tensor, inf, nan
+
 from . import constraints
 from .chi2 import Chi2
 from .distribution import Distribution
-from .utils import _standard_normal, broadcast_all
-
+from .utils import _size, _standard_normal, broadcast_all
 
 __all__ = ["StudentT"]
 
 
 class StudentT(Distribution):
-    """Creates a Student's t-distribution parameterized by degree of freedom :attr:`df`, mean :attr:`loc` and scale :attr:`scale`."""
+    """Student's t-distribution with ``df`` degrees of freedom, location ``loc`` and scale ``scale``."""
 
     arg_constraints = {
         "df": constraints.positive,

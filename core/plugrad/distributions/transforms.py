@@ -420,7 +420,8 @@ class AffineTransform(Transform):
 
 
 class IndependentTransform(Transform):
-    """Wrapper around another transform to treat ``reinterpreted_batch_ndims``-many extra of the right most dimensions as dependent. This has no effect on the forward or backward transforms, but does sum out ``reinterpreted_batch_ndims``-many of the rightmost dimensions in :meth:`log_abs_det_jacobian`."""
+    """``base_transform`` with ``reinterpreted_batch_ndims`` more rightmost dimensions in each event, summing its
+    log-Jacobian over them."""
 
     def __init__(
         self,
@@ -485,7 +486,8 @@ class IndependentTransform(Transform):
 
 
 class ReshapeTransform(Transform):
-    """Unit Jacobian transform to reshape the rightmost part of a tensor."""
+    """``base_transform`` with ``reinterpreted_batch_ndims`` more rightmost dimensions in each
+    event, summing its log-Jacobian over them."""
 
     bijective = True
 
@@ -548,7 +550,7 @@ class ReshapeTransform(Transform):
 
 
 class PowerTransform(Transform):
-    """Transform via the mapping :math:`y = x^{\text{exponent}}`."""
+    """Reshapes the rightmost ``in_shape`` dimensions to ``out_shape`` (same number of elements)."""
 
     domain = constraints.positive
     codomain = constraints.positive
@@ -589,7 +591,7 @@ class PowerTransform(Transform):
 
 
 class SoftplusTransform(Transform):
-    """Transform via the mapping :math:`\text{Softplus}(x) = \log(1 + \exp(x))`. The implementation reverts to the linear function when :math:`x > 20`."""
+    """``y = x ** exponent``."""
 
     domain = constraints.real
     codomain = constraints.positive
@@ -610,7 +612,7 @@ class SoftplusTransform(Transform):
 
 
 class AbsTransform(Transform):
-    """Transform via the mapping :math:`y = |x|`."""
+    """``y = log(1 + exp(x))``, linear above 20."""
 
     domain = constraints.real
     codomain = constraints.positive
@@ -626,7 +628,7 @@ class AbsTransform(Transform):
 
 
 class CorrCholeskyTransform(Transform):
-    """Transforms an unconstrained real vector :math:`x` with length :math:`D*(D-1)/2` into the Cholesky factor of a D-dimension correlation matrix. This Cholesky factor is a lower triangular matrix with positive diagonals and unit Euclidean norm for each row. The transform is processed as follows:"""
+    """``y = |x|`` (not bijective)."""
 
     domain = constraints.real_vector
     codomain = constraints.corr_cholesky
@@ -695,7 +697,8 @@ class CorrCholeskyTransform(Transform):
 
 
 class SoftmaxTransform(Transform):
-    """Transform from unconstrained space to the simplex via :math:`y = \exp(x)` then normalizing."""
+    """Unconstrained vectors of length D * (D - 1) / 2 to Cholesky factors of D x D correlation
+    matrices, row by row through tanh and stick breaking."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
@@ -724,7 +727,7 @@ class SoftmaxTransform(Transform):
 
 
 class StickBreakingTransform(Transform):
-    """Transform from unconstrained space to the simplex of one additional dimension via a stick-breaking process."""
+    """``y = exp(x)`` normalized over the last dimension (not bijective)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
@@ -769,7 +772,7 @@ class StickBreakingTransform(Transform):
 
 
 class LowerCholeskyTransform(Transform):
-    """Transform from unconstrained matrices to lower-triangular matrices with nonnegative diagonal entries."""
+    """Unconstrained vectors of length K - 1 to the K-simplex by stick breaking (bijective)."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
@@ -785,7 +788,8 @@ class LowerCholeskyTransform(Transform):
 
 
 class PositiveDefiniteTransform(Transform):
-    """Transform from unconstrained matrices to positive-definite matrices."""
+    """Unconstrained square matrices to lower-triangular ones with a positive (exponentiated)
+    diagonal."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
@@ -803,7 +807,8 @@ class PositiveDefiniteTransform(Transform):
 
 
 class CatTransform(Transform):
-    """Transform functor that applies a sequence of transforms `tseq` component-wise to each submatrix at `dim`, of length `lengths[dim]`, in a way compatible with :func:`plugrad.cat`."""
+    """Unconstrained square matrices to positive definite ones, ``L @ L.mT`` for L from
+    LowerCholeskyTransform."""
 
     transforms: list[Transform]
 
@@ -931,7 +936,7 @@ class CatTransform(Transform):
 
 
 class StackTransform(Transform):
-    """Transform functor that applies a sequence of transforms `tseq` component-wise to each submatrix at `dim` in a way compatible with :func:`plugrad.stack`."""
+    """The transforms ``tseq`` applied to consecutive slices of ``lengths`` along ``dim``, as ``cat``."""
 
     transforms: list[Transform]
 
@@ -1020,7 +1025,8 @@ class StackTransform(Transform):
 
 
 class CumulativeDistributionTransform(Transform):
-    """Transform via the cumulative distribution function of a probability distribution."""
+    """``y = distribution.cdf(x)``: onto the unit interval, through the distribution's
+    CDF."""
 
     bijective = True
     codomain = constraints.unit_interval

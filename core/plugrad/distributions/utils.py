@@ -90,7 +90,7 @@ class _lazy_property_and_property(lazy_property, property):  # noqa: N801
 
 
 def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
-    """Convert a `D x D` matrix or a batch of matrices into a (batched) vector which comprises of lower triangular elements from the matrix in row order."""
+    """The lower-triangular elements of (a batch of) D x D matrices at and below diagonal ``diag``, in row order."""
     n = mat.shape[-1]
     if (diag < -n or diag >= n):
         raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
@@ -101,7 +101,8 @@ def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
 
 
 def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
-    """Convert a vector or a batch of vectors into a batched `D x D` lower triangular matrix containing elements from the vector in row order."""
+    """(A batch of) D x D lower-triangular matrices filled in row order from vectors;
+    the inverse of :func:`tril_matrix_to_vec`."""
     # +ve root of D**2 + (1+2*diag)*D - |diag| * (diag+1) - 2*vec.shape[-1] = 0
     n = (
         -(1 + 2 * diag)

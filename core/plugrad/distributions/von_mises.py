@@ -1,4 +1,4 @@
-"""von_mises"""
+"""The von Mises distribution on the circle, with Best and Fisher's rejection sampler."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import math
 
 import plugrad
 from plugrad import Tensor
+
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all, lazy_property
-
 
 __all__ = ["VonMises"]
 
@@ -104,7 +104,7 @@ def _rejection_sample(loc, concentration, proposal_r, x):
 
 
 class VonMises(Distribution):
-    """A circular von Mises distribution."""
+    """Circular von Mises distribution of ``loc`` and ``concentration``; values lie in [-pi, pi)."""
 
     arg_constraints = {"loc": constraints.real, "concentration": constraints.positive}
     support = constraints.real

@@ -1,9 +1,10 @@
-"""weibull"""
+"""The two-parameter Weibull distribution."""
 
 from __future__ import annotations
 
 import plugrad
 from plugrad import Tensor
+
 from . import constraints
 from .exponential import Exponential
 from .gumbel import euler_constant
@@ -11,12 +12,11 @@ from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
 from .utils import broadcast_all
 
-
 __all__ = ["Weibull"]
 
 
 class Weibull(TransformedDistribution):
-    """Samples from a two-parameter Weibull distribution."""
+    """Weibull distribution of ``scale`` and shape ``concentration``."""
 
     arg_constraints = {
         "scale": constraints.positive,

@@ -1,4 +1,4 @@
-"""wishart"""
+"""The Wishart distribution over positive definite matrices."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import math
 import warnings
 
 import plugrad
-from .utils import _Number, _size, Number
-from plugrad import nan, Tensor
+from plugrad import Tensor, nan
+
 from . import constraints
 from .exp_family import ExponentialFamily
 from .multivariate_normal import _precision_to_scale_tril
-from .utils import lazy_property
-
+from .utils import Number, _Number, _size, lazy_property
 
 __all__ = ["Wishart"]
 
@@ -34,7 +33,8 @@ def _clamp_above_eps(x: Tensor) -> Tensor:
 
 
 class Wishart(ExponentialFamily):
-    """Creates a Wishart distribution parameterized by a symmetric positive definite matrix :math:`\Sigma`, or its Cholesky decomposition :math:`\mathbf{\Sigma} = \mathbf{L}\mathbf{L}^\top`"""
+    """Wishart distribution of ``df`` and a scale matrix given as ``covariance_matrix``,
+    ``precision_matrix`` or ``scale_tril``."""
 
     support = constraints.positive_definite
     has_rsample = True
@@ -81,8 +81,8 @@ class Wishart(ExponentialFamily):
             batch_shape = plugrad.Size(param.shape[:-2])
             self.df = plugrad.tensor(df, dtype=param.dtype, device=param.device)
         else:
-            batch_shape = plugrad.broadcast_shapes(param.shape[:-2], df.shape)
-            self.df = df.expand(batch_shape)
+            batch_shape = plugrad.broadcast_shapes(param.shape[:-2], df.shape)  # type: ignore[union-attr]
+            self.df = df.expand(batch_shape)  # type: ignore[union-attr]
         event_shape = param.shape[-2:]
 
         if self.df.le(event_shape[-1] - 1).any():
@@ -111,7 +111,7 @@ class Wishart(ExponentialFamily):
         elif covariance_matrix is not None:
             self._unbroadcasted_scale_tril = plugrad.linalg.cholesky(covariance_matrix)
         else:  # precision_matrix is not None
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)  # type: ignore[arg-type]
 
         # Chi2 distribution is needed for Bartlett decomposition sampling
         self._dist_chi2 = plugrad.distributions.chi2.Chi2(
