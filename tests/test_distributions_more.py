@@ -69,6 +69,9 @@ def test_sample_moments_with_a_fixed_seed():
          float(D.ContinuousBernoulli(f64(0.3)).variance)),
         (D.NegativeBinomial(f64(3.0), f64(0.4)), 3.0 * 0.4 / 0.6, 3.0 * 0.4 / 0.36),
         (D.InverseGamma(f64(5.0), f64(2.0)), 0.5, 4.0 / (16 * 3)),
+        (D.Chi2(f64(3.0)), 3.0, 6.0),
+        (D.StudentT(f64(6.0), f64(1.0), f64(2.0)), 1.0, 4.0 * 6 / 4),
+        (D.FisherSnedecor(f64(5.0), f64(10.0)), 10 / 8, 2 * 100 * 13 / (5 * 64 * 6)),
     ]
     for d, mean, var in checks:
         x = to_numpy(d.sample((n,)))
@@ -263,6 +266,25 @@ def _check_against_torch(torch, TD, name):
         assert bool(dp.support.check(sp).all())
 
 
+@pytest.mark.parametrize("name", [n for n in NEW if n not in GAMMA_BASED])
+def test_against_torch_rsample_gradients(name):
+    torch = _torch()
+    import torch.distributions as TD
+
+    make, _ = CASES[name]
+    made, tx, px = _params(torch)
+    dt, dp = make(TD, tx), make(D, px)
+    if not dt.has_rsample:
+        assert not dp.has_rsample
+        return
+    torch.manual_seed(11)
+    plugrad.manual_seed(11)
+    (dt.rsample((4,)) ** 2).sum().backward()
+    (dp.rsample((4,)) ** 2).sum().backward()
+    for a, b in zip(made["torch"], made["plugrad"]):
+        np.testing.assert_allclose(to_numpy(b.grad), a.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 KL_PAIRS = [("ContinuousBernoulli", "ContinuousBernoulli"), ("Gumbel", "Gumbel"), ("Geometric", "Geometric"),
             ("HalfNormal", "HalfNormal"), ("LowRankMVN", "LowRankMVN"), ("MVN", "LowRankMVN"), ("LowRankMVN", "MVN"),
             ("Pareto", "Pareto"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"),
@@ -398,3 +420,44 @@ def test_against_torch_constraint_registries(registry):
         assert bool(cp.check(yp).all()), name
         _same_or_raises(functools.partial(tt.log_abs_det_jacobian, xt, yt),
                         functools.partial(tp.log_abs_det_jacobian, xp, yp))
+
+
+INVALID = {
+    "geometric_zero_probs": lambda m, X: m.Geometric(X([0.0, 0.5])),
+    "chi2_negative_df": lambda m, X: m.Chi2(X([-1.0])),
+    "multinomial_no_probs": lambda m, X: m.Multinomial(3),
+    "multinomial_negative_probs": lambda m, X: m.Multinomial(3, X([0.2, -0.1])),
+    "mixture_not_categorical": lambda m, X: m.MixtureSameFamily(X([1.0]), m.Normal(X([0.0]), X([1.0]))),
+    "mixture_not_distribution": lambda m, X: m.MixtureSameFamily(m.Categorical(X([0.5, 0.5])), X([1.0])),
+    "mixture_sizes": lambda m, X: m.MixtureSameFamily(m.Categorical(X([0.5, 0.5])),
+                                                      m.Normal(X([0.0, 1.0, 2.0]), X([1.0, 1.0, 1.0]))),
+    "lkj_dim": lambda m, X: m.LKJCholesky(1, X(1.0)),
+    "wishart_no_matrix": lambda m, X: m.Wishart(X(4.0)),
+    "wishart_small_df": lambda m, X: m.Wishart(X(0.5), covariance_matrix=X([[1.0, 0.0], [0.0, 1.0]])),
+    "lowrank_scalar_loc": lambda m, X: m.LowRankMultivariateNormal(X(1.0), X([[1.0]]), X([1.0])),
+    "lowrank_vector_factor": lambda m, X: m.LowRankMultivariateNormal(X([1.0]), X([1.0]), X([1.0])),
+    "vonmises_negative_concentration": lambda m, X: m.VonMises(X([0.0]), X([-1.0])),
+    "continuous_bernoulli_no_params": lambda m, X: m.ContinuousBernoulli(),
+    "negative_binomial_probs": lambda m, X: m.NegativeBinomial(X([2.0]), X([1.5])),
+    "kumaraswamy_outside": lambda m, X: m.Kumaraswamy(X([2.0]), X([1.0])).log_prob(X([1.5])),
+    "generalized_pareto_outside": lambda m, X: m.GeneralizedPareto(X([0.0]), X([1.0]), X([-0.5])).log_prob(X([3.0])),
+    "pareto_outside": lambda m, X: m.Pareto(X([1.0]), X([2.0])).log_prob(X([0.5])),
+    "multinomial_count": lambda m, X: m.Multinomial(3, X([0.2, 0.8])).log_prob(X([1.0, 3.0])),
+    "reshape_sizes": lambda m, X: m.transforms.ReshapeTransform((2, 3), (5,)),
+    "cat_lengths": lambda m, X: m.transforms.CatTransform([m.ExpTransform()], lengths=[1, 2]),
+    "power_cache": lambda m, X: m.transforms.PowerTransform(X(2.0)).with_cache(3),
+    "biject_to_unregistered": lambda m, X: m.biject_to(m.constraints.integer_interval(0, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_against_torch_invalid_arguments_raise_the_same_error(name):
+    torch = _torch()
+    import torch.distributions as TD
+
+    with pytest.raises(Exception) as want:
+        INVALID[name](TD, lambda v: torch.tensor(v, dtype=torch.float64))
+    with pytest.raises(want.type) as got:
+        INVALID[name](D, f64)
+    message = str(got.value).replace("plugrad.", "torch.").replace(", device='cuda:0'", "")
+    assert message == str(want.value), name
