@@ -731,8 +731,19 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
     return self.copy_(_exponential_draws(self, float(lambd), generator))
 
 
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill ``self`` with numbers drawn from the Cauchy distribution, as PyTorch's CPU kernel makes them: one
+    float64 uniform ``u`` per element, then ``median + sigma * tan(pi * (u - 0.5))`` rounded to ``self``'s dtype."""
+    _check_floating(self, "cauchy_cpu")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    backend = self._backend
+    u = _made(_draw(backend, "rand", generator, tuple(self.shape), _dt.float64), backend)
+    return self.copy_((float(median) + float(sigma) * (math.pi * (u - 0.5)).tan()).to(self.dtype))
+
+
 TENSOR_RANDOM_METHODS = {"uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_, "random_": random_,
-                         "exponential_": exponential_}
+                         "exponential_": exponential_, "cauchy_": cauchy_}
 
 
 def manual_seed(seed: int) -> Generator:

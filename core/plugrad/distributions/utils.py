@@ -11,8 +11,12 @@ import plugrad
 from plugrad import Tensor
 
 euler_constant = 0.5772156649015329  # Euler-Mascheroni constant
+_Number = (bool, int, float)  # what PyTorch's ``torch.types._Number`` names: plain Python numbers
+Number = numbers.Number
+_size = Sequence[int]
 
-__all__ = ["broadcast_all", "clamp_probs", "euler_constant", "lazy_property", "logits_to_probs", "probs_to_logits"]
+__all__ = ["broadcast_all", "clamp_probs", "euler_constant", "lazy_property", "logits_to_probs", "probs_to_logits",
+           "tril_matrix_to_vec", "vec_to_tril_matrix"]
 
 
 def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
@@ -83,3 +87,36 @@ class _lazy_property_and_property(lazy_property, property):  # noqa: N801
 
     def __init__(self, wrapped: Callable[[Any], Any]) -> None:
         property.__init__(self, wrapped)
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The lower-triangular elements of (a batch of) D x D matrices at and below diagonal ``diag``, in row order."""
+    n = mat.shape[-1]
+    if (diag < -n or diag >= n):
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    arange = plugrad.arange(n, device=mat.device)
+    tril_mask = arange < arange.view(-1, 1) + (diag + 1)
+    vec = mat[..., tril_mask]
+    return vec
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """(A batch of) D x D lower-triangular matrices filled in row order from vectors;
+    the inverse of :func:`tril_matrix_to_vec`."""
+    # +ve root of D**2 + (1+2*diag)*D - |diag| * (diag+1) - 2*vec.shape[-1] = 0
+    n = (
+        -(1 + 2 * diag)
+        + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1] + 4 * abs(diag) * (diag + 1)) ** 0.5
+    ) / 2
+    eps = plugrad.finfo(vec.dtype).eps
+    if (round(n) - n > eps):
+        raise ValueError(
+            f"The size of last dimension is {vec.shape[-1]} which cannot be expressed as "
+            + "the lower triangular part of a square D x D matrix."
+        )
+    n = round(n.item()) if isinstance(n, plugrad.Tensor) else round(n)
+    mat = vec.new_zeros(vec.shape[:-1] + plugrad.Size((n, n)))
+    arange = plugrad.arange(n, device=vec.device)
+    tril_mask = arange < arange.view(-1, 1) + (diag + 1)
+    mat[..., tril_mask] = vec
+    return mat
