@@ -12,6 +12,7 @@ from .utils import (
     Number,
     _Number,
     broadcast_all,
+    expand_probs_or_logits,
     lazy_property,
     logits_to_probs,
     probs_to_logits,
@@ -66,10 +67,7 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = plugrad.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
+        expand_probs_or_logits(self, new, batch_shape, keep_param=False)
         super(Geometric, new).__init__(batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new

@@ -120,3 +120,14 @@ def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
     tril_mask = arange < arange.view(-1, 1) + (diag + 1)
     mat[..., tril_mask] = vec
     return mat
+
+
+def expand_probs_or_logits(src: Any, new: Any, shape: Any, keep_param: bool = True) -> None:
+    """Give ``new`` (an ``expand()`` of ``src``) ``src``'s ``probs`` and/or ``logits``, whichever ``src`` holds,
+    expanded to ``shape``; with ``keep_param`` the last one set is also ``new._param``."""
+    for name in ("probs", "logits"):
+        if name in src.__dict__:
+            value = src.__dict__[name].expand(shape)
+            setattr(new, name, value)
+            if keep_param:
+                new._param = value
