@@ -419,3 +419,23 @@ def test_copies_do_not_alias_and_views_write_through() -> None:
     f.diagonal().mul_(2)  # diagonal is a view whatever the layout
     np.testing.assert_array_equal(np.diag(to_numpy(f)), [0.0, 8.0, 16.0])
     assert plugrad.arange(12.0).reshape(3, 4).diagonal(1).stride() == (5,)
+
+
+def test_floor_division_and_remainder_follow_pytorchs_floating_rules() -> None:
+    a = plugrad.tensor([7.0, -7.0, float("inf"), 0.0, -0.0, 5.0, 5.5], dtype=plugrad.float64)
+    b = plugrad.tensor([0.1, 0.1, 2.0, -2.0, 2.0, 0.0, -2.0], dtype=plugrad.float64)
+    # 7 // 0.1 is 69 (7 - fmod(7, 0.1) is 6.9...), as in Python; inf // 2 is nan, x // 0 is IEEE's
+    np.testing.assert_array_equal(to_numpy(a // b), [69.0, -70.0, np.nan, -0.0, -0.0, np.inf, -3.0])
+    np.testing.assert_array_equal(np.signbit(to_numpy(a // b)[3:5]), [True, True])
+    r = to_numpy(plugrad.remainder(a, b))
+    def floored(x: float, y: float) -> float:  # C's fmod, moved by y where its sign is not y's
+        m = math.fmod(x, y) if y else math.nan
+        return m + y if m != 0 and (m < 0) != (y < 0) else m
+    np.testing.assert_array_equal(r, [floored(x, y) for x, y in zip(to_numpy(a), to_numpy(b))])
+    np.testing.assert_array_equal(np.signbit(r[3:5]), [False, True])  # a zero remainder keeps the sign of x
+    with pytest.raises(TypeError, match=r"fmod\(\) received an invalid combination of arguments - got \(int, Tensor\)"):
+        plugrad.fmod(2, plugrad.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"hypot\(\): argument 'input' \(position 1\) must be Tensor, not int"):
+        plugrad.hypot(2, plugrad.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="^Long did not match Float$"):
+        plugrad.isclose(plugrad.tensor([1]), plugrad.tensor([1.0]))

@@ -9,6 +9,7 @@ from .. import dtypes as _dt
 from ..kernels.array_api import direct, generic
 from ..testing.samples import Mask, Sample, T, binary_samples
 from ._promote import is_complex_data, promote
+from .elementwise import _require_input
 from .registry import defop
 
 
@@ -163,6 +164,11 @@ def _isclose_kernel(xp: Any) -> Any:
 
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:  # noqa: A002
     """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor (NaNs equal only with ``equal_nan``)."""
+    _require_input("isclose", input)
+    if not hasattr(other, "_data"):
+        raise TypeError(f"isclose(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if input.dtype is not other.dtype:  # PyTorch compares tensors of one dtype only
+        raise RuntimeError(f"{input.dtype.legacy[:-len('Tensor')]} did not match {other.dtype.legacy[:-len('Tensor')]}")
     x, y = promote(input, other, "isclose")
     return ISCLOSE.dispatch_nograd((x, y), (rtol, atol, equal_nan))
 

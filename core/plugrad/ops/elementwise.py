@@ -233,7 +233,23 @@ DIV_ROUNDED = defop("div_rounded", 2, vjp=_div_floor_vjp, node="DivBackward2", s
 
 @generic("div_rounded")
 def _div_rounded_kernel(xp: Any) -> Any:
+    fmod = _fmod_array(xp)
+
+    def floor_floating(x: Any, y: Any) -> Any:
+        # PyTorch's div_floor_floating: (x - fmod(x, y)) / y, one less where the remainder's sign is not y's,
+        # rounded to the nearest integer; a zero quotient carries the sign of x / y; division by zero is IEEE's.
+        mod = fmod(x, y)
+        q = (x - mod) / y
+        q = xp.where((mod != 0) & ((y < 0) != (mod < 0)), q - 1, q)
+        fl = xp.floor(q)
+        fl = xp.where(q - fl > 0.5, fl + 1, fl)
+        true = xp.divide(x, y)
+        out = xp.where(q != 0, fl, xp.copysign(xp.zeros_like(true), true))
+        return xp.where(y == 0, true, out)
+
     def div_rounded(x: Any, y: Any, mode: str) -> Any:
+        if mode == "floor" and _is_floating_array(xp, x):
+            return floor_floating(x, y)
         q = xp.divide(x, y)
         r = xp.floor(q) if mode == "floor" else xp.trunc(q)
         if xp.isdtype(x.dtype, "integral") if hasattr(xp, "isdtype") else False:
@@ -975,7 +991,27 @@ def _modulo(name: str, rounding: str, node_tensor: str, node_scalar: str) -> Any
 
 REMAINDER, REMAINDER_SCALAR = _modulo("remainder", "floor", "RemainderBackward1", "RemainderBackward0")
 FMOD, FMOD_SCALAR = _modulo("fmod", "trunc", "FmodBackward1", "FmodBackward0")
-direct("remainder")
+
+
+def _is_floating_array(xp: Any, x: Any) -> bool:
+    if hasattr(xp, "isdtype"):
+        return bool(xp.isdtype(x.dtype, "real floating"))
+    return getattr(x.dtype, "kind", "") == "f"
+
+
+@generic("remainder")
+def _remainder_kernel(xp: Any) -> Any:
+    fmod = _fmod_array(xp)
+
+    # PyTorch's floating remainder: C's fmod moved by y where its sign differs from y's, so a zero result keeps
+    # the sign of x (NumPy's gives it y's sign). Integers: the floored remainder, which NumPy's is.
+    def remainder(x: Any, y: Any) -> Any:
+        if not _is_floating_array(xp, x):
+            return xp.remainder(x, y)
+        r = fmod(x, y)
+        return xp.where((r != 0) & ((y < 0) != (r < 0)), r + y, r)
+
+    return remainder
 
 
 def _fmod_array(xp: Any) -> Any:
@@ -996,8 +1032,10 @@ generic("fmod")(_fmod_array)
 
 @generic("remainder_scalar")
 def _remainder_scalar_kernel(xp: Any) -> Any:
+    remainder = _remainder_kernel(xp)
+
     def remainder_scalar(x: Any, s: Any) -> Any:
-        return xp.remainder(x, xp.asarray(s, dtype=x.dtype))
+        return remainder(x, xp.asarray(s, dtype=x.dtype))
 
     return remainder_scalar
 
@@ -1031,6 +1069,7 @@ def remainder(input: Any, other: Any) -> Any:  # noqa: A002
 
 def fmod(input: Any, other: Any) -> Any:  # noqa: A002
     """C's ``fmod``: the remainder of truncated division, with the sign of ``input``."""
+    _require_input("fmod", input, _TENSOR_OR_NUMBER_OTHER)
     return _modulo_dispatch("fmod", FMOD, FMOD_SCALAR, input, other)
 
 
@@ -1040,6 +1079,21 @@ def fmod(input: Any, other: Any) -> Any:  # noqa: A002
 def _require_tensor(name: str, other: Any) -> None:
     if not hasattr(other, "_data"):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _require_input(name: str, input: Any, overloads: str = "") -> None:  # noqa: A002
+    """PyTorch's TypeError for a first operand that is not a tensor (``overloads``: its signatures, where
+    PyTorch lists them instead)."""
+    if hasattr(input, "_data"):
+        return
+    if overloads:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, "
+                        f"Tensor), but expected one of:\n{overloads}")
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+_TENSOR_OR_NUMBER_OTHER = (" * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                           " * (Tensor input, Number other, *, Tensor out = None)")
 
 
 def _extremum_vjp(loses_x: Any, loses_y: Any) -> Any:
@@ -1084,6 +1138,7 @@ direct("minimum")
 
 def maximum(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise larger of two tensors (NaN wins); ties split the gradient in halves."""
+    _require_input("maximum", input)
     _require_tensor("maximum", other)
     x, y = promote(input, other, "maximum")
     if is_complex_data(x):
@@ -1093,6 +1148,7 @@ def maximum(input: Any, other: Any) -> Any:  # noqa: A002
 
 def minimum(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise smaller of two tensors (NaN wins); ties split the gradient in halves."""
+    _require_input("minimum", input)
     _require_tensor("minimum", other)
     x, y = promote(input, other, "minimum")
     if is_complex_data(x):
@@ -1114,6 +1170,7 @@ direct("atan2")
 
 def atan2(input: Any, other: Any) -> Any:  # noqa: A002
     """The angle of the point ``(other, input)``, in ``(-pi, pi]``; integer inputs give the default float dtype."""
+    _require_input("atan2", input)
     _require_tensor("atan2", other)
     x, y = promote(input, other, "atan2")
     if x.dtype.category == 3:

@@ -20,6 +20,7 @@ from .. import return_types
 from ..kernels.array_api import generic
 from ..testing.samples import Sample, T, binary_samples, unary_samples
 from ._promote import _to, float_operand, promote
+from .elementwise import _TENSOR_OR_NUMBER_OTHER, _require_input
 from .registry import defop
 
 _PI = math.pi
@@ -747,6 +748,7 @@ def _float_tensor_pair(name: str, input: Any, other: Any) -> tuple:
 
 def hypot(input: Any, other: Any) -> Any:  # noqa: A002
     """``sqrt(input**2 + other**2)`` without overflow; an infinite side gives inf even against NaN."""
+    _require_input("hypot", input)
     x, y = _float_tensor_pair("hypot", input, other)
     return HYPOT.dispatch((x, y))
 
@@ -802,12 +804,14 @@ generic("logaddexp2")(_logaddexp_kernel(True))
 
 def logaddexp(input: Any, other: Any) -> Any:  # noqa: A002
     """``log(exp(input) + exp(other))`` without overflow."""
+    _require_input("logaddexp", input)
     x, y = _float_tensor_pair("logaddexp", input, other)
     return LOGADDEXP.dispatch((x, y))
 
 
 def logaddexp2(input: Any, other: Any) -> Any:  # noqa: A002
     """``log2(2**input + 2**other)`` without overflow."""
+    _require_input("logaddexp2", input)
     x, y = _float_tensor_pair("logaddexp2", input, other)
     return LOGADDEXP2.dispatch((x, y))
 
@@ -842,6 +846,7 @@ def _copysign_kernel(xp: Any) -> Any:
 
 def copysign(input: Any, other: Any) -> Any:  # noqa: A002
     """``|input|`` with the sign of ``other`` (-0.0 counts as negative); integer inputs give floats."""
+    _require_input("copysign", input, _TENSOR_OR_NUMBER_OTHER)
     x, y = _float_pair("copysign", input, other)
     return COPYSIGN.dispatch((x, y))
 
@@ -890,6 +895,7 @@ generic("fmin")(_fmax_kernel("min"))
 
 def fmax(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    _require_input("fmax", input)
     from .elementwise import _require_tensor
 
     _require_tensor("fmax", other)
@@ -898,6 +904,7 @@ def fmax(input: Any, other: Any) -> Any:  # noqa: A002
 
 def fmin(input: Any, other: Any) -> Any:  # noqa: A002
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    _require_input("fmin", input)
     from .elementwise import _require_tensor
 
     _require_tensor("fmin", other)
@@ -920,6 +927,7 @@ def _nextafter_kernel(xp: Any) -> Any:
 
 def nextafter(input: Any, other: Any) -> Any:  # noqa: A002
     """The next float after ``input`` towards ``other``."""
+    _require_input("nextafter", input)
     x, y = _float_tensor_pair("nextafter", input, other)
     return NEXTAFTER.dispatch_nograd((x, y))
 
@@ -945,6 +953,7 @@ def _heaviside_kernel(xp: Any) -> Any:
 
 def heaviside(input: Any, values: Any) -> Any:  # noqa: A002
     """The Heaviside step: 0 below zero, 1 above, ``values`` at zero (both tensors of one dtype)."""
+    _require_input("heaviside", input)
     from .elementwise import _require_tensor
 
     _require_tensor("heaviside", values)
@@ -955,6 +964,7 @@ def heaviside(input: Any, values: Any) -> Any:  # noqa: A002
 
 def ldexp(input: Any, other: Any) -> Any:  # noqa: A002
     """``input * 2 ** other``, computed as PyTorch computes it (a product, so the gradient is mul's)."""
+    _require_input("ldexp", input)
     from .elementwise import mul, pow
 
     x = float_operand(input)
@@ -1019,11 +1029,13 @@ def _int_pair(name: str, input: Any, other: Any) -> tuple:
 
 def gcd(input: Any, other: Any) -> Any:  # noqa: A002
     """The greatest common divisor, elementwise, of integer tensors (non-negative; gcd(0, 0) = 0)."""
+    _require_input("gcd", input)
     return GCD.dispatch_nograd(_int_pair("gcd", input, other))
 
 
 def lcm(input: Any, other: Any) -> Any:  # noqa: A002
     """The least common multiple, elementwise, of integer tensors (non-negative; 0 if either is 0)."""
+    _require_input("lcm", input)
     return LCM.dispatch_nograd(_int_pair("lcm", input, other))
 
 
