@@ -439,3 +439,17 @@ def test_floor_division_and_remainder_follow_pytorchs_floating_rules() -> None:
         plugrad.hypot(2, plugrad.tensor([1.0]))
     with pytest.raises(RuntimeError, match="^Long did not match Float$"):
         plugrad.isclose(plugrad.tensor([1]), plugrad.tensor([1.0]))
+
+
+def test_integer_clamp_bounds_rpow_and_mode_with_nan() -> None:
+    u8 = plugrad.tensor([1, 200], dtype=plugrad.uint8)
+    np.testing.assert_array_equal(to_numpy(plugrad.clamp(u8, -1, 2)), [2, 2])  # -1 wraps to 255, as in PyTorch
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        plugrad.clamp(u8, 0, 300)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int8_t without overflow"):
+        plugrad.clamp(plugrad.tensor([1], dtype=plugrad.int8), 300)
+    np.testing.assert_array_equal(to_numpy(2 ** plugrad.tensor([-2, -1, 0, 3])), [0, 0, 1, 8])
+    np.testing.assert_array_equal(to_numpy((-1) ** plugrad.tensor([-3, -2])), [-1, 1])
+    m = plugrad.mode(plugrad.tensor([-7.5, 0.0, -0.0, 1.0, float("nan")]))
+    assert float(m.values) == 0.0 and int(m.indices) == 2
+    assert math.isnan(float(plugrad.mode(plugrad.tensor([float("nan"), 1.0, float("nan"), 2.0])).values))

@@ -484,6 +484,12 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001,A002 - PyTorch's names
         return POW.dispatch((x,), (exponent,))
     x, y = promote(input, exponent, "pow")
     y = float_operand(y) if isinstance(input, float) else y
+    if type(input) is int and y.dtype.category == 1:
+        xp = y._backend.namespace()
+        if bool(xp.any(y._data < 0)):  # an integer base to negative integer powers: PyTorch's integer results
+            from .creation import full_like
+
+            return _int_pow_negative(xp, full_like(y, input), y)
     return RPOW.dispatch((y,), (input,))
 
 
@@ -1554,6 +1560,25 @@ def _operand(v: Any) -> Any:
     return (v.dtype, v.ndim) if hasattr(v, "_data") else _dt.scalar_category(v)
 
 
+_C_INT_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "uint8": "uint8_t"}
+
+
+def _int_bound(b: Any, target: Any) -> Any:
+    """A Python-int clamp bound as PyTorch converts it to an integer dtype: an error when it overflows the
+    dtype, except that an unsigned dtype takes a negative number that fits its width by two's complement."""
+    if type(b) is not int or target.category != 1:
+        return b
+    bits = target.itemsize * 8
+    if target.is_signed:
+        if -(2 ** (bits - 1)) <= b < 2 ** (bits - 1):
+            return b
+    elif -(2**bits) < b < 2**bits:
+        return b % (2**bits)
+    if target is _dt.int64:
+        raise OverflowError("int too big to convert")
+    raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[target.name]} without overflow")
+
+
 def clamp(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A001,A002 - PyTorch's names
     """Limit ``input`` to ``[min, max]`` (numbers or tensors, either may be None); the gradient passes
     where ``min <= input <= max``."""
@@ -1567,7 +1592,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A001,A0
         raise NotImplementedError(_CLAMP_COMPLEX)
     x = input if input.dtype is target else _to(input, target)
     if not any(hasattr(b, "_data") for b in bounds):
-        return CLAMP.dispatch((x,), (min, max))
+        return CLAMP.dispatch((x,), (_int_bound(min, target), _int_bound(max, target)))
     lo = _to(min, target) if hasattr(min, "_data") and min.dtype is not target else min
     hi = _to(max, target) if hasattr(max, "_data") and max.dtype is not target else max
     return CLAMP_TENSOR.dispatch((x, lo, hi))
@@ -1584,7 +1609,7 @@ def clamp_min(input: Any, min: Any) -> Any:  # noqa: A001,A002
     x = input if input.dtype is target else _to(input, target)
     if hasattr(min, "_data"):
         return CLAMP_MIN_TENSOR.dispatch((x, min if min.dtype is target else _to(min, target), None))
-    return CLAMP_MIN.dispatch((x,), (min, None))
+    return CLAMP_MIN.dispatch((x,), (_int_bound(min, target), None))
 
 
 def clamp_max(input: Any, max: Any) -> Any:  # noqa: A001,A002
@@ -1595,7 +1620,7 @@ def clamp_max(input: Any, max: Any) -> Any:  # noqa: A001,A002
     x = input if input.dtype is target else _to(input, target)
     if hasattr(max, "_data"):
         return CLAMP_MAX_TENSOR.dispatch((x, None, max if max.dtype is target else _to(max, target)))
-    return CLAMP_MAX.dispatch((x,), (None, max))
+    return CLAMP_MAX.dispatch((x,), (None, _int_bound(max, target)))
 
 
 # --- logical and bitwise ops, NaN / inf tests: no gradient ------------------------------------------

@@ -670,13 +670,22 @@ def _np_mode(np: Any, x: Any, dim: int, keepdim: bool) -> tuple:
     last = np.moveaxis(x, dim, -1)
     n = last.shape[-1]
     same = last[..., :, None] == last[..., None, :]
+    floating = getattr(x.dtype, "kind", "") == "f"
+    nan = np.isnan(last) if floating else np.zeros(last.shape, dtype=bool)
+    if floating:  # NaNs count as one value (PyTorch sorts them together, after every number)
+        same = same | (nan[..., :, None] & nan[..., None, :])
     counts = np.sum(same, axis=-1)
     best = np.max(counts, axis=-1, keepdims=True)
-    # Among the most frequent, the smallest value wins: rank the others above every candidate.
-    candidates = np.where(counts == best, last, np.max(last, axis=-1, keepdims=True))
-    value = np.min(candidates, axis=-1, keepdims=True)
+    # Among the most frequent, the smallest number wins (NaN only when it alone is the most frequent): rank
+    # the others above every candidate.
+    number = (counts == best) & ~nan
+    top = np.max(np.where(nan, last.dtype.type(-np.inf) if floating else last, last), axis=-1, keepdims=True)
+    value = np.min(np.where(number, last, top), axis=-1, keepdims=True)
+    if floating:
+        value = np.where(np.any(number, axis=-1, keepdims=True), value, last.dtype.type(np.nan))
     positions = np.reshape(np.arange(n, dtype=np.int64), (1,) * (last.ndim - 1) + (n,))
-    index = np.max(np.where(last == value, positions, -1), axis=-1, keepdims=True)
+    hit = (last == value) | (nan & np.isnan(value)) if floating else last == value
+    index = np.max(np.where(hit, positions, -1), axis=-1, keepdims=True)
     value, index = np.moveaxis(value, -1, dim), np.moveaxis(index, -1, dim)
     if not keepdim:
         value, index = np.squeeze(value, axis=dim), np.squeeze(index, axis=dim)
