@@ -453,3 +453,13 @@ def test_integer_clamp_bounds_rpow_and_mode_with_nan() -> None:
     m = plugrad.mode(plugrad.tensor([-7.5, 0.0, -0.0, 1.0, float("nan")]))
     assert float(m.values) == 0.0 and int(m.indices) == 2
     assert math.isnan(float(plugrad.mode(plugrad.tensor([float("nan"), 1.0, float("nan"), 2.0])).values))
+
+
+def test_ties_of_signed_zeros_keep_the_first_operand() -> None:
+    a = plugrad.tensor([0.0, -0.0, 1.0, float("nan")])
+    b = plugrad.tensor([-0.0, 0.0, 1.0, 2.0])
+    for fn in (plugrad.maximum, plugrad.minimum, plugrad.fmax, plugrad.fmin):
+        np.testing.assert_array_equal(np.signbit(to_numpy(fn(a, b))[:2]), [False, True])
+    assert np.signbit(to_numpy(plugrad.relu(plugrad.tensor([-0.0]))))[0]  # relu keeps -0.0, as PyTorch's
+    assert np.signbit(to_numpy(plugrad.clamp(plugrad.tensor([-0.0]), min=0)))[0]
+    assert not np.signbit(to_numpy(plugrad.clamp(plugrad.tensor([0.0]), max=-0.0)))[0]

@@ -103,14 +103,14 @@ def _like(a, v):
 
 @inline
 def maximum(a, b):
-    """NumPy's maximum: NaN wins, and of two equal values the second."""
-    return a if (a > b or a != a) else b
+    """PyTorch's maximum: NaN wins, and of two equal values (0.0 and -0.0) the first."""
+    return a if (a >= b or a != a) else b
 
 
 @inline
 def minimum(a, b):
-    """NumPy's minimum: NaN wins, and of two equal values the second."""
-    return a if (a < b or a != a) else b
+    """PyTorch's minimum: NaN wins, and of two equal values the first."""
+    return a if (a <= b or a != a) else b
 
 
 # --- exp, written so that it vectorizes ------------------------------------------------------------------
@@ -457,7 +457,7 @@ def row_max(x):
     if n < LANES:
         m = x[0]
         for i in range(n):
-            m = maximum(x[i], m)
+            m = maximum(m, x[i])
         return m
     lanes = np.empty(LANES, x.dtype)
     for k in range(LANES):
@@ -465,13 +465,13 @@ def row_max(x):
     i = LANES
     while i + LANES <= n:
         for k in range(LANES):
-            lanes[k] = maximum(x[i + k], lanes[k])
+            lanes[k] = maximum(lanes[k], x[i + k])
         i += LANES
     m = lanes[0]
     for k in range(LANES):
-        m = maximum(lanes[k], m)
+        m = maximum(m, lanes[k])
     while i < n:
-        m = maximum(x[i], m)
+        m = maximum(m, x[i])
         i += 1
     return m
 

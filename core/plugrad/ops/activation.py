@@ -79,7 +79,9 @@ _relu = _dispatcher(RELU)
 @generic("relu")
 def _relu_kernel(xp: Any) -> Any:
     def relu(x: Any) -> Any:
-        return xp.maximum(x, xp.asarray(0, dtype=x.dtype))  # maximum keeps NaN, as PyTorch's relu does
+        # maximum keeps NaN, as PyTorch's relu does; x second, so that -0.0 stays -0.0 (NumPy's gives the second
+        # of two equal values)
+        return xp.maximum(xp.asarray(0, dtype=x.dtype), x)
 
     return relu
 

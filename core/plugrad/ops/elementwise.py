@@ -1138,8 +1138,9 @@ MINIMUM = defop("minimum", 2, vjp=_extremum_vjp(_gt, _lt), saves=((0, 1), (0, 1)
                                  Sample((T((4,), values=[1.0, 2.0, 3.0, -1.0]), T((4,), values=[1.0, 0.5, 3.0, 2.0])),
                                         name="ties", gradcheck=False)],
                 reference=lambda np, x, y: np.minimum(x, y))
-direct("maximum")
-direct("minimum")
+# Of two equal values (0.0 and -0.0) PyTorch's maximum and minimum give the first, NumPy's the second.
+generic("maximum")(lambda xp: lambda x, y: xp.maximum(y, x))
+generic("minimum")(lambda xp: lambda x, y: xp.minimum(y, x))
 
 
 def maximum(input: Any, other: Any) -> Any:  # noqa: A002
@@ -1539,10 +1540,11 @@ CLAMP_MAX_TENSOR = defop("clamp_max_tensor", 3, vjp=_clamp_tensor_vjp, node="Cla
 def _clamp_kernel(xp: Any) -> Any:
     def clamp(x: Any, lo: Any, hi: Any) -> Any:
         # Note: max first, then min, so that with lo > hi every element is hi (PyTorch's order).
+        # (x second: of two equal values, NumPy's maximum and minimum give the second, PyTorch's clamp keeps x)
         if lo is not None:
-            x = xp.maximum(x, lo if hasattr(lo, "shape") else xp.asarray(lo, dtype=x.dtype))
+            x = xp.maximum(lo if hasattr(lo, "shape") else xp.asarray(lo, dtype=x.dtype), x)
         if hi is not None:
-            x = xp.minimum(x, hi if hasattr(hi, "shape") else xp.asarray(hi, dtype=x.dtype))
+            x = xp.minimum(hi if hasattr(hi, "shape") else xp.asarray(hi, dtype=x.dtype), x)
         return x
 
     return clamp

@@ -882,7 +882,7 @@ def _fmax_kernel(kind: str) -> Any:
         def fmax(x: Any, y: Any) -> Any:
             if hasattr(xp, "isdtype") and not xp.isdtype(x.dtype, ("real floating", "complex floating")):
                 return pick(x, y)
-            return xp.where(xp.isnan(y), x, xp.where(xp.isnan(x), y, pick(x, y)))
+            return xp.where(xp.isnan(y), x, xp.where(xp.isnan(x), y, pick(y, x)))  # ties: x, as PyTorch
 
         return fmax
 
