@@ -463,3 +463,15 @@ def test_ties_of_signed_zeros_keep_the_first_operand() -> None:
     assert np.signbit(to_numpy(plugrad.relu(plugrad.tensor([-0.0]))))[0]  # relu keeps -0.0, as PyTorch's
     assert np.signbit(to_numpy(plugrad.clamp(plugrad.tensor([-0.0]), min=0)))[0]
     assert not np.signbit(to_numpy(plugrad.clamp(plugrad.tensor([0.0]), max=-0.0)))[0]
+
+
+def test_bool_inputs_of_sgn_topk_kthvalue_and_ldexp() -> None:
+    b = plugrad.tensor([True, False, True])
+    out = plugrad.sgn(b)
+    assert out.dtype is plugrad.bool and to_numpy(out).tolist() == [True, False, True]
+    with pytest.raises(RuntimeError, match="^topk does not support bool dtypes on CPU$"):
+        plugrad.topk(b, 2)
+    with pytest.raises(NotImplementedError, match="\"kthvalue_cpu\" not implemented for 'Bool'"):
+        plugrad.kthvalue(b, 2)
+    with pytest.raises(NotImplementedError, match="\"ldexp_cpu_exp\" not implemented for 'Bool'"):
+        plugrad.ldexp(plugrad.tensor([1.0]), plugrad.tensor([True]))

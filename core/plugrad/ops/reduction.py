@@ -634,6 +634,8 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     Ties are taken in index order (PyTorch leaves their order unspecified).
     """
     _refuse_complex_sort("topk", input)
+    if input.dtype is _dt.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _one_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
@@ -742,6 +744,8 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  
     """``(values, indices)`` of the ``k``-th smallest element along ``dim`` (ties are taken in index order)."""
     if is_complex_data(input):
         raise complex_refused("kthvalue_cpu", input)
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\'')
     d = _one_dim(dim, input.ndim)
     if not 1 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")

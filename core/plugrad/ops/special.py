@@ -573,8 +573,10 @@ def _sgn_kernel(xp: Any) -> Any:
 
 def sgn(input: Any) -> Any:  # noqa: A002
     """``input / |input|`` for complex tensors (0 at 0); the sign for real ones."""
-    if input.dtype is _dt.bool_:
-        raise _not_implemented("sign", input, "convert the bool tensor with .int() or .float() first")
+    if input.dtype is _dt.bool_:  # PyTorch's sgn of bools is the bools themselves (a copy)
+        from .conversion import clone
+
+        return clone(input)
     return SGN.dispatch((input,))
 
 
@@ -965,6 +967,8 @@ def heaviside(input: Any, values: Any) -> Any:  # noqa: A002
 def ldexp(input: Any, other: Any) -> Any:  # noqa: A002
     """``input * 2 ** other``, computed as PyTorch computes it (a product, so the gradient is mul's)."""
     _require_input("ldexp", input)
+    if hasattr(other, "_data") and other.dtype is _dt.bool_:
+        raise NotImplementedError('"ldexp_cpu_exp" not implemented for \'Bool\'')
     from .elementwise import mul, pow
 
     x = float_operand(input)
