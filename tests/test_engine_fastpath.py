@@ -17,9 +17,9 @@ def copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     made: list[int] = []
     original = engine._detached_copy
 
-    def spy(g: Any) -> Any:
+    def spy(g: Any, like: Any = None) -> Any:
         made.append(1)
-        return original(g)
+        return original(g, like)
 
     monkeypatch.setattr(engine, "_detached_copy", spy)
     return made

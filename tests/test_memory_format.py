@@ -152,3 +152,13 @@ CASES = [
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_strides_match_torch(torch, case: int) -> None:
     assert CASES[case](plugrad) == CASES[case](torch)
+
+
+def test_results_report_their_inputs_layout_and_grads_their_parameters() -> None:
+    x = plugrad.arange(6.0).reshape(2, 3)
+    y = x.t() + 1  # an elementwise result keeps its input's (transposed) layout, as in PyTorch
+    assert y.stride() == (1, 3) and not y.is_contiguous()
+    assert y.contiguous().stride() == (2, 1) and y.contiguous().is_contiguous()
+    w = plugrad.randn(3, 4, requires_grad=True)
+    (w.t() * 2).sum().backward()  # the gradient arrives transposed; .grad takes the parameter's layout
+    assert w.grad.stride() == (4, 1) and w.grad.is_contiguous()

@@ -195,6 +195,10 @@ def lay_out(t: Any, strides: tuple) -> Any:
     if strides == contiguous_strides(shape):
         if t._layout is not None:
             t._layout = None
+        flags = getattr(t._data, "flags", None)
+        if flags is not None and not flags.c_contiguous:  # a copy that kept its source's order: make it row-major
+            xp = t._backend.namespace()
+            t._data = xp.reshape(xp.asarray(xp.reshape(t._data, (-1,)), copy=True), shape)
         return t
     data = t._data
     xp = t._backend.namespace()

@@ -185,6 +185,15 @@ class Tensor:
                 return tuple(st // item for st in strides)
         elif self._layout is not None:
             return self._layout
+        else:
+            flags = getattr(data, "flags", None)
+            if flags is not None and not flags.c_contiguous and data.ndim > 1:
+                # An op's result in its inputs' layout (NumPy keeps a transposed input's order, as PyTorch does)
+                from .memory_formats import non_overlapping_and_dense
+
+                strides = tuple(st // data.itemsize for st in data.strides)
+                if all(st >= 0 for st in strides) and non_overlapping_and_dense(tuple(data.shape), strides):
+                    return strides
         out = []
         step = 1
         for n in reversed(data.shape):
@@ -199,7 +208,9 @@ class Tensor:
 
         fmt = _mf.contiguous_format if memory_format is None else _mf.check_format(memory_format, "is_contiguous")
         if fmt is _mf.contiguous_format and self._view_of is None and self._layout is None:
-            return True
+            flags = getattr(self._data, "flags", None)
+            if flags is None or flags.c_contiguous or self._data.ndim < 2:
+                return True
         return _mf.is_contiguous_as(tuple(self._data.shape), self._strides(), fmt)
 
     def contiguous(self, memory_format: Any = None) -> Tensor:

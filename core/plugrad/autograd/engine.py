@@ -52,6 +52,8 @@ class _Running(threading.local):
 
 
 running = _Running()
+_passes = itertools.count(1)
+watching = [0]  # how many multi-grad hooks are registered: only then does a pass publish its nodes in `running`
 _ticks = itertools.count()
 
 
@@ -390,9 +392,10 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     pending: Node | None = None
     in_grads: Any = None
     g = None
-    outer = running.pass_id, running.nodes, running.needed
-    _Running.pass_id += 1
-    running.pass_id, running.nodes, running.needed = _Running.pass_id, seen, needed
+    publish = watching[0]
+    if publish:
+        outer = running.pass_id, running.nodes, running.needed
+        running.pass_id, running.nodes, running.needed = next(_passes), seen, needed
     try:
         state.enabled = create_graph
         while True:
@@ -476,7 +479,8 @@ def run(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                         heappush(heap, (-nxt._seq, tick(), nxt))
     finally:
         state.enabled = prev_mode
-        running.pass_id, running.nodes, running.needed = outer
+        if publish:
+            running.pass_id, running.nodes, running.needed = outer
     return captured
 
 
@@ -662,10 +666,18 @@ def _steal(g: Any, leaf_data: Any) -> Any:
     return _wrap(data, g._backend)  # a plain tensor: the leaf's gradient is no view of an internal tensor
 
 
-def _detached_copy(g: Any) -> Any:
+def _detached_copy(g: Any, like: Any = None) -> Any:
+    """A copy of ``g`` outside the graph; laid out row-major when ``like`` (the leaf's array) is, as PyTorch's
+    AccumulateGrad gives a gradient its parameter's layout."""
     from ..tensor import _wrap
 
-    return _wrap(g._backend.namespace().asarray(g._data, copy=True), g._backend)
+    xp = g._backend.namespace()
+    data = g._data
+    flags = getattr(data, "flags", None)
+    like_flags = getattr(like, "flags", None)
+    if flags is not None and like_flags is not None and like_flags.c_contiguous and not flags.c_contiguous:
+        return _wrap(xp.reshape(xp.asarray(xp.reshape(data, (-1,)), copy=True), data.shape), g._backend)
+    return _wrap(xp.asarray(data, copy=True), g._backend)
 
 
 def _apply(node: Node, buf: list) -> tuple:
@@ -722,7 +734,7 @@ def _accumulate(acc: AccumulateGrad, g: Any, create_graph: bool) -> None:
             t._grad = g
         else:
             stolen = _steal(g, t._data)
-            t._grad = stolen if stolen is not None else _detached_copy(g)
+            t._grad = stolen if stolen is not None else _detached_copy(g, t._data)
     elif create_graph or _gm.state.enabled:
         t._grad = t._grad + g
     else:

@@ -231,10 +231,14 @@ class _MultiHandle:
 
     def __init__(self, handles: list) -> None:
         self._handles = handles
+        _engine.watching[0] += 1  # passes publish the nodes they will run while a multi-grad hook exists
 
     def remove(self) -> None:
+        if self._handles:
+            _engine.watching[0] -= 1
         for h in self._handles:
             h.remove()
+        self._handles = []
 
     def __enter__(self) -> _MultiHandle:
         return self
