@@ -179,7 +179,7 @@ def _transform_to_simplex(constraint):
     return transforms.SoftmaxTransform()
 
 
-# TODO define a bijection for LowerCholeskyTransform
+# Note: LowerCholeskyTransform is not a bijection, so it serves transform_to only (as in PyTorch).
 @transform_to.register(constraints.lower_cholesky)
 def _transform_to_lower_cholesky(constraint):
     return transforms.LowerCholeskyTransform()

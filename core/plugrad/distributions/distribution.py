@@ -15,6 +15,11 @@ from .utils import lazy_property
 __all__ = ["Distribution"]
 
 
+def _not_defined(obj: Any, member: str) -> NotImplementedError:
+    """The error of a member a distribution class leaves undefined (PyTorch's exception type)."""
+    return NotImplementedError(f"{type(obj).__name__} does not implement {member}")
+
+
 class Distribution:
     """Abstract base class for probability distributions."""
 
@@ -58,7 +63,7 @@ class Distribution:
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         """A new distribution with the parameters expanded to ``batch_shape`` (no new memory, no new checks)."""
-        raise NotImplementedError
+        raise _not_defined(self, "expand")
 
     @property
     def batch_shape(self) -> Size:
@@ -70,23 +75,23 @@ class Distribution:
 
     @property
     def arg_constraints(self) -> dict[str, constraints.Constraint]:
-        raise NotImplementedError
+        raise _not_defined(self, "arg_constraints")
 
     @property
     def support(self) -> Any:
-        raise NotImplementedError
+        raise _not_defined(self, "support")
 
     @property
     def mean(self) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "mean")
 
     @property
     def mode(self) -> Tensor:
-        raise NotImplementedError(f"{self.__class__} does not implement mode")
+        raise _not_defined(self, "mode")
 
     @property
     def variance(self) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "variance")
 
     @property
     def stddev(self) -> Tensor:
@@ -99,26 +104,26 @@ class Distribution:
 
     def rsample(self, sample_shape: Any = Size()) -> Tensor:
         """A reparameterized sample: differentiable with respect to the parameters."""
-        raise NotImplementedError
+        raise _not_defined(self, "rsample")
 
     def sample_n(self, n: int) -> Tensor:
         warnings.warn("`sample_n(n)` will be deprecated. Use `sample((n,))` instead.", FutureWarning, stacklevel=2)
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "log_prob")
 
     def cdf(self, value: Tensor) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "cdf")
 
     def icdf(self, value: Tensor) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "icdf")
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "enumerate_support")
 
     def entropy(self) -> Tensor:
-        raise NotImplementedError
+        raise _not_defined(self, "entropy")
 
     def perplexity(self) -> Tensor:
         return plugrad.exp(self.entropy())

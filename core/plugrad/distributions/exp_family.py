@@ -18,14 +18,14 @@ class ExponentialFamily(Distribution):
 
     @property
     def _natural_params(self) -> tuple[Tensor, ...]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _natural_params")
 
     def _log_normalizer(self, *natural_params: Any) -> Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _log_normalizer")
 
     @property
     def _mean_carrier_measure(self) -> float:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _mean_carrier_measure")
 
     def entropy(self) -> Tensor:
         result: Any = -self._mean_carrier_measure

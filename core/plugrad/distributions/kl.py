@@ -249,9 +249,9 @@ def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
 @register_kl(TransformedDistribution, TransformedDistribution)
 def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
     if p.transforms != q.transforms:
-        raise NotImplementedError
+        raise NotImplementedError("KL between TransformedDistributions is implemented only for equal transforms")
     if p.event_shape != q.event_shape:
-        raise NotImplementedError
+        raise NotImplementedError("KL between TransformedDistributions is implemented only for equal event shapes")
     return kl_divergence(p.base_dist, q.base_dist)
 
 
@@ -265,7 +265,8 @@ def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
-        raise NotImplementedError
+        raise NotImplementedError("KL between Independent distributions is implemented only for equal "
+                                  "reinterpreted_batch_ndims")
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 

@@ -61,7 +61,7 @@ class Transform:
 
     @property
     def sign(self) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement sign")
 
     def with_cache(self, cache_size: int = 1) -> Transform:
         if self._cache_size == cache_size:
@@ -99,13 +99,13 @@ class Transform:
         return x
 
     def _call(self, x: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _call")
 
     def _inverse(self, y: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _inverse")
 
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement log_abs_det_jacobian")
 
     def __repr__(self) -> str:
         return self.__class__.__name__ + "()"
