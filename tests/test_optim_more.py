@@ -13,6 +13,7 @@ import pytest
 from _devices import to_numpy
 from plugrad import nn, optim
 from plugrad.optim import lr_scheduler
+from test_optim import _float32_problem, _trajectory
 
 W0 = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
 G1 = np.array([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]])
@@ -156,27 +157,6 @@ TORCH_CONFIGS = [
     ("ASGD", {"lr": 0.1, "lambd": 0.01, "alpha": 0.5, "t0": 3, "weight_decay": 0.1, "maximize": True}),
 ]
 CONFIG_IDS = [f"{n}-" + ",".join(f"{k}={v}" for k, v in kw.items()) for n, kw in TORCH_CONFIGS]
-
-
-def _float32_problem(steps, seed=0):
-    rng = np.random.default_rng(seed)
-    shapes = [(4, 6), (6,)]
-    w0 = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(steps)]
-    return w0, grads
-
-
-def _trajectory(lib, name, kw, w0, grads, to_np):
-    params = [lib.nn.Parameter(lib.tensor(w.copy())) for w in w0]
-    opt = getattr(lib.optim, name)(params, **kw)
-    out = []
-    for step in grads:
-        opt.zero_grad()
-        for p, g in zip(params, step):
-            p.grad = lib.tensor(g.copy())
-        opt.step()
-        out.append([to_np(p).copy() for p in params])
-    return out, opt
 
 
 @pytest.mark.parametrize("name,kw", TORCH_CONFIGS, ids=CONFIG_IDS)

@@ -206,17 +206,22 @@ def dot(input: Any, tensor: Any, *, out: Any = None) -> Any:  # noqa: A002
     """The inner product of two vectors of equal length (DotBackward0)."""
     if out is not None:
         return write_out("dot", out, (input, tensor), lambda: dot(input, tensor))
-    if input._data.ndim != 1 or tensor._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
-    if input.dtype is not tensor.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(input.dtype)} "
-                           f"and {_scalar_name(tensor.dtype)}")
-    n, m = input._data.shape[0], tensor._data.shape[0]
+    _check_vectors(input, tensor)
+    return DOT.dispatch((input, tensor))
+
+
+def _check_vectors(a: Any, b: Any) -> None:
+    """dot's and vdot's checks of their operands, in PyTorch's order and words."""
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(a.dtype)} "
+                           f"and {_scalar_name(b.dtype)}")
+    n, m = a._data.shape[0], b._data.shape[0]
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
-    _check_not_bool(input, "dot")
-    return DOT.dispatch((input, tensor))
+    _check_not_bool(a, "dot")
 
 
 def outer(input: Any, vec2: Any) -> Any:  # noqa: A002
@@ -947,16 +952,7 @@ def vdot(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002
     """The dot product of two vectors, the first conjugated (VdotBackward0); PyTorch's checks and messages."""
     if out is not None:
         return write_out("vdot", out, (input, other), lambda: vdot(input, other))
-    if input._data.ndim != 1 or other._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
-    if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(input.dtype)} "
-                           f"and {_scalar_name(other.dtype)}")
-    n, m = input._data.shape[0], other._data.shape[0]
-    if n != m:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
-                           f"of elements, but got {n} and {m} elements respectively")
-    _check_not_bool(input, "dot")
+    _check_vectors(input, other)
     return VDOT.dispatch((input, other))
 
 
