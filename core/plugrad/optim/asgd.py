@@ -33,13 +33,7 @@ class ASGD(Optimizer):
         # PyTorch's single-tensor ASGD.
         lr, lambd, alpha, t0, weight_decay = group["lr"], group["lambd"], group["alpha"], group["t0"], \
             group["weight_decay"]
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            if group["maximize"]:
-                grad = -grad
-            state = self.state[p]
+        for p, grad, state in self._gradients(group):
             if not state:
                 state["step"] = factories.tensor(0.0, device=p._backend)
                 state["eta"] = factories.tensor(float(lr), device=p._backend)

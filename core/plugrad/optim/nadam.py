@@ -36,13 +36,7 @@ class NAdam(Optimizer):
         # PyTorch's single-tensor NAdam; mu_product is a float32 tensor, so its rounding is PyTorch's too.
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            if group["maximize"]:
-                grad = -grad
-            state = self.state[p]
+        for p, grad, state in self._gradients(group):
             if not state:
                 state["step"] = factories.tensor(0.0, device=p._backend)
                 state["mu_product"] = factories.tensor(1.0, device=p._backend)

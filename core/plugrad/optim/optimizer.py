@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..autograd.grad_mode import enable_grad, no_grad
@@ -100,6 +100,16 @@ class Optimizer:
             for group in self.param_groups:
                 self._update_group(group)
         return loss
+
+    def _gradients(self, group: dict[str, Any]) -> Iterator[tuple[Any, Any, dict[str, Any]]]:
+        """``(param, gradient, state)`` for each parameter of ``group`` that has a gradient, the gradient
+        negated under ``maximize`` (the first lines of PyTorch's single-tensor update loops)."""
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            grad = p._grad
+            if grad is None:
+                continue
+            yield p, (-grad if maximize else grad), self.state[p]
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise TypeError(f"{type(self).__name__} does not define _update_group(group); subclass Optimizer and define it")

@@ -32,13 +32,7 @@ class RAdam(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         # PyTorch's single-tensor RAdam.
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            if group["maximize"]:
-                grad = -grad
-            state = self.state[p]
+        for p, grad, state in self._gradients(group):
             if not state:
                 state["step"] = factories.tensor(0.0, device=p._backend)
                 state["exp_avg"] = ops.zeros_like(p)

@@ -39,13 +39,7 @@ class RMSprop(Optimizer):
         # PyTorch's single-tensor RMSprop, in the same order of in-place operations.
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         weight_decay, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            if group["maximize"]:
-                grad = -grad
-            state = self.state[p]
+        for p, grad, state in self._gradients(group):
             if not state:
                 state["step"] = factories.tensor(0.0, device=p._backend)
                 state["square_avg"] = ops.zeros_like(p)

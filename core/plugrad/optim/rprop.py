@@ -30,13 +30,7 @@ class Rprop(Optimizer):
         # PyTorch's single-tensor Rprop.
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            if group["maximize"]:
-                grad = -grad
-            state = self.state[p]
+        for p, grad, state in self._gradients(group):
             if not state:
                 state["step"] = factories.tensor(0.0, device=p._backend)
                 state["prev"] = ops.zeros_like(p)
